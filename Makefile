@@ -1,0 +1,99 @@
+# cull - build, test, install.
+#
+#   make                 build every stage into bin/
+#   make test            install missing packages, build, run all tests (prove)
+#   make asan            the same tests with AddressSanitizer + UBSan (build-asan/)
+#   make WERROR=1        warnings are errors
+#   make install         PREFIX=/usr/local, DESTDIR for packagers
+#   make deps            install the Debian packages cull needs (as root)
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+PKG_CONFIG ?= pkg-config
+INSTALL ?= install
+
+BUILD ?= build
+BIN ?= bin
+
+CFLAGS ?= -O2 -g
+CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes \
+	  -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
+ifeq ($(WERROR),1)
+CFLAGS += -Werror
+endif
+PKGS = json-c libcurl
+CPPFLAGS += -Ilib $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm
+
+# A stage is any directory under stages/ with a main.c; its binary is
+# bin/cull-<dir>. Other .c files in the directory are its parts, linked into
+# its unit tests too.
+STAGES := $(patsubst stages/%/main.c,%,$(wildcard stages/*/main.c))
+PROGS := $(STAGES:%=$(BIN)/cull-%)
+LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard lib/*.c))
+# tests/unit/<stage>-<what>.c or lib-<what>.c -> a TAP program
+UNIT := $(patsubst tests/unit/%.c,$(BUILD)/t/%.t,$(wildcard tests/unit/*.c))
+
+all: $(PROGS)
+
+deps:
+	@sh mk/deps.sh build test
+
+deps-build:
+	@sh mk/deps.sh build
+
+$(BUILD)/%.o: %.c | deps-build
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/libcull.a: $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+.SECONDEXPANSION:
+stage_parts = $(patsubst %.c,$(BUILD)/%.o,$(filter-out %/main.c,$(wildcard stages/$(1)/*.c)))
+
+$(BIN)/cull-%: $(BUILD)/stages/%/main.o $$(call stage_parts,$$*) $(BUILD)/libcull.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/t/%.t: $(BUILD)/tests/unit/%.o $$(call stage_parts,$$(firstword $$(subst -, ,$$*))) $(BUILD)/libcull.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Tests: shell tests in tests/*.t and the unit programs, all TAP, run by
+# prove. CULL_BIN tells the shell tests which binaries to test; any one can
+# be swapped with CULL_READER=..., CULL_RANKER=..., and so on.
+TESTS ?= $(sort $(wildcard tests/*.t))
+PROVE ?= prove
+PROVE_FLAGS ?=
+
+test: deps all $(UNIT)
+	CULL_BIN=$(abspath $(BIN)) $(PROVE) $(PROVE_FLAGS) --exec '' $(UNIT) $(TESTS)
+
+# The same suite under AddressSanitizer and UBSan, built apart in build-asan/.
+# Tests that cannot run sanitized binaries (the module's, in a static guest)
+# skip themselves when CULL_SANITIZED is set.
+ASAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+asan:
+	ASAN_OPTIONS=abort_on_error=0:detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	CULL_SANITIZED=1 $(MAKE) BUILD=build-asan BIN=build-asan/bin \
+		CFLAGS="$(ASAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" test
+
+install: all
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	$(INSTALL) -m 755 $(PROGS) $(DESTDIR)$(BINDIR)
+	for m in $(wildcard docs/*.1); do $(INSTALL) -m 644 $$m $(DESTDIR)$(MANDIR)/man1; done
+
+uninstall:
+	rm -f $(STAGES:%=$(DESTDIR)$(BINDIR)/cull-%)
+	rm -f $(patsubst docs/%,$(DESTDIR)$(MANDIR)/man1/%,$(wildcard docs/*.1))
+
+clean:
+	rm -rf build build-asan bin
+
+.PHONY: all deps deps-build test asan install uninstall clean
+.DELETE_ON_ERROR:
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,292 @@
+/* jw.c - see jw.h */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "jw.h"
+
+static void
+reserve(struct jw *w, size_t more)
+{
+	size_t cap;
+	char *nb;
+
+	if (w->len + more <= w->cap)
+		return;
+	cap = w->cap ? w->cap : 4096;
+	while (cap < w->len + more)
+		cap *= 2;
+	nb = realloc(w->buf, cap);
+	if (!nb)
+		cull_die(CULL_EXIT_FAIL, "fatal: out of memory");
+	w->buf = nb;
+	w->cap = cap;
+}
+
+static inline void
+put(struct jw *w, const char *s, size_t n)
+{
+	reserve(w, n);
+	memcpy(w->buf + w->len, s, n);
+	w->len += n;
+}
+
+static inline void
+putc1(struct jw *w, char c)
+{
+	reserve(w, 1);
+	w->buf[w->len++] = c;
+}
+
+void
+jw_reset(struct jw *w)
+{
+	w->len = 0;
+	w->depth = 0;
+}
+
+void
+jw_free(struct jw *w)
+{
+	free(w->buf);
+	memset(w, 0, sizeof *w);
+}
+
+/* Length of the well-formed UTF-8 sequence at s (at most n bytes), or 0. */
+static size_t
+utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned c = s[0];
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		return n >= 2 && (s[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (c >= 0xe0 && c <= 0xef) {
+		if (n < 3 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
+			return 0;
+		if (c == 0xe0 && s[1] < 0xa0)
+			return 0;	/* overlong */
+		if (c == 0xed && s[1] > 0x9f)
+			return 0;	/* surrogate */
+		return 3;
+	}
+	if (c >= 0xf0 && c <= 0xf4) {
+		if (n < 4 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 ||
+		    (s[3] & 0xc0) != 0x80)
+			return 0;
+		if (c == 0xf0 && s[1] < 0x90)
+			return 0;	/* overlong */
+		if (c == 0xf4 && s[1] > 0x8f)
+			return 0;	/* above U+10FFFF */
+		return 4;
+	}
+	return 0;
+}
+
+void
+jw_escape(struct jw *w, const char *str, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0, run = 0;
+
+	reserve(w, n + 2);
+	while (i < n) {
+		unsigned c = s[i];
+		size_t k;
+
+		if (c >= 0x20 && c != '"' && c != '\\' && c < 0x7f) {
+			i++;
+			run++;
+			continue;
+		}
+		put(w, (const char *)s + i - run, run);
+		run = 0;
+		if (c >= 0x80) {
+			k = utf8_len(s + i, n - i);
+			if (k) {
+				put(w, (const char *)s + i, k);
+				i += k;
+			} else {
+				put(w, "\\ufffd", 6);
+				i++;
+			}
+			continue;
+		}
+		switch (c) {
+		case '"':  put(w, "\\\"", 2); break;
+		case '\\': put(w, "\\\\", 2); break;
+		case '\n': put(w, "\\n", 2); break;
+		case '\t': put(w, "\\t", 2); break;
+		case '\r': put(w, "\\r", 2); break;
+		case '\b': put(w, "\\b", 2); break;
+		case '\f': put(w, "\\f", 2); break;
+		default: {
+			char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+			put(w, u, 6);
+		}
+		}
+		i++;
+	}
+	put(w, (const char *)s + i - run, run);
+}
+
+/* Comma if needed, then "key": */
+static void
+prefix(struct jw *w, const char *key)
+{
+	if (w->depth > 0) {
+		if (!w->first[w->depth - 1])
+			putc1(w, ',');
+		w->first[w->depth - 1] = 0;
+	}
+	if (key) {
+		putc1(w, '"');
+		jw_escape(w, key, strlen(key));
+		put(w, "\":", 2);
+	}
+}
+
+static void
+open_level(struct jw *w, const char *key, char c)
+{
+	prefix(w, key);
+	putc1(w, c);
+	if (w->depth >= JW_DEPTH)
+		cull_die(CULL_EXIT_FAIL, "fatal: JSON nested deeper than %d", JW_DEPTH);
+	w->closer[w->depth] = c == '{' ? '}' : ']';
+	w->first[w->depth++] = 1;
+}
+
+void jw_open(struct jw *w, const char *key) { open_level(w, key, '{'); }
+void jw_arr(struct jw *w, const char *key) { open_level(w, key, '['); }
+
+void
+jw_end(struct jw *w)
+{
+	if (w->depth <= 0)
+		return;
+	w->depth--;
+	putc1(w, w->closer[w->depth]);
+}
+
+void
+jw_strn(struct jw *w, const char *key, const char *s, size_t n)
+{
+	prefix(w, key);
+	putc1(w, '"');
+	jw_escape(w, s, n);
+	putc1(w, '"');
+}
+
+void
+jw_str(struct jw *w, const char *key, const char *s)
+{
+	jw_strn(w, key, s ? s : "", s ? strlen(s) : 0);
+}
+
+void
+jw_int(struct jw *w, const char *key, long long v)
+{
+	char b[24];
+	int n = snprintf(b, sizeof b, "%lld", v);
+
+	prefix(w, key);
+	put(w, b, (size_t)n);
+}
+
+void
+jw_uint(struct jw *w, const char *key, unsigned long long v)
+{
+	char b[24];
+	int n = snprintf(b, sizeof b, "%llu", v);
+
+	prefix(w, key);
+	put(w, b, (size_t)n);
+}
+
+void
+jw_num(struct jw *w, const char *key, double v, int decimals)
+{
+	char b[64];
+	int n;
+
+	if (!isfinite(v)) {
+		jw_null(w, key);
+		return;
+	}
+	if (v == 0)
+		v = 0;	/* no "-0.00" */
+	n = snprintf(b, sizeof b, "%.*f", decimals, v);
+	if (n < 0 || (size_t)n >= sizeof b)
+		n = snprintf(b, sizeof b, "%.17g", v);
+	if (n >= 2 && b[0] == '-' && strspn(b + 1, "0.") == (size_t)n - 1) {
+		prefix(w, key);	/* -0.000 after rounding */
+		put(w, b + 1, (size_t)n - 1);
+		return;
+	}
+	prefix(w, key);
+	put(w, b, (size_t)n);
+}
+
+void
+jw_bool(struct jw *w, const char *key, int v)
+{
+	prefix(w, key);
+	if (v)
+		put(w, "true", 4);
+	else
+		put(w, "false", 5);
+}
+
+void
+jw_null(struct jw *w, const char *key)
+{
+	prefix(w, key);
+	put(w, "null", 4);
+}
+
+void
+jw_raw(struct jw *w, const char *key, const char *json, size_t n)
+{
+	prefix(w, key);
+	put(w, json, n);
+}
+
+int
+jw_line(struct jw *w, FILE *f)
+{
+	putc1(w, '\n');
+	if (fwrite(w->buf, 1, w->len, f) != w->len || fflush(f) != 0) {
+		jw_reset(w);
+		return -1;
+	}
+	jw_reset(w);
+	return 0;
+}
+
+int
+jw_line_fd(struct jw *w, int fd)
+{
+	size_t off = 0;
+
+	putc1(w, '\n');
+	while (off < w->len) {
+		ssize_t n = write(fd, w->buf + off, w->len - off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			jw_reset(w);
+			return -1;
+		}
+		off += (size_t)n;
+	}
+	jw_reset(w);
+	return 0;
+}

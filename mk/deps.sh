@@ -1,0 +1,49 @@
+#!/bin/sh
+# mk/deps.sh GROUP... - install the Debian/Ubuntu packages cull needs that are
+# missing. Nothing is installed when all are there. As root it runs apt-get;
+# otherwise it prints the exact command and exits 2.
+#
+#   build  compiler, json-c, libcurl, pkg-config
+#   test   what the tests drive for real: dockerd, socat, gnuplot, curl, jq, prove
+#   kmod   the Debian kernel, its headers, qemu, busybox, cpio (module tests)
+#   bench  hyperfine
+set -u
+
+pkgs_build="gcc make pkg-config libc6-dev libjson-c-dev libcurl4-openssl-dev"
+pkgs_test="perl curl jq socat gnuplot-nox docker.io iproute2 procps"
+pkgs_kmod="linux-image-amd64 linux-headers-amd64 qemu-system-x86 busybox-static cpio kmod"
+pkgs_bench="hyperfine"
+
+want=""
+for g in "$@"; do
+	case $g in
+	build) want="$want $pkgs_build" ;;
+	test) want="$want $pkgs_test" ;;
+	kmod) want="$want $pkgs_kmod" ;;
+	bench) want="$want $pkgs_bench" ;;
+	*) echo "deps.sh: unknown group \"$g\" (build, test, kmod, bench)" >&2; exit 2 ;;
+	esac
+done
+
+if ! command -v dpkg-query >/dev/null 2>&1; then
+	echo "deps.sh: not a Debian/Ubuntu system; make sure these are installed:$want" >&2
+	exit 0
+fi
+
+missing=""
+for p in $want; do
+	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null)
+	[ "$st" = installed ] || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps.sh: missing packages; as root run:" >&2
+	echo "  apt-get update && apt-get install -y --no-install-recommends$missing" >&2
+	exit 2
+fi
+echo "deps.sh: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+# The package lists may be stale or absent on a fresh machine.
+apt-get update -qq >&2 || exit 1
+apt-get install -y -qq --no-install-recommends $missing >&2 || exit 1

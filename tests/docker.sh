@@ -1,0 +1,95 @@
+# tests/docker.sh - a real Docker engine for the tests. Source after lib.sh:
+#
+#	. "${0%/*}/docker.sh"
+#	docker_up                      # engine answers, or the test is skipped
+#	img=$(docker_test_image)       # a tiny FROM scratch image, built once
+#	id=$(docker_run --label cull.managed=true -- "$img" sleeper)
+#
+# When no engine answers, docker_up starts dockerd and stops it when the test
+# script ends; an engine that was already running is left alone. Containers
+# started with docker_run carry the label cull.test=<this run> and are removed
+# at exit, so tests never touch anything that is not theirs.
+DOCKER_SOCK=${DOCKER_SOCK:-/var/run/docker.sock}
+CULL_TEST_RUN=${CULL_TEST_RUN:-$$-$(date +%s)}
+
+docker_api() {	# docker_api METHOD PATH [JSON] - body on stdout; fails on no answer
+	local m=$1 p=$2
+	if [ $# -ge 3 ]; then
+		curl -sS --max-time 30 --unix-socket "$DOCKER_SOCK" -X "$m" \
+			-H 'Content-Type: application/json' -d "$3" "http://localhost$p"
+	else
+		curl -sS --max-time 30 --unix-socket "$DOCKER_SOCK" -X "$m" "http://localhost$p"
+	fi
+}
+
+docker_ping() { [ "$(curl -s --max-time 2 --unix-socket "$DOCKER_SOCK" http://localhost/_ping 2>/dev/null)" = OK ]; }
+
+docker_up() {
+	local i
+	docker_ping && return 0
+	[ "$(id -u)" -eq 0 ] || t_skip_all "no Docker engine answers on $DOCKER_SOCK and not root to start one"
+	command -v dockerd >/dev/null || t_bail "dockerd is not installed (make deps)"
+	dockerd >"$T_TMP/dockerd.log" 2>&1 &
+	DOCKERD_PID=$!
+	t_cleanup "docker_down"
+	for i in $(seq 1 150); do
+		docker_ping && return 0
+		kill -0 "$DOCKERD_PID" 2>/dev/null || break
+		sleep 0.2
+	done
+	echo "# dockerd did not come up:"; t_diag "$T_TMP/dockerd.log"
+	t_bail "cannot start dockerd"
+}
+
+docker_down() {
+	[ -n "${DOCKERD_PID:-}" ] || return 0
+	kill "$DOCKERD_PID" 2>/dev/null
+	for _ in $(seq 1 100); do kill -0 "$DOCKERD_PID" 2>/dev/null || break; sleep 0.1; done
+	DOCKERD_PID=
+}
+
+# docker_test_image - build (once per engine) cull-test-sleeper:latest, a FROM
+# scratch image holding tests/fixtures/sleeper (static). Prints its name.
+docker_test_image() {
+	local ctx="$T_TMP/img" name=cull-test-sleeper:latest
+	if [ "$(docker_api GET "/images/$name/json" | jq -r '.Id // empty' 2>/dev/null)" = "" ] ||
+	   [ "$TOP/tests/fixtures/sleeper.c" -nt "$TOP/build/.sleeper-image" ]; then
+		mkdir -p "$ctx" "$TOP/build"
+		cc -O2 -static -o "$ctx/sleeper" "$TOP/tests/fixtures/sleeper.c" >&2 || t_bail "cannot build the sleeper"
+		printf 'FROM scratch\nCOPY sleeper /sleeper\nENTRYPOINT ["/sleeper"]\n' >"$ctx/Dockerfile"
+		DOCKER_BUILDKIT=0 DOCKER_HOST="unix://$DOCKER_SOCK" /usr/bin/docker build -q -t "$name" "$ctx" >&2 ||
+			t_bail "cannot build $name"
+		touch "$TOP/build/.sleeper-image"
+	fi
+	echo "$name"
+}
+
+# docker_run [--name N] [--label K=V]... -- IMAGE [ARG...] - create and start a
+# container through the API (no CLI needed); prints its full id.
+docker_run() {
+	local name="" labels="\"cull.test\":\"$CULL_TEST_RUN\"" img args="" q id
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--name) name=$2; shift 2 ;;
+		--label) labels="$labels,$(jq -cn --arg kv "$2" '$kv|split("=")|{(.[0]):(.[1:]|join("="))}' | sed 's/^{//;s/}$//')"; shift 2 ;;
+		--) shift; break ;;
+		*) t_bail "docker_run: unknown option $1" ;;
+		esac
+	done
+	img=$1; shift
+	args=$(jq -cn '$ARGS.positional' --args -- "$@")
+	q=""; [ -n "$name" ] && q="?name=$(jq -rn --arg n "$name" '$n|@uri')"
+	id=$(docker_api POST "/containers/create$q" \
+		"{\"Image\":\"$img\",\"Cmd\":$args,\"Labels\":{$labels},\"HostConfig\":{\"NetworkMode\":\"none\"}}" |
+		jq -r '.Id // empty')
+	[ -n "$id" ] || { echo "# docker_run: create failed" >&2; return 1; }
+	t_cleanup "docker_api DELETE '/containers/$id?force=true'"
+	docker_api POST "/containers/$id/start" >/dev/null || return 1
+	echo "$id"
+}
+
+# docker_running ID - the engine says the container is running
+docker_running() { [ "$(docker_api GET "/containers/$1/json" | jq -r .State.Running 2>/dev/null)" = true ]; }
+
+# docker_pids ID - the host pids of the container's processes
+docker_pids() { docker_api GET "/containers/$1/top?ps_args=-o%20pid" | jq -r '.Processes[][0]'; }

@@ -1,0 +1,120 @@
+# tests/lib.sh - TAP helpers for the shell tests (tests/*.t). Source it:
+#
+#	. "${0%/*}/lib.sh"
+#	t_ok "reader starts" "$CULL_READER" --count 1
+#	t_done
+#
+# Every check prints "ok N - what" or "not ok N - what" with the evidence as
+# "# " comments; t_done prints the plan and sets the exit status. The binary
+# under test comes from the environment, so the same suite runs against any
+# implementation of a stage: CULL_READER=/path/to/other-reader prove tests/.
+set -u
+
+TOP=$(cd "${0%/*}/.." && pwd)
+CULL_BIN=${CULL_BIN:-$TOP/bin}
+CULL_READER=${CULL_READER:-$CULL_BIN/cull-reader}
+CULL_RANKER=${CULL_RANKER:-$CULL_BIN/cull-ranker}
+CULL_REAPER=${CULL_REAPER:-$CULL_BIN/cull-reaper}
+CULL_LOGGER=${CULL_LOGGER:-$CULL_BIN/cull-logger}
+SHARED=${CULL_SHARED:-$TOP/../shared}
+export LC_ALL=C
+
+T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/cull-test.XXXXXX")
+t_n=0
+t_failed=0
+t_cleanups=""
+
+# t_cleanup CMD - run CMD (a string) when the test script exits.
+t_cleanup() { t_cleanups="$1; $t_cleanups"; }
+t_exit_trap() {
+	local rc=$?
+	eval "$t_cleanups" >/dev/null 2>&1
+	rm -rf "$T_TMP"
+	exit $rc
+}
+trap t_exit_trap EXIT
+trap 'exit 130' INT TERM
+
+t_pass() { t_n=$((t_n + 1)); echo "ok $t_n - $1"; }
+t_fail() {
+	t_n=$((t_n + 1)); t_failed=$((t_failed + 1))
+	echo "not ok $t_n - $1"
+	shift
+	[ $# -gt 0 ] && printf '%s\n' "$@" | sed 's/^/#   /'
+	return 0
+}
+# t_diag FILE... - show files as TAP comments (at most 40 lines each)
+t_diag() { local f; for f; do [ -s "$f" ] && { echo "#   --- $f"; head -n 40 "$f" | sed 's/^/#   /'; }; done; return 0; }
+
+# t_ok DESC CMD... - CMD exits 0
+t_ok() {
+	local desc=$1; shift
+	if "$@" >"$T_TMP/ok.out" 2>"$T_TMP/ok.err"; then t_pass "$desc"
+	else t_fail "$desc" "command failed ($?): $*"; t_diag "$T_TMP/ok.err"; fi
+}
+
+# t_is GOT WANT DESC
+t_is() {
+	if [ "$1" = "$2" ]; then t_pass "$3"
+	else t_fail "$3" "got:  '$1'" "want: '$2'"; fi
+}
+
+# t_cmp WANT_FILE GOT_FILE DESC - the files are the same, else the diff
+t_cmp() {
+	if cmp -s "$1" "$2"; then t_pass "$3"
+	else t_fail "$3"; diff -u "$1" "$2" | head -n 60 | sed 's/^/#   /'; fi
+}
+
+# t_grep REGEX FILE DESC - an extended regex matches a line of FILE
+t_grep() {
+	if grep -Eq -- "$1" "$2"; then t_pass "$3"
+	else t_fail "$3" "no line matches /$1/ in $2"; t_diag "$2"; fi
+}
+t_nogrep() {
+	if ! grep -Eq -- "$1" "$2"; then t_pass "$3"
+	else t_fail "$3" "a line matches /$1/:"; grep -E -- "$1" "$2" | head -5 | sed 's/^/#   /'; fi
+}
+
+# t_run WANT_RC DESC CMD... - run CMD with stdin from $T_IN (default
+# /dev/null), stdout in $T_TMP/out, stderr in $T_TMP/err; check its exit code.
+# A death by signal (a crash, a sanitizer abort) is never the wanted code.
+t_run() {
+	local want=$1 desc=$2 rc; shift 2
+	"$@" <"${T_IN:-/dev/null}" >"$T_TMP/out" 2>"$T_TMP/err"; rc=$?
+	if [ "$rc" = "$want" ]; then t_pass "$desc"
+	else t_fail "$desc" "exit status $rc, wanted $want: $*"; t_diag "$T_TMP/err"; fi
+}
+
+t_skip_all() { echo "1..0 # SKIP $1"; trap - EXIT; rm -rf "$T_TMP"; exit 0; }
+t_skip() { t_n=$((t_n + 1)); echo "ok $t_n # SKIP $1"; }
+t_bail() { echo "Bail out! $1"; exit 1; }
+
+t_done() {
+	echo "1..$t_n"
+	[ "$t_failed" -eq 0 ]
+}
+
+# t_golden BIN DIR [FILTER] - golden tests. For each DIR/NAME.in, run BIN with
+# the arguments listed one per line in DIR/NAME.args (if any) and stdin from
+# NAME.in; stdout (through FILTER, a command, if given) must equal NAME.out,
+# stderr NAME.err, the exit status NAME.rc (0 when absent). UPDATE_GOLDEN=1
+# rewrites the expected files from what the binary does now: review the diff.
+t_golden() {
+	local bin=$1 dir=$2 filter=${3:-cat} in name rc want args
+	for in in "$dir"/*.in; do
+		name=${in%.in}
+		args=()
+		if [ -f "$name.args" ]; then mapfile -t args <"$name.args"; fi
+		( cd "$dir" && "$bin" "${args[@]}" ) <"$in" >"$T_TMP/g.raw" 2>"$T_TMP/g.err"; rc=$?
+		$filter <"$T_TMP/g.raw" >"$T_TMP/g.out"
+		sed "s|^${bin##*/}: |PROG: |" "$T_TMP/g.err" >"$T_TMP/g.err2"
+		if [ "${UPDATE_GOLDEN:-0}" = 1 ]; then
+			cp "$T_TMP/g.out" "$name.out"; cp "$T_TMP/g.err2" "$name.err"
+			if [ "$rc" = 0 ]; then rm -f "$name.rc"; else echo "$rc" >"$name.rc"; fi
+		fi
+		want=0; [ -f "$name.rc" ] && want=$(cat "$name.rc")
+		t_is "$rc" "$want" "${name##*/}: exit status"
+		t_cmp "$name.out" "$T_TMP/g.out" "${name##*/}: stdout"
+		t_cmp "$name.err" "$T_TMP/g.err2" "${name##*/}: stderr"
+	done
+}
