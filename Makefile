@@ -90,10 +90,22 @@ uninstall:
 	rm -f $(STAGES:%=$(DESTDIR)$(BINDIR)/cull-%)
 	rm -f $(patsubst docs/%,$(DESTDIR)$(MANDIR)/man1/%,$(wildcard docs/*.1))
 
+# Benchmarks: each bench/*.sh prints a Markdown section (progress on
+# stderr); together they make bench/RESULTS.md.
+bench: all
+	@sh mk/deps.sh bench
+	@{ echo "# cull benchmarks"; echo; echo "Made by \`make bench\` on $$(uname -nr), $$(nproc) cores, $$(date -u +%Y-%m-%d)."; \
+	  for s in bench/*.sh; do echo; CULL_BIN=$(abspath $(BIN)) bash $$s || echo "($$s failed: $$?)"; done; } > bench/RESULTS.md.new
+	@mv bench/RESULTS.md.new bench/RESULTS.md && cat bench/RESULTS.md
+
 clean:
 	rm -rf build build-asan bin
 
-.PHONY: all deps deps-build test asan install uninstall clean
+# Fragments for the parts that need more than the default rules (kmod/,
+# workloads/, the pipeline): mk/<part>.mk.
+-include $(sort $(wildcard mk/*.mk))
+
+.PHONY: all deps deps-build test asan bench install uninstall clean
 .DELETE_ON_ERROR:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
