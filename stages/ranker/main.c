@@ -1,0 +1,243 @@
+/*
+ * cull-ranker - rank the containers of each snapshot and sentence the surplus.
+ *
+ * Input: JSON lines on stdin. A "snapshot" line (DESIGN.md) gives one "mem",
+ * one "rank" and zero or more "kill" lines on stdout; a line of any other type
+ * is copied through byte for byte. A bad line is reported on stderr
+ * ("cull-ranker: line N: what is wrong") and skipped. The ranker never reads
+ * the clock or the system: replaying a recorded file gives the same output.
+ *
+ * Exit status: 0 at the end of input, on SIGINT/SIGTERM (after flushing) or
+ * when stdout's reader went away; 1 on a read or write error; 2 on bad usage.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "jv.h"
+#include "jw.h"
+#include "lines.h"
+#include "opt.h"
+#include "out.h"
+#include "policy.h"
+#include "snap.h"
+
+#define LINE_MAX_DEFAULT ((size_t)16 << 20)	/* 16 MiB: ~100,000 processes */
+
+static const char usage[] =
+	"usage: cull-ranker [--keep-high N] [--keep-low M] [--sort-by ram|cpu|vsz|rss]\n"
+	"                   [--high-cpu PCT] [--high-mem PCT] [--max-mem-pct PCT]\n"
+	"                   [--cooldown SECONDS] [--any] [--max-line BYTES] [-v|--table]\n";
+
+static const char help[] =
+	"Read snapshot lines on stdin; write mem, rank and kill lines on stdout.\n"
+	"Other lines pass through unchanged; bad lines are reported and skipped.\n"
+	"\n"
+	"  --keep-high N        high containers to keep (default 2)\n"
+	"  --keep-low M         low containers to keep (default 3)\n"
+	"  --sort-by KEY        ram, cpu, vsz or rss: who is lightest, the rank order (ram)\n"
+	"  --high-cpu PCT       unlabelled class high from cpu_pct >= PCT (default 50)\n"
+	"  --high-mem PCT       ... or from mem_pct >= PCT (default 5)\n"
+	"  --max-mem-pct PCT    memory guard: above PCT used, also sentence the heaviest\n"
+	"                       by RSS until enough is freed (default off)\n"
+	"  --cooldown SECONDS   a sentenced container is in flight this long, input time\n"
+	"                       (default 3 snapshot intervals)\n"
+	"  --any                every container takes part, not only cull.managed=true\n"
+	"  --max-line BYTES     longest input line accepted (default 16777216)\n"
+	"  -v, --table          top-like tables on stderr for every snapshot\n"
+	"  -h, --help           this text\n"
+	"\n"
+	"Exit status: 0 end of input, SIGINT/SIGTERM or stdout closed; 1 read or write\n"
+	"error; 2 usage error. See cull-ranker(1).\n";
+
+static volatile sig_atomic_t stop_signal;
+
+static void
+on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static void
+catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0;	/* no SA_RESTART: a blocked read() returns EINTR */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+/* A write error on stdout ends the program: quietly with 0 when the reader
+ * went away, else with 1. */
+static void
+put(const char *p, size_t n)
+{
+	if (n && fwrite(p, 1, n, stdout) != n)
+		cull_stdout_close();
+}
+
+/* Flush when the next read could block: a whole line already in the reader's
+ * buffer is processed first, so a replay writes in big blocks while a live
+ * pipe still gets every snapshot's lines at once. */
+static void
+flush_if_idle(const struct cull_lines *r)
+{
+	if (r->eof || (r->buf && memchr(r->buf + r->start, '\n', r->end - r->start)))
+		return;
+	if (fflush(stdout) != 0)
+		cull_stdout_close();
+}
+
+int
+main(int argc, char **argv)
+{
+	enum { O_KEEP_HIGH = 256, O_KEEP_LOW, O_SORT_BY, O_HIGH_CPU, O_HIGH_MEM,
+	       O_MAX_MEM, O_COOLDOWN, O_ANY, O_MAX_LINE };
+	static const struct option longopts[] = {
+		{ "keep-high", required_argument, NULL, O_KEEP_HIGH },
+		{ "keep-low", required_argument, NULL, O_KEEP_LOW },
+		{ "sort-by", required_argument, NULL, O_SORT_BY },
+		{ "high-cpu", required_argument, NULL, O_HIGH_CPU },
+		{ "high-mem", required_argument, NULL, O_HIGH_MEM },
+		{ "max-mem-pct", required_argument, NULL, O_MAX_MEM },
+		{ "cooldown", required_argument, NULL, O_COOLDOWN },
+		{ "any", no_argument, NULL, O_ANY },
+		{ "max-line", required_argument, NULL, O_MAX_LINE },
+		{ "table", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct policy_opt po;
+	struct cull_lines r;
+	struct jv v;
+	struct jw w = {0};
+	struct snap s = {0};
+	struct cooldown cd = {0};
+	struct verdict vd = {0};
+	size_t max_line = LINE_MAX_DEFAULT;
+	int c, table = 0;
+	char *tbuf = NULL;
+	size_t tlen = 0;
+	FILE *tf = NULL;
+
+	cull_setprog(argv[0]);
+	policy_opt_default(&po);
+	while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case O_KEEP_HIGH:
+			po.keep[CLASS_HIGH] = (int)cull_opt_ll("--keep-high", optarg, 0, 1000000);
+			break;
+		case O_KEEP_LOW:
+			po.keep[CLASS_LOW] = (int)cull_opt_ll("--keep-low", optarg, 0, 1000000);
+			break;
+		case O_SORT_BY:
+			po.sort_by = cull_opt_word("--sort-by", optarg, snap_key_name);
+			break;
+		case O_HIGH_CPU:
+			po.high_cpu = cull_opt_double("--high-cpu", optarg, 0, 1e9);
+			break;
+		case O_HIGH_MEM:
+			po.high_mem = cull_opt_double("--high-mem", optarg, 0, 100);
+			break;
+		case O_MAX_MEM:
+			po.max_mem_pct = cull_opt_double("--max-mem-pct", optarg, 0, 100);
+			break;
+		case O_COOLDOWN:
+			po.cooldown = cull_opt_double("--cooldown", optarg, 0, 1e9);
+			break;
+		case O_ANY:
+			po.any = 1;
+			break;
+		case O_MAX_LINE:
+			max_line = (size_t)cull_opt_ll("--max-line", optarg, 1024, (long long)1 << 30);
+			break;
+		case 'v':
+			table = 1;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			fputs(help, stdout);
+			return CULL_EXIT_OK;
+		default:
+			fputs(usage, stderr);
+			return CULL_EXIT_USAGE;
+		}
+	}
+	cull_opt_no_operands(argc, argv, optind, usage);
+
+	cull_stdio_setup();
+	/* fully buffered: flush_if_idle() flushes before every read that may wait */
+	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	catch_signals();
+	if (table && !(tf = open_memstream(&tbuf, &tlen)))
+		cull_die(CULL_EXIT_FAIL, "fatal: out of memory");
+	jv_init(&v);
+	cull_lines_init(&r, STDIN_FILENO, max_line);
+
+	while (!stop_signal) {
+		json_object *o;
+		const char *type;
+		char *line;
+		ssize_t n;
+
+		flush_if_idle(&r);
+		n = cull_lines_next(&r, &line);
+		if (n == CULL_LINE_EOF)
+			break;
+		if (n == CULL_LINE_INTR)
+			continue;
+		if (n == CULL_LINE_ERR)
+			cull_die(CULL_EXIT_FAIL, "fatal: cannot read stdin:");
+		if (n == CULL_LINE_TOOLONG) {
+			cull_warn("line %lu: longer than %zu bytes, skipped", r.lineno, max_line);
+			continue;
+		}
+		o = jv_parse(&v, line, (size_t)n);
+		if (!o || jv_str(&v, o, "type", JV_REQ, &type, NULL)) {
+			cull_warn("line %lu: %s", r.lineno, v.err);
+			json_object_put(o);
+			continue;
+		}
+		if (strcmp(type, "snapshot") != 0) {
+			put(line, (size_t)n);
+			put("\n", 1);
+		} else if (snap_parse(&s, &v, o)) {
+			cull_warn("line %lu: %s", r.lineno, v.err);
+		} else {
+			policy_run(&s, &po, &cd, &vd);
+			out_lines(&w, &s, &po, &vd);
+			put(w.buf, w.len);
+			jw_reset(&w);
+			if (tf) {
+				rewind(tf);
+				out_tables(tf, &s, &vd);
+				fflush(tf);
+				fwrite(tbuf, 1, tlen, stderr);
+			}
+		}
+		json_object_put(o);
+	}
+
+	if (stop_signal)
+		cull_warn("%s: stopping after line %lu", strsignal(stop_signal), r.lineno);
+	cull_stdout_close();
+	if (tf)
+		fclose(tf);
+	free(tbuf);
+	jw_free(&w);
+	jv_fini(&v);
+	snap_free(&s);
+	verdict_free(&vd);
+	cooldown_free(&cd);
+	cull_lines_free(&r);
+	return CULL_EXIT_OK;
+}

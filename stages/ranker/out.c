@@ -1,0 +1,133 @@
+/* out.c - see out.h */
+#include <string.h>
+
+#include "out.h"
+
+/* Several lines go into one buffer: at depth 0 jw adds no comma, so a '\n'
+ * after each top-level object makes NDJSON. */
+static void
+head(struct jw *w, const char *type, const struct snap *s)
+{
+	jw_open(w, NULL);
+	jw_str(w, "type", type);
+	jw_raw(w, "ts", s->ts_raw, s->ts_len);
+	jw_int(w, "seq", (long long)s->seq);
+}
+
+static void
+end_line(struct jw *w)
+{
+	jw_end(w);
+	jw_raw(w, NULL, "\n", 1);
+}
+
+static void
+figures(struct jw *w, const struct snap_ctr *c)
+{
+	jw_int(w, "rss_kb", (long long)c->rss_kb);
+	jw_int(w, "vsz_kb", (long long)c->vsz_kb);
+	jw_num(w, "mem_pct", c->mem_pct, 2);
+	jw_num(w, "cpu_pct", c->cpu_pct, 2);
+}
+
+void
+out_lines(struct jw *w, const struct snap *s, const struct policy_opt *o,
+	  const struct verdict *v)
+{
+	size_t i;
+	int k;
+
+	head(w, "mem", s);
+	jw_int(w, "total_kb", (long long)s->total_kb);
+	jw_int(w, "used_kb", (long long)s->used_kb);
+	jw_num(w, "used_pct", s->used_pct, 2);
+	jw_uint(w, "containers", s->nctr);
+	jw_uint(w, "procs", s->nprocs);
+	end_line(w);
+
+	head(w, "rank", s);
+	jw_str(w, "by", snap_key_name[o->sort_by]);
+	jw_arr(w, "containers");
+	for (i = 0; i < s->nctr; i++) {
+		const struct snap_ctr *c = &s->ctr[v->by[o->sort_by][i]];
+
+		jw_open(w, NULL);
+		jw_str(w, "id", c->id);
+		jw_str(w, "name", c->name);
+		jw_str(w, "image", c->image);
+		jw_str(w, "class", policy_class_name[c->cls]);
+		jw_bool(w, "managed", c->managed);
+		jw_int(w, "procs", c->procs);
+		figures(w, c);
+		jw_open(w, "order");
+		for (k = 0; k < KEY_N; k++)
+			jw_int(w, snap_key_name[k], c->order[k]);
+		jw_end(w);
+		jw_end(w);
+	}
+	jw_end(w);
+	end_line(w);
+
+	for (i = 0; i < v->nkill; i++) {
+		const struct snap_ctr *c = &s->ctr[v->kill[i]];
+
+		head(w, "kill", s);
+		jw_str(w, "id", c->id);
+		jw_str(w, "name", c->name);
+		jw_str(w, "class", policy_class_name[c->cls]);
+		jw_str(w, "reason", c->reason);
+		figures(w, c);
+		end_line(w);
+	}
+}
+
+/* Printable, fixed-width cut of a name for the table: a container may name
+ * itself anything, and a terminal must not take it for escape codes. */
+static void
+cell(char *dst, size_t width, const char *src)
+{
+	size_t i;
+
+	for (i = 0; i < width && src[i]; i++) {
+		unsigned char ch = (unsigned char)src[i];
+
+		dst[i] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
+	}
+	dst[i] = '\0';
+}
+
+static const char *const key_title[KEY_N] = {
+	"by RAM (mem_pct)", "by CPU (cpu_pct)", "by VSZ", "by RSS"
+};
+
+void
+out_tables(FILE *f, const struct snap *s, const struct verdict *v)
+{
+	char used[32], total[32];
+	size_t i;
+	int k;
+
+	policy_human_kb(used, sizeof used, (long long)s->used_kb);
+	policy_human_kb(total, sizeof total, (long long)s->total_kb);
+	fprintf(f, "\nseq %lld  ts %.*s  mem %.1f%% used (%s of %s)  %zu containers, %zu procs, "
+		"%zu sentenced\n", (long long)s->seq, (int)s->ts_len, s->ts_raw, s->used_pct,
+		used, total, s->nctr, s->nprocs, v->nkill);
+	for (k = 0; k < KEY_N; k++) {
+		fprintf(f, "  %s\n  %4s %-12s %-20s %-5s %3s %5s %7s %7s %10s %10s %s\n",
+			key_title[k], "#", "ID", "NAME", "CLASS", "MGD", "PROCS", "MEM%",
+			"CPU%", "RSS", "VSZ", "FATE");
+		for (i = 0; i < s->nctr; i++) {
+			const struct snap_ctr *c = &s->ctr[v->by[k][i]];
+			char id[13], name[21], rss[16], vsz[16];
+
+			cell(id, 12, c->id);
+			cell(name, 20, c->name);
+			policy_human_kb(rss, sizeof rss, (long long)c->rss_kb);
+			policy_human_kb(vsz, sizeof vsz, (long long)c->vsz_kb);
+			fprintf(f, "  %4zu %-12s %-20s %-5s %3s %5d %7.2f %7.2f %10s %10s %s\n",
+				i + 1, id, name, policy_class_name[c->cls], c->managed ? "yes" : "no",
+				c->procs, c->mem_pct, c->cpu_pct, rss, vsz,
+				policy_fate_name[c->fate]);
+		}
+	}
+}

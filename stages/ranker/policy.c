@@ -1,0 +1,343 @@
+/* policy.c - see policy.h */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "policy.h"
+
+const char *const policy_class_name[2] = { "low", "high" };
+const char *const policy_fate_name[4] = { "keep", "KILL", "dying", "-" };
+
+void
+policy_opt_default(struct policy_opt *o)
+{
+	memset(o, 0, sizeof *o);
+	o->keep[CLASS_HIGH] = 2;
+	o->keep[CLASS_LOW] = 3;
+	o->sort_by = KEY_RAM;
+	o->high_cpu = POLICY_HIGH_CPU;
+	o->high_mem = POLICY_HIGH_MEM;
+	o->max_mem_pct = -1;
+	o->cooldown = -1;
+}
+
+void
+policy_human_kb(char *buf, size_t n, long long kb)
+{
+	static const char *const unit[] = { "MiB", "GiB", "TiB", "PiB", "EiB" };
+	double x = (double)kb;
+	int u = -1;
+
+	if (kb < 1024) {
+		snprintf(buf, n, "%lld KiB", kb);
+		return;
+	}
+	while (x >= 1024 && u < 4) {
+		x /= 1024;
+		u++;
+	}
+	snprintf(buf, n, "%.1f %s", x, unit[u]);
+}
+
+/* ---- the cooldown table: sorted by id, at most COOLDOWN_MAX entries ---- */
+
+void
+cooldown_free(struct cooldown *cd)
+{
+	size_t i;
+
+	for (i = 0; i < cd->n; i++)
+		free(cd->e[i].id);
+	free(cd->e);
+	memset(cd, 0, sizeof *cd);
+}
+
+/* Index of id, or where it would go (*found 0). */
+static size_t
+cooldown_pos(const struct cooldown *cd, const char *id, int *found)
+{
+	size_t lo = 0, hi = cd->n;
+
+	*found = 0;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(cd->e[mid].id, id);
+
+		if (c == 0) {
+			*found = 1;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+const struct cooldown_entry *
+cooldown_find(const struct cooldown *cd, const char *id, double ts)
+{
+	int found;
+	size_t i = cooldown_pos(cd, id, &found);
+
+	return found && ts < cd->e[i].until ? &cd->e[i] : NULL;
+}
+
+static void
+cooldown_expire(struct cooldown *cd, double ts)
+{
+	size_t i, j = 0;
+
+	for (i = 0; i < cd->n; i++) {
+		if (ts >= cd->e[i].until)
+			free(cd->e[i].id);
+		else
+			cd->e[j++] = cd->e[i];
+	}
+	cd->n = j;
+}
+
+static void
+cooldown_drop(struct cooldown *cd, size_t i)
+{
+	free(cd->e[i].id);
+	memmove(&cd->e[i], &cd->e[i + 1], (cd->n - i - 1) * sizeof *cd->e);
+	cd->n--;
+}
+
+static void
+cooldown_add(struct cooldown *cd, const char *id, double until)
+{
+	size_t i;
+	int found;
+
+	if (!cd->e) {
+		cd->e = malloc(COOLDOWN_MAX * sizeof *cd->e);
+		if (!cd->e)
+			cull_die(CULL_EXIT_FAIL, "fatal: out of memory");
+	}
+	i = cooldown_pos(cd, id, &found);
+	if (found) {
+		cd->e[i].until = until;
+		return;
+	}
+	if (cd->n == COOLDOWN_MAX) {
+		size_t j, old = 0;
+
+		for (j = 1; j < cd->n; j++)
+			if (cd->e[j].until < cd->e[old].until)
+				old = j;
+		cooldown_drop(cd, old);
+		if (old < i)
+			i--;
+	}
+	memmove(&cd->e[i + 1], &cd->e[i], (cd->n - i) * sizeof *cd->e);
+	cd->e[i].id = strdup(id);
+	if (!cd->e[i].id)
+		cull_die(CULL_EXIT_FAIL, "fatal: out of memory");
+	cd->e[i].until = until;
+	cd->n++;
+}
+
+/* ---- the orders ---- */
+
+void
+verdict_free(struct verdict *v)
+{
+	int k;
+
+	free(v->kill);
+	for (k = 0; k < KEY_N; k++)
+		free(v->by[k]);
+	memset(v, 0, sizeof *v);
+}
+
+static double
+key_value(const struct snap_ctr *c, int key)
+{
+	switch (key) {
+	case KEY_RAM:	return c->mem_pct;
+	case KEY_CPU:	return c->cpu_pct;
+	case KEY_VSZ:	return (double)c->vsz_kb;
+	default:	return (double)c->rss_kb;
+	}
+}
+
+static long long
+hundredths(double x)
+{
+	return x >= 9e15 ? (long long)9e17 : llround(x * 100);
+}
+
+struct order_ctx {
+	const struct snap_ctr *ctr;
+	int key;
+};
+
+/* heaviest first, ties by id */
+static int
+heavier(const void *a, const void *b, void *arg)
+{
+	const struct order_ctx *x = arg;
+	const struct snap_ctr *p = &x->ctr[*(const size_t *)a], *q = &x->ctr[*(const size_t *)b];
+	int c;
+
+	if (x->key == KEY_VSZ || x->key == KEY_RSS) {
+		int64_t u = x->key == KEY_VSZ ? p->vsz_kb : p->rss_kb;
+		int64_t w = x->key == KEY_VSZ ? q->vsz_kb : q->rss_kb;
+
+		c = (u < w) - (u > w);
+	} else {
+		/* shares compare at the precision they are written with (0.01):
+		 * what looks like a tie is one, and goes by id */
+		long long u = hundredths(key_value(p, x->key));
+		long long w = hundredths(key_value(q, x->key));
+
+		c = (u < w) - (u > w);
+	}
+	return c ? c : strcmp(p->id, q->id);
+}
+
+static void
+figure(char *buf, size_t n, const struct snap_ctr *c, int key)
+{
+	if (key == KEY_VSZ || key == KEY_RSS)
+		policy_human_kb(buf, n, (long long)(key == KEY_VSZ ? c->vsz_kb : c->rss_kb));
+	else
+		snprintf(buf, n, "%.2f%%", key_value(c, key));
+}
+
+static void
+heaviest(char *buf, size_t n, int nth)
+{
+	const char *sfx = "th";
+
+	if (nth == 1) {
+		snprintf(buf, n, "heaviest");
+		return;
+	}
+	if (nth % 100 < 11 || nth % 100 > 13) {
+		if (nth % 10 == 1)
+			sfx = "st";
+		else if (nth % 10 == 2)
+			sfx = "nd";
+		else if (nth % 10 == 3)
+			sfx = "rd";
+	}
+	snprintf(buf, n, "%d%s heaviest", nth, sfx);
+}
+
+static void
+sentence(struct snap_ctr *c, size_t i, struct verdict *v)
+{
+	c->fate = FATE_KILL;
+	v->kill[v->nkill++] = i;
+}
+
+void
+policy_run(struct snap *s, const struct policy_opt *o, struct cooldown *cd, struct verdict *v)
+{
+	size_t i, n = s->nctr;
+	int k, cls;
+
+	v->cooldown = o->cooldown >= 0 ? o->cooldown
+		: s->interval_s > 0 ? POLICY_COOLDOWN_INTERVALS * s->interval_s
+		: POLICY_COOLDOWN_FALLBACK;
+	cooldown_expire(cd, s->ts);
+	if (n > v->by_cap) {
+		v->by_cap = n;
+		for (k = 0; k < KEY_N; k++)
+			if (!(v->by[k] = realloc(v->by[k], n * sizeof *v->by[k])))
+				cull_die(CULL_EXIT_FAIL, "fatal: out of memory");
+		if (!(v->kill = realloc(v->kill, n * sizeof *v->kill)))
+			cull_die(CULL_EXIT_FAIL, "fatal: out of memory");
+	}
+	v->nkill = 0;
+
+	for (k = 0; k < KEY_N; k++) {
+		struct order_ctx ctx = { s->ctr, k };
+
+		for (i = 0; i < n; i++)
+			v->by[k][i] = i;
+		qsort_r(v->by[k], n, sizeof *v->by[k], heavier, &ctx);
+		for (i = 0; i < n; i++)
+			s->ctr[v->by[k][i]].order[k] = (int)i + 1;
+	}
+
+	for (i = 0; i < n; i++) {
+		struct snap_ctr *c = &s->ctr[i];
+
+		if (c->label_class >= 0)
+			c->cls = c->label_class;
+		else
+			c->cls = c->cpu_pct >= o->high_cpu || c->mem_pct >= o->high_mem
+				? CLASS_HIGH : CLASS_LOW;
+		c->managed = o->any || !s->has_containers || c->label_managed;
+		c->fate = !c->managed ? FATE_OUT
+			: cooldown_find(cd, c->id, s->ts) ? FATE_INFLIGHT : FATE_KEEP;
+		c->reason[0] = '\0';
+	}
+
+	/* in each class keep the lightest, sentence the rest heaviest first */
+	for (cls = CLASS_HIGH; cls >= CLASS_LOW; cls--) {
+		int running = 0, dying = 0, nth = 0;
+		char fig[32], nthbuf[32], inflight[48] = "";
+		const size_t *by = v->by[o->sort_by];
+
+		for (i = 0; i < n; i++) {
+			const struct snap_ctr *c = &s->ctr[i];
+
+			running += c->cls == cls && c->fate == FATE_KEEP;
+			dying += c->cls == cls && c->fate == FATE_INFLIGHT;
+		}
+		if (running <= o->keep[cls])
+			continue;
+		if (dying)
+			snprintf(inflight, sizeof inflight, " (and %d being killed)", dying);
+		for (i = 0; i < n && nth < running - o->keep[cls]; i++) {
+			struct snap_ctr *c = &s->ctr[by[i]];
+
+			if (c->cls != cls || c->fate != FATE_KEEP)
+				continue;
+			heaviest(nthbuf, sizeof nthbuf, ++nth);
+			figure(fig, sizeof fig, c, o->sort_by);
+			snprintf(c->reason, sizeof c->reason, "%s: %d running%s, keeping %d; %s by %s (%s)",
+				 policy_class_name[cls], running, inflight, o->keep[cls], nthbuf,
+				 snap_key_name[o->sort_by], fig);
+			sentence(c, by[i], v);
+		}
+	}
+
+	/* the memory guard: what is being killed counts as freed already */
+	if (o->max_mem_pct >= 0 && s->used_pct > o->max_mem_pct) {
+		double freed = 0;
+		int nth = 0;
+
+		for (i = 0; i < n; i++)
+			if (s->ctr[i].fate == FATE_KILL || s->ctr[i].fate == FATE_INFLIGHT)
+				freed += (double)s->ctr[i].rss_kb;
+		for (i = 0; i < n; i++) {
+			size_t j = v->by[KEY_RSS][i];
+			struct snap_ctr *c = &s->ctr[j];
+			char fig[32], nthbuf[32];
+
+			if (s->used_pct - freed * 100 / (double)s->total_kb <= o->max_mem_pct)
+				break;
+			if (c->fate != FATE_KEEP)
+				continue;
+			heaviest(nthbuf, sizeof nthbuf, ++nth);
+			policy_human_kb(fig, sizeof fig, (long long)c->rss_kb);
+			snprintf(c->reason, sizeof c->reason,
+				 "memory: %.2f%% used, over %.2f%%; %s left by rss (%s)",
+				 s->used_pct, o->max_mem_pct, nthbuf, fig);
+			freed += (double)c->rss_kb;
+			sentence(c, j, v);
+		}
+	}
+
+	for (i = 0; i < v->nkill; i++)
+		cooldown_add(cd, s->ctr[v->kill[i]].id, s->ts + v->cooldown);
+}

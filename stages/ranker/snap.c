@@ -1,0 +1,263 @@
+/* snap.c - see snap.h */
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "snap.h"
+#include "policy.h"
+
+const char *const snap_key_name[KEY_N + 1] = { "ram", "cpu", "vsz", "rss", NULL };
+
+/* Sizes are KiB: 2^50 KiB is an exbibyte, more than any machine has. */
+#define SIZE_MAX_KB ((int64_t)1 << 50)
+#define PCT_MAX 1e9
+
+int64_t
+snap_sat_add(int64_t a, int64_t b)
+{
+	int64_t r;
+
+	if (__builtin_add_overflow(a, b, &r))
+		return INT64_MAX;
+	return r;
+}
+
+void
+snap_free(struct snap *s)
+{
+	free(s->procs);
+	free(s->ctr);
+	free(s->idx);
+	memset(s, 0, sizeof *s);
+}
+
+static void *
+grow(void *p, size_t *cap, size_t want, size_t size)
+{
+	size_t n = *cap ? *cap : 32;
+
+	if (want <= *cap)
+		return p;
+	while (n < want)
+		n *= 2;
+	p = realloc(p, n * size);
+	if (!p)
+		cull_die(CULL_EXIT_FAIL, "fatal: out of memory");
+	*cap = n;
+	return p;
+}
+
+/* qsort has no context argument: the procs being sorted */
+static const struct snap_proc *sort_procs;
+
+static int
+by_pid(const void *a, const void *b)
+{
+	int64_t x = sort_procs[*(const size_t *)a].pid, y = sort_procs[*(const size_t *)b].pid;
+
+	return (x > y) - (x < y);
+}
+
+/* by container id, then pid: the sums do not depend on the input's order */
+static int
+by_container(const void *a, const void *b)
+{
+	const struct snap_proc *x = &sort_procs[*(const size_t *)a];
+	const struct snap_proc *y = &sort_procs[*(const size_t *)b];
+	int c = strcmp(x->container, y->container);
+
+	if (c)
+		return c;
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+static int
+parse_mem(struct snap *s, struct jv *v, json_object *o)
+{
+	json_object *m;
+
+	if (jv_obj(v, o, "mem", JV_REQ, &m))
+		return -1;
+	jv_where(v, "mem.");
+	if (jv_i64(v, m, "total_kb", JV_REQ, 1, SIZE_MAX_KB, &s->total_kb) ||
+	    jv_i64(v, m, "used_kb", JV_REQ, 0, SIZE_MAX_KB, &s->used_kb) ||
+	    jv_dbl(v, m, "used_pct", JV_REQ, 0, 100, &s->used_pct))
+		return -1;
+	jv_where(v, "%s", "");
+	return 0;
+}
+
+static int
+parse_proc(struct snap_proc *p, struct jv *v, json_object *o, size_t i)
+{
+	const char *c;
+	size_t clen;
+
+	if (!json_object_is_type(o, json_type_object))
+		return jv_fail(v, "\"procs[%zu]\" is %s, not an object", i, jv_typename(o));
+	jv_where(v, "procs[%zu].", i);
+	if (jv_i64(v, o, "pid", JV_REQ, 1, INT32_MAX, &p->pid) ||
+	    jv_str(v, o, "container", JV_REQ, &c, &clen) ||
+	    jv_i64(v, o, "rss_kb", JV_REQ, 0, SIZE_MAX_KB, &p->rss_kb) ||
+	    jv_i64(v, o, "vsz_kb", JV_REQ, 0, SIZE_MAX_KB, &p->vsz_kb) ||
+	    jv_dbl(v, o, "mem_pct", JV_REQ, 0, 100, &p->mem_pct) ||
+	    jv_dbl(v, o, "cpu_pct", JV_REQ, 0, PCT_MAX, &p->cpu_pct))
+		return -1;
+	if (clen > SNAP_ID_MAX)
+		return jv_fail(v, "\"procs[%zu].container\" is longer than %d bytes", i, SNAP_ID_MAX);
+	if (strlen(c) != clen)
+		return jv_fail(v, "\"procs[%zu].container\" holds a NUL character", i);
+	p->container = c;
+	p->clen = clen;
+	return 0;
+}
+
+/* A cull.* label: absent (1), a string (0), or anything else (-1). */
+static int
+label(struct jv *v, json_object *labels, const char *id, const char *key, const char **out)
+{
+	json_object *f;
+
+	if (!json_object_object_get_ex(labels, key, &f))
+		return 1;
+	if (!json_object_is_type(f, json_type_string)) {
+		jv_fail(v, "label \"%s\" of container \"%.64s\" is %s, not a string", key, id,
+			f ? jv_typename(f) : "null");
+		return -1;
+	}
+	*out = json_object_get_string(f);
+	return 0;
+}
+
+/* Every entry of `containers` is checked, listed or not, so a line is
+ * either good or reported whatever its processes. */
+static int
+check_containers(struct jv *v, json_object *cs)
+{
+	json_object_object_foreach(cs, id, c) {
+		json_object *labels;
+		const char *str;
+
+		if (!c || !json_object_is_type(c, json_type_object))
+			return jv_fail(v, "\"containers\" entry \"%.64s\" is %s, not an object", id,
+				       c ? jv_typename(c) : "null");
+		jv_where(v, "containers[\"%.64s\"].", id);
+		if (jv_str(v, c, "name", JV_OPT, &str, NULL) < 0 ||
+		    jv_str(v, c, "image", JV_OPT, &str, NULL) < 0)
+			return -1;
+		if (jv_obj(v, c, "labels", JV_OPT, &labels) < 0)
+			return -1;
+		jv_where(v, "%s", "");
+		if (labels && (label(v, labels, id, "cull.managed", &str) < 0 ||
+			       label(v, labels, id, "cull.class", &str) < 0))
+			return -1;
+	}
+	return 0;
+}
+
+static void
+describe(struct snap_ctr *k, json_object *cs)
+{
+	json_object *c, *labels = NULL, *f;
+	const char *str;
+
+	k->name = k->image = "";
+	k->known = k->label_managed = 0;
+	k->label_class = -1;
+	if (!cs || !json_object_object_get_ex(cs, k->id, &c))
+		return;
+	k->known = 1;
+	if (json_object_object_get_ex(c, "name", &f))
+		k->name = json_object_get_string(f);
+	if (json_object_object_get_ex(c, "image", &f))
+		k->image = json_object_get_string(f);
+	if (!json_object_object_get_ex(c, "labels", &labels) || !labels)
+		return;
+	if (json_object_object_get_ex(labels, "cull.managed", &f))
+		k->label_managed = strcmp(json_object_get_string(f), "true") == 0;
+	if (json_object_object_get_ex(labels, "cull.class", &f)) {
+		str = json_object_get_string(f);
+		if (strcmp(str, "high") == 0)
+			k->label_class = CLASS_HIGH;
+		else if (strcmp(str, "low") == 0)
+			k->label_class = CLASS_LOW;
+	}
+}
+
+int
+snap_parse(struct snap *s, struct jv *v, json_object *o)
+{
+	json_object *procs, *cs = NULL, *ts;
+	size_t n, i, j;
+	int64_t ver;
+	int r;
+
+	jv_where(v, "%s", "");
+	r = jv_i64(v, o, "v", JV_OPT, 0, INT64_MAX, &ver);
+	if (r < 0)
+		return -1;
+	if (r == 0 && ver != 1)
+		return jv_fail(v, "snapshot version %lld is not supported (only 1)", (long long)ver);
+	if (jv_dbl(v, o, "ts", JV_REQ, 0, 1e11, &s->ts) ||
+	    jv_i64(v, o, "seq", JV_REQ, 0, INT64_MAX, &s->seq))
+		return -1;
+	json_object_object_get_ex(o, "ts", &ts);
+	s->ts_raw = json_object_to_json_string_length(ts, JSON_C_TO_STRING_PLAIN, &s->ts_len);
+	s->interval_s = 0;
+	if (jv_dbl(v, o, "interval_s", JV_OPT, 0, 1e6, &s->interval_s) < 0)
+		return -1;
+	if (parse_mem(s, v, o) || jv_arr(v, o, "procs", JV_REQ, &procs))
+		return -1;
+	r = jv_obj(v, o, "containers", JV_OPT, &cs);
+	if (r < 0 || (r == 0 && check_containers(v, cs)))
+		return -1;
+	s->has_containers = r == 0;
+
+	n = json_object_array_length(procs);
+	s->procs = grow(s->procs, &s->procs_cap, n, sizeof *s->procs);
+	s->idx = grow(s->idx, &s->idx_cap, n, sizeof *s->idx);
+	for (i = 0; i < n; i++) {
+		if (parse_proc(&s->procs[i], v, json_object_array_get_idx(procs, i), i))
+			return -1;
+		s->idx[i] = i;
+	}
+	jv_where(v, "%s", "");
+
+	sort_procs = s->procs;
+	qsort(s->idx, n, sizeof *s->idx, by_pid);
+	for (i = 1; i < n; i++)
+		if (s->procs[s->idx[i]].pid == s->procs[s->idx[i - 1]].pid) {
+			size_t a = s->idx[i - 1], b = s->idx[i];
+
+			return jv_fail(v, "pid %lld appears twice (procs[%zu] and procs[%zu])",
+				       (long long)s->procs[a].pid, a < b ? a : b, a < b ? b : a);
+		}
+
+	/* group by container */
+	qsort(s->idx, n, sizeof *s->idx, by_container);
+	s->nctr = s->nprocs = 0;
+	for (i = 0; i < n; i = j) {
+		const struct snap_proc *p = &s->procs[s->idx[i]];
+		struct snap_ctr *k;
+
+		for (j = i + 1; j < n && strcmp(s->procs[s->idx[j]].container, p->container) == 0; j++)
+			;
+		if (p->clen == 0)
+			continue;	/* host processes */
+		s->ctr = grow(s->ctr, &s->ctr_cap, s->nctr + 1, sizeof *s->ctr);
+		k = &s->ctr[s->nctr++];
+		memset(k, 0, sizeof *k);
+		k->id = p->container;
+		k->procs = (int)(j - i);
+		for (; i < j; i++) {
+			p = &s->procs[s->idx[i]];
+			k->rss_kb = snap_sat_add(k->rss_kb, p->rss_kb);
+			k->vsz_kb = snap_sat_add(k->vsz_kb, p->vsz_kb);
+			k->mem_pct += p->mem_pct;
+			k->cpu_pct += p->cpu_pct;
+		}
+		s->nprocs += (size_t)k->procs;
+		describe(k, cs);
+	}
+	return 0;
+}
