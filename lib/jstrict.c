@@ -1,0 +1,227 @@
+/* jstrict.c - see jstrict.h */
+#include <string.h>
+
+#include "jstrict.h"
+
+struct st {
+	const unsigned char *p, *end;
+	const char *why;
+	int depth;
+};
+
+/* Loops work on a local pointer: through s->p every byte read (a char
+ * type, which may alias anything) would force a reload of s->p. */
+static void
+ws(struct st *s)
+{
+	const unsigned char *p = s->p, *e = s->end;
+
+	while (p < e && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	s->p = p;
+}
+
+/* 8 bytes at a time: may a byte be < 0x20, '"' or '\\'? (A false "yes"
+ * only sends the caller to the byte loop; a "no" is exact.) */
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+#define HAS_LESS(x, n) (((x) - ONES * (n)) & ~(x) & HIGHS)
+#define HAS_ZERO(x) HAS_LESS(x, 1)
+static int
+special8(unsigned long long x)
+{
+	return (HAS_LESS(x, 0x20) | HAS_ZERO(x ^ (ONES * '"')) | HAS_ZERO(x ^ (ONES * '\\'))) != 0;
+}
+
+static int
+fail(struct st *s, const char *why)
+{
+	s->why = why;
+	return -1;
+}
+
+static int
+hex(unsigned c)
+{
+	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+}
+
+static int
+string(struct st *s)
+{
+	const unsigned char *p = s->p + 1, *e = s->end;
+
+	for (;;) {
+		while (e - p >= 8) {
+			unsigned long long x;
+
+			memcpy(&x, p, 8);
+			if (special8(x))
+				break;
+			p += 8;
+		}
+		while (p < e && *p >= 0x20 && *p != '"' && *p != '\\')
+			p++;
+		if (p >= e) {
+			s->p = p;
+			return fail(s, "unterminated string");
+		}
+		if (*p == '"') {
+			s->p = p + 1;
+			return 0;
+		}
+		if (*p < 0x20) {
+			s->p = p;
+			return fail(s, "raw control character in a string");
+		}
+		/* backslash */
+		if (p + 1 >= e) {
+			s->p = p;
+			return fail(s, "unterminated string");
+		}
+		switch (p[1]) {
+		case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+			p += 2;
+			break;
+		case 'u':
+			if (p + 5 >= e || !hex(p[2]) || !hex(p[3]) || !hex(p[4]) || !hex(p[5])) {
+				s->p = p;
+				return fail(s, "bad \\u escape");
+			}
+			p += 6;
+			break;
+		default:
+			s->p = p;
+			return fail(s, "bad escape in a string");
+		}
+	}
+}
+
+static int
+digits(struct st *s)
+{
+	const unsigned char *p = s->p, *e = s->end, *start = p;
+
+	while (p < e && *p >= '0' && *p <= '9')
+		p++;
+	s->p = p;
+	return p > start ? 0 : fail(s, "bad number");
+}
+
+static int
+number(struct st *s)
+{
+	if (*s->p == '-')
+		s->p++;
+	if (s->p < s->end && *s->p == '0') {
+		s->p++;
+		if (s->p < s->end && *s->p >= '0' && *s->p <= '9')
+			return fail(s, "number with a leading zero");
+	} else if (digits(s)) {
+		return fail(s, s->p < s->end && (*s->p == 'I' || *s->p == 'N')
+			    ? "NaN or Infinity is not a number" : "bad number");
+	}
+	if (s->p < s->end && *s->p == '.') {
+		s->p++;
+		if (digits(s))
+			return -1;
+	}
+	if (s->p < s->end && (*s->p == 'e' || *s->p == 'E')) {
+		s->p++;
+		if (s->p < s->end && (*s->p == '+' || *s->p == '-'))
+			s->p++;
+		if (digits(s))
+			return -1;
+	}
+	return 0;
+}
+
+static int
+word(struct st *s, const char *w)
+{
+	for (; *w; w++, s->p++)
+		if (s->p >= s->end || *s->p != (unsigned char)*w)
+			return fail(s, "unexpected character");
+	return 0;
+}
+
+static int value(struct st *s);
+
+static int
+container(struct st *s, unsigned char close)
+{
+	if (++s->depth > JSTRICT_DEPTH)
+		return fail(s, "nested too deep");
+	s->p++;
+	ws(s);
+	if (s->p < s->end && *s->p == close) {
+		s->p++;
+		s->depth--;
+		return 0;
+	}
+	for (;;) {
+		if (close == '}') {
+			if (s->p >= s->end || *s->p != '"')
+				return fail(s, s->p < s->end && *s->p == '\''
+					    ? "single quotes are not JSON" : "expected a string key");
+			if (string(s))
+				return -1;
+			ws(s);
+			if (s->p >= s->end || *s->p != ':')
+				return fail(s, "expected ':'");
+			s->p++;
+			ws(s);
+		}
+		if (value(s))
+			return -1;
+		ws(s);
+		if (s->p < s->end && *s->p == ',') {
+			s->p++;
+			ws(s);
+			continue;
+		}
+		if (s->p < s->end && *s->p == close) {
+			s->p++;
+			s->depth--;
+			return 0;
+		}
+		return fail(s, close == '}' ? "expected ',' or '}'" : "expected ',' or ']'");
+	}
+}
+
+static int
+value(struct st *s)
+{
+	if (s->p >= s->end)
+		return fail(s, "a value is missing");
+	switch (*s->p) {
+	case '{': return container(s, '}');
+	case '[': return container(s, ']');
+	case '"': return string(s);
+	case 't': return word(s, "true");
+	case 'f': return word(s, "false");
+	case 'n': return word(s, "null");
+	case '\'': return fail(s, "single quotes are not JSON");
+	case 'N': case 'I': return fail(s, "NaN or Infinity is not a number");
+	default:
+		if (*s->p == '-' || (*s->p >= '0' && *s->p <= '9'))
+			return number(s);
+		return fail(s, "unexpected character");
+	}
+}
+
+const char *
+jstrict_check(const char *text, size_t n, size_t *at)
+{
+	struct st s = { (const unsigned char *)text, (const unsigned char *)text + n, 0, 0 };
+
+	ws(&s);
+	if (value(&s) == 0) {
+		ws(&s);
+		if (s.p == s.end)
+			return NULL;
+		s.why = "extra data after the value";
+	}
+	*at = (size_t)(s.p - (const unsigned char *)text);
+	return s.why;
+}
