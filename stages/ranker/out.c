@@ -1,7 +1,46 @@
 /* out.c - see out.h */
+#include <math.h>
 #include <string.h>
 
 #include "out.h"
+
+/* Numbers without printf: the ranker writes a few dozen per snapshot. */
+static void
+put_int(struct jw *w, const char *key, long long x)
+{
+	char b[24], *e = b + sizeof b, *p = e;
+	unsigned long long u = x < 0 ? 0 - (unsigned long long)x : (unsigned long long)x;
+
+	do
+		*--p = (char)('0' + u % 10);
+	while (u /= 10);
+	if (x < 0)
+		*--p = '-';
+	jw_raw(w, key, p, (size_t)(e - p));
+}
+
+/* A share with two decimals, rounded the way policy.c compares them, so
+ * what is written is what was compared. Shares are finite and >= 0. */
+static void
+put_pct(struct jw *w, const char *key, double x)
+{
+	char b[32], *e = b + sizeof b, *p = e;
+	unsigned long long u;
+
+	if (!(x >= 0 && x < 9e15)) {
+		jw_num(w, key, x, 2);
+		return;
+	}
+	u = (unsigned long long)llround(x * 100);
+	*--p = (char)('0' + u % 10);
+	*--p = (char)('0' + u / 10 % 10);
+	*--p = '.';
+	u /= 100;
+	do
+		*--p = (char)('0' + u % 10);
+	while (u /= 10);
+	jw_raw(w, key, p, (size_t)(e - p));
+}
 
 /* Several lines go into one buffer: at depth 0 jw adds no comma, so a '\n'
  * after each top-level object makes NDJSON. */
@@ -11,7 +50,7 @@ head(struct jw *w, const char *type, const struct snap *s)
 	jw_open(w, NULL);
 	jw_str(w, "type", type);
 	jw_raw(w, "ts", s->ts_raw, s->ts_len);
-	jw_int(w, "seq", (long long)s->seq);
+	put_int(w, "seq", (long long)s->seq);
 }
 
 static void
@@ -24,10 +63,10 @@ end_line(struct jw *w)
 static void
 figures(struct jw *w, const struct snap_ctr *c)
 {
-	jw_int(w, "rss_kb", (long long)c->rss_kb);
-	jw_int(w, "vsz_kb", (long long)c->vsz_kb);
-	jw_num(w, "mem_pct", c->mem_pct, 2);
-	jw_num(w, "cpu_pct", c->cpu_pct, 2);
+	put_int(w, "rss_kb", (long long)c->rss_kb);
+	put_int(w, "vsz_kb", (long long)c->vsz_kb);
+	put_pct(w, "mem_pct", c->mem_pct);
+	put_pct(w, "cpu_pct", c->cpu_pct);
 }
 
 void
@@ -38,11 +77,11 @@ out_lines(struct jw *w, const struct snap *s, const struct policy_opt *o,
 	int k;
 
 	head(w, "mem", s);
-	jw_int(w, "total_kb", (long long)s->total_kb);
-	jw_int(w, "used_kb", (long long)s->used_kb);
-	jw_num(w, "used_pct", s->used_pct, 2);
-	jw_uint(w, "containers", s->nctr);
-	jw_uint(w, "procs", s->nprocs);
+	put_int(w, "total_kb", (long long)s->total_kb);
+	put_int(w, "used_kb", (long long)s->used_kb);
+	put_pct(w, "used_pct", s->used_pct);
+	put_int(w, "containers", (long long)s->nctr);
+	put_int(w, "procs", (long long)s->nprocs);
 	end_line(w);
 
 	head(w, "rank", s);
@@ -57,11 +96,11 @@ out_lines(struct jw *w, const struct snap *s, const struct policy_opt *o,
 		jw_str(w, "image", c->image);
 		jw_str(w, "class", policy_class_name[c->cls]);
 		jw_bool(w, "managed", c->managed);
-		jw_int(w, "procs", c->procs);
+		put_int(w, "procs", c->procs);
 		figures(w, c);
 		jw_open(w, "order");
 		for (k = 0; k < KEY_N; k++)
-			jw_int(w, snap_key_name[k], c->order[k]);
+			put_int(w, snap_key_name[k], c->order[k]);
 		jw_end(w);
 		jw_end(w);
 	}

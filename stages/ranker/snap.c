@@ -88,27 +88,31 @@ parse_mem(struct snap *s, struct jv *v, json_object *o)
 }
 
 static int
+proc_fields(struct snap_proc *p, struct jv *v, json_object *o)
+{
+	return jv_i64(v, o, "pid", JV_REQ, 1, INT32_MAX, &p->pid) ||
+	       jv_str(v, o, "container", JV_REQ, &p->container, &p->clen) ||
+	       jv_i64(v, o, "rss_kb", JV_REQ, 0, SIZE_MAX_KB, &p->rss_kb) ||
+	       jv_i64(v, o, "vsz_kb", JV_REQ, 0, SIZE_MAX_KB, &p->vsz_kb) ||
+	       jv_dbl(v, o, "mem_pct", JV_REQ, 0, 100, &p->mem_pct) ||
+	       jv_dbl(v, o, "cpu_pct", JV_REQ, 0, PCT_MAX, &p->cpu_pct);
+}
+
+static int
 parse_proc(struct snap_proc *p, struct jv *v, json_object *o, size_t i)
 {
-	const char *c;
-	size_t clen;
-
 	if (!json_object_is_type(o, json_type_object))
 		return jv_fail(v, "\"procs[%zu]\" is %s, not an object", i, jv_typename(o));
-	jv_where(v, "procs[%zu].", i);
-	if (jv_i64(v, o, "pid", JV_REQ, 1, INT32_MAX, &p->pid) ||
-	    jv_str(v, o, "container", JV_REQ, &c, &clen) ||
-	    jv_i64(v, o, "rss_kb", JV_REQ, 0, SIZE_MAX_KB, &p->rss_kb) ||
-	    jv_i64(v, o, "vsz_kb", JV_REQ, 0, SIZE_MAX_KB, &p->vsz_kb) ||
-	    jv_dbl(v, o, "mem_pct", JV_REQ, 0, 100, &p->mem_pct) ||
-	    jv_dbl(v, o, "cpu_pct", JV_REQ, 0, PCT_MAX, &p->cpu_pct))
+	if (proc_fields(p, v, o)) {
+		/* again with the field prefix, only to say where */
+		jv_where(v, "procs[%zu].", i);
+		proc_fields(p, v, o);
 		return -1;
-	if (clen > SNAP_ID_MAX)
+	}
+	if (p->clen > SNAP_ID_MAX)
 		return jv_fail(v, "\"procs[%zu].container\" is longer than %d bytes", i, SNAP_ID_MAX);
-	if (strlen(c) != clen)
+	if (strlen(p->container) != p->clen)
 		return jv_fail(v, "\"procs[%zu].container\" holds a NUL character", i);
-	p->container = c;
-	p->clen = clen;
 	return 0;
 }
 
@@ -221,7 +225,6 @@ snap_parse(struct snap *s, struct jv *v, json_object *o)
 			return -1;
 		s->idx[i] = i;
 	}
-	jv_where(v, "%s", "");
 
 	sort_procs = s->procs;
 	qsort(s->idx, n, sizeof *s->idx, by_pid);
