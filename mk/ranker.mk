@@ -13,3 +13,6 @@ $(BUILD)/bench/jsonc-parse: bench/jsonc-parse.c | deps-build
 bench-ranker-tools: $(BIN)/cull-ranker $(BUILD)/bench/jsonc-parse
 
 .PHONY: bench-ranker-tools
+
+# unit tests include the stage's own headers
+$(BUILD)/tests/unit/ranker-%.o: CPPFLAGS += -Istages/ranker

@@ -1,0 +1,75 @@
+#!/bin/bash
+# cull-ranker's command line and its ending: --help, every bad option value
+# (exit 2), a full disk (exit 1), a reader that goes away (exit 0, quiet),
+# SIGTERM/SIGINT while waiting on a live pipe (flush, say so, exit 0).
+. "${0%/*}/lib.sh"
+
+[ -x "$CULL_RANKER" ] || t_bail "no ranker at $CULL_RANKER (make first)"
+P=${CULL_RANKER##*/}
+GOOD='{"type":"snapshot","v":1,"seq":1,"ts":1,"mem":{"total_kb":100,"used_kb":1,"used_pct":1},"procs":[{"pid":1,"container":"c","vsz_kb":1,"rss_kb":1,"mem_pct":1,"cpu_pct":1}]}'
+
+t_run 0 "--help exits 0" "$CULL_RANKER" --help
+t_grep '^usage: cull-ranker ' "$T_TMP/out" "--help prints the synopsis on stdout"
+t_grep '^Exit status: 0 ' "$T_TMP/out" "--help says the exit status"
+t_is "$(wc -c <"$T_TMP/err")" 0 "--help says nothing on stderr"
+t_run 0 "-h exits 0" "$CULL_RANKER" -h
+
+# table: arguments | what stderr must say
+while IFS='|' read -r args want; do
+	read -ra a <<<"$args"
+	t_run 2 "usage error: $args" "$CULL_RANKER" "${a[@]}"
+	t_grep "$want" "$T_TMP/err" "  says: $want"
+	t_is "$(wc -c <"$T_TMP/out")" 0 "  nothing on stdout: $args"
+done <<'TABLE'
+--keep-high -1|--keep-high: "-1" is out of range
+--keep-low x|--keep-low: "x" is not a whole number
+--keep-low 1.5|--keep-low: "1.5" is not a whole number
+--sort-by mem|--sort-by: "mem" is not one of ram\|cpu\|vsz\|rss
+--high-cpu nan|--high-cpu: "nan" is not a number
+--high-mem 101|--high-mem: "101" is out of range
+--max-mem-pct -5|--max-mem-pct: "-5" is out of range
+--cooldown 1e99|--cooldown: "1e99" is out of range
+--cooldown|^usage: cull-ranker
+--max-line 10|--max-line: "10" is out of range
+--bogus|^usage: cull-ranker
+extra|unexpected argument "extra"
+TABLE
+
+# a full disk: the write error ends it with 1 and a message
+printf '%s\n' "$GOOD" >"$T_TMP/in"
+"$CULL_RANKER" <"$T_TMP/in" >/dev/full 2>"$T_TMP/err"; rc=$?
+t_is "$rc" 1 "stdout on a full disk: exit 1"
+t_grep "^$P: fatal: cannot write to stdout: No space left on device" "$T_TMP/err" "  and says why"
+
+# stdin that cannot be read
+"$CULL_RANKER" <"$TOP" >/dev/null 2>"$T_TMP/err"; rc=$?
+t_is "$rc" 1 "stdin a directory: exit 1"
+t_grep "^$P: fatal: cannot read stdin: Is a directory" "$T_TMP/err" "  and says why"
+
+# the reader of stdout goes away: exit 0, nothing said
+for i in $(seq 3000); do printf '%s\n' "$GOOD"; done >"$T_TMP/many"
+( "$CULL_RANKER" <"$T_TMP/many" 2>"$T_TMP/err"; echo $? >"$T_TMP/rc" ) | head -n 1 >/dev/null
+t_is "$(cat "$T_TMP/rc")" 0 "stdout closed early (EPIPE): exit 0"
+t_is "$(wc -c <"$T_TMP/err")" 0 "  quietly"
+
+# A live pipe: the ranker's output for a snapshot appears while it waits for
+# the next line (no EOF), and a signal then ends it cleanly.
+for sig in TERM INT; do
+	rm -f "$T_TMP/fifo"; mkfifo "$T_TMP/fifo"
+	"$CULL_RANKER" <"$T_TMP/fifo" >"$T_TMP/live.out" 2>"$T_TMP/live.err" &
+	pid=$!
+	exec 7>"$T_TMP/fifo"
+	printf '%s\n{"type":"note","ts":2}\n' "$GOOD" >&7
+	for i in $(seq 200); do	# wait up to 20 s on a busy machine
+		[ "$(wc -l <"$T_TMP/live.out")" -ge 3 ] && break
+		sleep 0.1
+	done
+	t_is "$(wc -l <"$T_TMP/live.out")" 3 "SIG$sig: the lines are out while the ranker waits for more"
+	kill -"$sig" "$pid"
+	wait "$pid"; rc=$?
+	exec 7>&-
+	t_is "$rc" 0 "SIG$sig: exit 0"
+	t_grep "^$P: .*: stopping after line 2$" "$T_TMP/live.err" "SIG$sig: says it stopped"
+done
+
+t_done
