@@ -21,16 +21,18 @@ ws(struct st *s)
 	s->p = p;
 }
 
-/* 8 bytes at a time: may a byte be < 0x20, '"' or '\\'? (A false "yes"
- * only sends the caller to the byte loop; a "no" is exact.) */
+/* 8 bytes at a time: the bytes that are < 0x20, '"' or '\\' have their
+ * high bit set in the mask. Bits above the first such byte may be wrong
+ * (borrows), the lowest one is exact: on a little-endian machine it is the
+ * first special byte. */
 #define ONES 0x0101010101010101ull
 #define HIGHS 0x8080808080808080ull
 #define HAS_LESS(x, n) (((x) - ONES * (n)) & ~(x) & HIGHS)
 #define HAS_ZERO(x) HAS_LESS(x, 1)
-static int
+static unsigned long long
 special8(unsigned long long x)
 {
-	return (HAS_LESS(x, 0x20) | HAS_ZERO(x ^ (ONES * '"')) | HAS_ZERO(x ^ (ONES * '\\'))) != 0;
+	return HAS_LESS(x, 0x20) | HAS_ZERO(x ^ (ONES * '"')) | HAS_ZERO(x ^ (ONES * '\\'));
 }
 
 static int
@@ -52,16 +54,23 @@ string(struct st *s)
 	const unsigned char *p = s->p + 1, *e = s->end;
 
 	for (;;) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 		while (e - p >= 8) {
-			unsigned long long x;
+			unsigned long long x, m;
 
 			memcpy(&x, p, 8);
-			if (special8(x))
-				break;
+			if ((m = special8(x)) != 0) {
+				p += __builtin_ctzll(m) / 8;
+				goto special;
+			}
 			p += 8;
 		}
+#endif
 		while (p < e && *p >= 0x20 && *p != '"' && *p != '\\')
 			p++;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+special:
+#endif
 		if (p >= e) {
 			s->p = p;
 			return fail(s, "unterminated string");
