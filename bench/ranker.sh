@@ -41,7 +41,9 @@ hyperfine -r "$RUNS" -w 1 --style basic --export-json "$tmp/h.json" \
 	-n json-c "'$FLOOR' <'$in' 2>/dev/null" >&2
 
 median() { jq -r --arg n "$1" '.results[] | select(.command == $n) | .median' "$tmp/h.json"; }
+cpu() { jq -r --arg n "$1" '.results[] | select(.command == $n) | .user + .system' "$tmp/h.json"; }
 t_rk=$(median cull-ranker); t_jq=$(median jq); t_fl=$(median json-c)
+c_rk=$(cpu cull-ranker); c_jq=$(cpu jq); c_fl=$(cpu json-c)
 
 peak() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1; }
 rss_tenth=$(peak "$RANKER" <"$tmp/tenth.ndjson")
@@ -50,20 +52,23 @@ rss_floor=$(peak "$FLOOR" <"$in")
 rss_jq=$(peak jq -c "$JQ_PROG" <"$in")
 
 awk -v n="$N" -v b="$bytes" -v rk="$t_rk" -v jq="$t_jq" -v fl="$t_fl" -v runs="$RUNS" \
+    -v crk="$c_rk" -v cjq="$c_jq" -v cfl="$c_fl" -v load="$(cut -d' ' -f1-3 /proc/loadavg)" \
     -v r10="$rss_tenth" -v r100="$rss_all" -v rf="$rss_floor" -v rj="$rss_jq" 'BEGIN {
 	printf "## cull-ranker: replaying %d snapshots\n\n", n
 	printf "%d snapshot lines of 20 processes in 6 containers (%.0f bytes a line, %.0f MB,\n", n, b / n, b / 1e6
-	printf "made by `bench/ranker-gen.awk`), read from a file; medians of %d runs by hyperfine.\n", runs
+	printf "made by `bench/ranker-gen.awk`), read from a file; wall time is the median of %d\n", runs
+	printf "runs by hyperfine, CPU time (user + system) their mean: on a shared machine\n"
+	printf "(load average %s at the end) CPU time is the steadier figure.\n", load
 	printf "The ranker does all its work: parse, check every field, group, sort four ways,\n"
 	printf "classify, sentence, write mem/rank/kill lines. What a user would run instead is\n"
 	printf "`jq -c '\''.procs|sort_by(-.rss_kb)|.[0:2]'\''`; the floor is `bench/jsonc-parse`\n"
 	printf "(json-c parses each line, strict and UTF-8 checked, and frees it; nothing else).\n\n"
-	printf "| command | time | snapshots/s | MB/s | peak RSS |\n|---|---:|---:|---:|---:|\n"
-	printf "| cull-ranker | %.2f s | %.0f | %.0f | %d KiB |\n", rk, n / rk, b / rk / 1e6, r100
-	printf "| jq | %.2f s | %.0f | %.0f | %d KiB |\n", jq, n / jq, b / jq / 1e6, rj
-	printf "| json-c parse only | %.2f s | %.0f | %.0f | %d KiB |\n\n", fl, n / fl, b / fl / 1e6, rf
-	printf "- cull-ranker / json-c parse: **%.2f×** (goal: within 1.5×)\n", rk / fl
-	printf "- jq / cull-ranker: **%.1f×** faster than jq\n", jq / rk
+	printf "| command | wall | CPU | snapshots/s (CPU) | MB/s (CPU) | peak RSS |\n|---|---:|---:|---:|---:|---:|\n"
+	printf "| cull-ranker | %.2f s | %.2f s | %.0f | %.0f | %d KiB |\n", rk, crk, n / crk, b / crk / 1e6, r100
+	printf "| jq | %.2f s | %.2f s | %.0f | %.0f | %d KiB |\n", jq, cjq, n / cjq, b / cjq / 1e6, rj
+	printf "| json-c parse only | %.2f s | %.2f s | %.0f | %.0f | %d KiB |\n\n", fl, cfl, n / cfl, b / cfl / 1e6, rf
+	printf "- cull-ranker / json-c parse: **%.2f×** CPU, %.2f× wall (goal: within 1.5×)\n", crk / cfl, rk / fl
+	printf "- jq / cull-ranker: **%.2f×** CPU, %.2f× wall\n", cjq / crk, jq / rk
 	printf "- peak RSS of the ranker: %d KiB for %d snapshots, %d KiB for %d (flat: %+d KiB)\n", \
 		r10, n / 10, r100, n, r100 - r10
 }'
