@@ -189,9 +189,10 @@ main(int argc, char **argv)
 	struct sigaction sa;
 	char proc_file[4096];
 	unsigned long long seq;
-	int use_kmod, docker_down = 0;
+	int use_kmod, docker_down = 0, status = CULL_EXIT_OK;
 
 	cull_setprog(argv[0]);
+	argv[0] = (char *)cull_prog;	/* getopt's messages name the program as we do */
 	parse_args(argc, argv, &o);
 	cull_stdio_setup();
 	memset(&sa, 0, sizeof sa);
@@ -216,15 +217,17 @@ main(int argc, char **argv)
 	else if (procfs_open(&pf, o.proc_root, o.all) < 0)
 		return CULL_EXIT_FAIL;
 	if (!o.no_docker && !(d = docker_new(o.docker)))
-		return CULL_EXIT_USAGE;
+		stop = 1, status = CULL_EXIT_USAGE;
 
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	for (seq = 1; !stop; seq++) {
 		struct snapshot_meta m = { seq, 0, use_kmod ? "kmod" : "procfs", o.interval, NULL };
 		int rc = use_kmod ? kmod_read(&km, &s) : procfs_read(&pf, &s);
 
-		if (rc < 0 && seq == 1)
-			return CULL_EXIT_FAIL;
+		if (rc < 0 && seq == 1) {
+			status = CULL_EXIT_FAIL;	/* wrong path or no module: say so now */
+			break;
+		}
 		if (rc == 0) {
 			snapshot_cpu(&s, &prev);
 			m.containers = fetch_containers(d, &docker_down);
@@ -259,5 +262,5 @@ main(int argc, char **argv)
 	cpu_prev_free(&prev);
 	jw_free(&w);
 	cull_stdout_close();
-	return CULL_EXIT_OK;
+	return status;
 }
