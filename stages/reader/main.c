@@ -38,7 +38,7 @@ static const char help[] =
 	"                   kmod when the report file exists, else procfs\n"
 	"  --proc-file PATH the module's report (default /proc/cull_sysinfo)\n"
 	"  --proc-root DIR  the /proc to scan (default /proc)\n"
-	"  --interval S     seconds between snapshots (default 1; 0.01 to 86400)\n"
+	"  --interval S     seconds between snapshots (default 1; 0.001 to 86400)\n"
 	"  --count N        stop after N snapshots (default 0: until stopped)\n"
 	"  --all            list host processes too, with \"container\":\"\"\n"
 	"  --docker SOCKET  the engine to ask for names and labels (unix://PATH,\n"
@@ -90,7 +90,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		case 's': o->source = cull_opt_word("--source", optarg, sources); break;
 		case 'f': o->proc_file = optarg; break;
 		case 'r': o->proc_root = optarg; break;
-		case 'i': o->interval = cull_opt_double("--interval", optarg, 0.01, 86400); break;
+		case 'i': o->interval = cull_opt_double("--interval", optarg, 0.001, 86400); break;
 		case 'c': o->count = (unsigned long long)cull_opt_ll("--count", optarg, 0, 1LL << 62); break;
 		case 'a': o->all = 1; break;
 		case 'd': o->docker = optarg; break;
