@@ -116,7 +116,10 @@ now_real(void)
 }
 
 /* Names and labels from the engine; NULL while it does not answer. It is
- * asked again every snapshot, and an outage is reported once. */
+ * asked again every snapshot, and an outage is reported once. The path is
+ * not versioned: the fields read here (Id, Names, Image, Created, Labels)
+ * are the same in every API version, and one request per snapshot is half
+ * the cost of negotiating first. */
 static json_object *
 fetch_containers(struct docker *d, int *down)
 {
@@ -124,8 +127,6 @@ fetch_containers(struct docker *d, int *down)
 
 	if (!d)
 		return NULL;
-	if (!d->api[0] && docker_negotiate(d) < 0)
-		goto unreachable;
 	if (docker_call(d, "GET", "/containers/json", NULL) < 0)
 		goto unreachable;
 	if (d->status != 200) {
@@ -152,7 +153,6 @@ unreachable:
 		cull_warn("docker: cannot reach %s: %s; going on without container names",
 			  docker_where(d), d->err);
 	*down = 1;
-	d->api[0] = '\0';	/* negotiate again: the engine may come back another version */
 	return NULL;
 }
 
