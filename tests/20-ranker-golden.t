@@ -43,4 +43,18 @@ head -n 1000 "$T_TMP/day.in" >"$T_TMP/h1"; tail -n +1001 "$T_TMP/day.in" >"$T_TM
 cat "$T_TMP/h1" "$T_TMP/h2" | "$CULL_RANKER" --max-mem-pct 50 >"$T_TMP/d3" 2>/dev/null
 t_cmp "$T_TMP/d1" "$T_TMP/d3" "the same lines through a pipe give the same output"
 
+# The reader's own golden snapshots (its real output, host processes and
+# all, when they are there) are read without a word.
+for out in "$TOP"/tests/golden/reader/*.out; do
+	[ -f "$out" ] || continue
+	n=$(grep -c '"type":"snapshot"' "$out")
+	[ "$n" -gt 0 ] || continue
+	"$CULL_RANKER" --any <"$out" >"$T_TMP/r.out" 2>"$T_TMP/r.err"
+	if [ ! -s "$T_TMP/r.err" ] && [ "$(grep -c '"type":"rank"' "$T_TMP/r.out")" = "$n" ]; then
+		t_pass "reader's ${out##*/}: $n snapshot(s) ranked, no message"
+	else
+		t_fail "reader's ${out##*/}: not ranked cleanly"; t_diag "$T_TMP/r.err"
+	fi
+done
+
 t_done
