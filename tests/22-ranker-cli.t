@@ -72,4 +72,26 @@ for sig in TERM INT; do
 	t_grep "^$P: .*: stopping after line 2$" "$T_TMP/live.err" "SIG$sig: says it stopped"
 done
 
+# SIGTERM in the middle of a replay whose reader is slow: the ranker stops
+# soon, and every line it read has its whole output delivered, no line cut.
+awk -v n=3000 -f "$TOP/bench/ranker-gen.awk" >"$T_TMP/replay"
+rm -f "$T_TMP/fifo"; mkfifo "$T_TMP/fifo"
+"$CULL_RANKER" <"$T_TMP/replay" >"$T_TMP/fifo" 2>"$T_TMP/replay.err" &
+pid=$!
+exec 8<"$T_TMP/fifo"
+dd bs=65536 count=3 iflag=fullblock <&8 >"$T_TMP/first" 2>/dev/null	# the ranker is well under way
+kill -TERM "$pid"
+cat <&8 >"$T_TMP/rest"
+exec 8<&-
+wait "$pid"; rc=$?
+cat "$T_TMP/first" "$T_TMP/rest" >"$T_TMP/all"
+t_is "$rc" 0 "SIGTERM mid-replay: exit 0"
+stopped=$(sed -nE "s/^$P: .*: stopping after line ([0-9]+)$/\1/p" "$T_TMP/replay.err")
+t_ok "SIGTERM mid-replay: says where it stopped (line ${stopped:-?})" test -n "$stopped"
+t_ok "SIGTERM mid-replay: it stopped before the end" test "${stopped:-3000}" -lt 3000
+t_is "$(grep -c '"type":"rank"' "$T_TMP/all")" "${stopped:-?}" "SIGTERM mid-replay: every line read has its rank line out"
+t_is "$(tail -c 1 "$T_TMP/all" | od -An -c | tr -d ' ')" '\n' "SIGTERM mid-replay: the output ends with a whole line"
+if jq -c . "$T_TMP/all" >/dev/null 2>&1; then t_pass "SIGTERM mid-replay: every line is JSON"
+else t_fail "SIGTERM mid-replay: a line is cut"; fi
+
 t_done

@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +57,7 @@ static const char help[] =
 	"error; 2 usage error. See cull-ranker(1).\n";
 
 static volatile sig_atomic_t stop_signal;
+static sigset_t wait_mask;	/* the signal mask while waiting for input */
 
 static void
 on_signal(int sig)
@@ -63,17 +65,26 @@ on_signal(int sig)
 	stop_signal = sig;
 }
 
+/* SIGINT and SIGTERM are blocked except while the ranker waits for input
+ * (ppoll() in wait_input()): a signal then ends the wait at once and never
+ * interrupts a write, so every line already produced goes out whole. */
 static void
 catch_signals(void)
 {
 	struct sigaction sa;
+	sigset_t block;
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0;	/* no SA_RESTART: a blocked read() returns EINTR */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &wait_mask);
+	sigdelset(&wait_mask, SIGINT);
+	sigdelset(&wait_mask, SIGTERM);
 }
 
 /* A write error on stdout ends the program: quietly with 0 when the reader
@@ -85,16 +96,33 @@ put(const char *p, size_t n)
 		cull_stdout_close();
 }
 
-/* Flush when the next read could block: a whole line already in the reader's
- * buffer is processed first, so a replay writes in big blocks while a live
- * pipe still gets every snapshot's lines at once. */
-static void
-flush_if_idle(const struct cull_lines *r)
+/* When no whole line is buffered, the next read could wait: flush what is
+ * written so far (a replay writes in big blocks, a live pipe sees every
+ * snapshot's lines at once), then wait for input with the signals open.
+ * Returns 0 when a signal came. */
+static int
+wait_input(const struct cull_lines *r)
 {
+	struct pollfd pfd = { r->fd, POLLIN, 0 };
+	sigset_t pending;
+
 	if (r->eof || (r->buf && memchr(r->buf + r->start, '\n', r->end - r->start)))
-		return;
+		return 1;
 	if (fflush(stdout) != 0)
 		cull_stdout_close();
+	/* ppoll() that need not wait (a file, a full pipe) restores the mask
+	 * without delivering what is pending: look for it here */
+	if (sigpending(&pending) == 0) {
+		if (sigismember(&pending, SIGTERM))
+			stop_signal = SIGTERM;
+		else if (sigismember(&pending, SIGINT))
+			stop_signal = SIGINT;
+		if (stop_signal)
+			return 0;
+	}
+	if (ppoll(&pfd, 1, NULL, &wait_mask) < 0 && errno == EINTR)
+		return 0;
+	return 1;	/* readable, or an error the read will report */
 }
 
 int
@@ -175,7 +203,7 @@ main(int argc, char **argv)
 	cull_opt_no_operands(argc, argv, optind, usage);
 
 	cull_stdio_setup();
-	/* fully buffered: flush_if_idle() flushes before every read that may wait */
+	/* fully buffered: wait_input() flushes before every read that may wait */
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	catch_signals();
 	if (table && !(tf = open_memstream(&tbuf, &tlen)))
@@ -189,7 +217,8 @@ main(int argc, char **argv)
 		char *line;
 		ssize_t n;
 
-		flush_if_idle(&r);
+		if (!wait_input(&r))
+			continue;
 		n = cull_lines_next(&r, &line);
 		if (n == CULL_LINE_EOF)
 			break;
