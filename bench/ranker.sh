@@ -51,7 +51,17 @@ rss_all=$(peak "$RANKER" <"$in")
 rss_floor=$(peak "$FLOOR" <"$in")
 rss_jq=$(peak jq -c "$JQ_PROG" <"$in")
 
-awk -v n="$N" -v b="$bytes" -v rk="$t_rk" -v jq="$t_jq" -v fl="$t_fl" -v runs="$RUNS" \
+# Instructions are not disturbed by the neighbours: count them on 1,000 lines.
+ir_rk="" ir_jq="" ir_fl=""
+if command -v valgrind >/dev/null; then
+	echo "ranker.sh: counting instructions (callgrind, 1,000 snapshots)..." >&2
+	head -n 1000 "$in" >"$tmp/k.ndjson"
+	ir() { valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.out" "$@" <"$tmp/k.ndjson" >/dev/null 2>"$tmp/cg.err" &&
+		sed -n 's/^summary: //p' "$tmp/cg.out"; }
+	ir_rk=$(ir "$RANKER"); ir_jq=$(ir jq -c "$JQ_PROG"); ir_fl=$(ir "$FLOOR")
+fi
+
+awk -v n="$N" -v b="$bytes" -v irk="$ir_rk" -v ijq="$ir_jq" -v ifl="$ir_fl" -v rk="$t_rk" -v jq="$t_jq" -v fl="$t_fl" -v runs="$RUNS" \
     -v crk="$c_rk" -v cjq="$c_jq" -v cfl="$c_fl" -v load="$(cut -d' ' -f1-3 /proc/loadavg)" \
     -v r10="$rss_tenth" -v r100="$rss_all" -v rf="$rss_floor" -v rj="$rss_jq" 'BEGIN {
 	printf "## cull-ranker: replaying %d snapshots\n\n", n
@@ -69,6 +79,11 @@ awk -v n="$N" -v b="$bytes" -v rk="$t_rk" -v jq="$t_jq" -v fl="$t_fl" -v runs="$
 	printf "| json-c parse only | %.2f s | %.2f s | %.0f | %.0f | %d KiB |\n\n", fl, cfl, n / cfl, b / cfl / 1e6, rf
 	printf "- cull-ranker / json-c parse: **%.2f×** CPU, %.2f× wall (goal: within 1.5×)\n", crk / cfl, rk / fl
 	printf "- jq / cull-ranker: **%.2f×** CPU, %.2f× wall\n", cjq / crk, jq / rk
+	if (irk != "") {
+		printf "- instructions per snapshot (callgrind, 1,000 snapshots; steady whatever the load):\n"
+		printf "  cull-ranker %.0f k, jq %.0f k, json-c parse %.0f k: ranker / json-c **%.2f×**, jq / ranker **%.2f×**\n", \
+			irk / 1000 / 1000, ijq / 1000 / 1000, ifl / 1000 / 1000, irk / ifl, ijq / irk
+	}
 	printf "- peak RSS of the ranker: %d KiB for %d snapshots, %d KiB for %d (flat: %+d KiB)\n", \
 		r10, n / 10, r100, n, r100 - r10
 }'
