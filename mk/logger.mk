@@ -1,0 +1,4 @@
+# cull-logger: link only the libraries it uses (it never calls libcurl).
+# `cull-logger http` is exec'd once per connection by socat, so loading
+# libcurl's dependencies would cost every request a few milliseconds.
+$(BIN)/cull-logger: LDFLAGS += -Wl,--as-needed
