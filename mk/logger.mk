@@ -2,3 +2,6 @@
 # `cull-logger http` is exec'd once per connection by socat, so loading
 # libcurl's dependencies would cost every request a few milliseconds.
 $(BIN)/cull-logger: LDFLAGS += -Wl,--as-needed
+
+# Its unit tests include the stage's own headers.
+$(BUILD)/tests/unit/logger-%.o: CPPFLAGS += -Istages/logger

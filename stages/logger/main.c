@@ -32,6 +32,7 @@
 
 #include "err.h"
 #include "http.h"
+#include "jscan.h"
 #include "jv.h"
 #include "jw.h"
 #include "lines.h"
@@ -276,32 +277,38 @@ accept_line(struct intake *in, struct jv *v, struct rec_human *h, char *line, si
 	    unsigned long lineno)
 {
 	json_object *o;
+	struct jscan_rec jr;
 	const char *type;
 	double ts;
 	size_t a = 0;
 
-	o = jv_parse(v, line, n);
-	if (!o || rec_check(v, o, &type, &ts) < 0) {
-		cull_warn("line %lu: %s", lineno, v->err);
-		in->refused++;
-		json_object_put(o);
-		return;
-	}
 	/* store the line as it came, without the white space around it */
 	while (a < n && (line[a] == ' ' || line[a] == '\t' || line[a] == '\r'))
 		a++;
 	while (n > a && (line[n - 1] == ' ' || line[n - 1] == '\t' || line[n - 1] == '\r'))
 		n--;
-	batch_add(&in->b, line + a, n - a, lineno);
-	if (!in->o->quiet) {
-		char msg[256];
+	line += a;
+	n -= a;
+	if (jscan_record(line, n, &jr) == 0) {
+		/* the fast path: json-c only for the lines people see */
+		batch_add(&in->b, line, n, lineno);
+		if (!in->o->quiet && !jr.type_escaped &&
+		    ((jr.type_len == 3 && !memcmp(jr.type, "mem", 3)) ||
+		     (jr.type_len == 6 && !memcmp(jr.type, "killed", 6))) &&
+		    (o = jv_parse(v, line, n)) != NULL) {
+			char msg[256];
 
-		if (rec_human(h, o, type, ts, msg, sizeof msg))
-			fprintf(stderr, "%s\n", msg);
+			if (rec_check(v, o, &type, &ts) == 0 && rec_human(h, o, type, ts, msg, sizeof msg))
+				fprintf(stderr, "%s\n", msg);
+			json_object_put(o);
+		}
+		if (in->b.len >= BATCH_MAX)
+			flush(in);
+		return;
 	}
-	json_object_put(o);
-	if (in->b.len >= BATCH_MAX)
-		flush(in);
+	rec_why_not(v, line, n);
+	cull_warn("line %lu: %s", lineno, v->err);
+	in->refused++;
 }
 
 /* Open the FIFO for reading without waiting for a writer (poll waits). */

@@ -11,7 +11,7 @@ rec_check(struct jv *v, json_object *o, const char **type, double *ts)
 {
 	size_t n;
 
-	jv_where(v, "%s", "");
+	v->where[0] = '\0';
 	if (jv_str(v, o, "type", JV_REQ, type, &n) < 0)
 		return -1;
 	if (n == 0)
@@ -19,6 +19,19 @@ rec_check(struct jv *v, json_object *o, const char **type, double *ts)
 	if (jv_dbl(v, o, "ts", JV_REQ, -1e12, 1e12, ts) < 0)
 		return -1;
 	return 0;
+}
+
+void
+rec_why_not(struct jv *v, const char *line, size_t n)
+{
+	json_object *o = jv_parse(v, line, n);
+	const char *type;
+	double ts;
+
+	if (o && rec_check(v, o, &type, &ts) == 0)
+		jv_fail(v, "not strict JSON (NaN, Infinity, leading zeros, \"2.\", single "
+			   "quotes or raw control characters in a string)");
+	json_object_put(o);
 }
 
 /* Copy s into out with control bytes shown as '?', at most 64 bytes. */
