@@ -126,12 +126,13 @@ parse_opts(int argc, char **argv, const char *allowed, struct opts *o)
 	o->max_body = 1 << 20;
 	o->timeout = 5;
 	o->listen = "127.0.0.1:8000";
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	opterr = 0;	/* our own messages, with our short name */
+	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
 		if (c == O_HELP)
 			help_exit();
-		if (c == '?' || !strchr(allowed, c)) {
-			if (c != '?')
-				cull_warn("option %s does not apply here", argv[optind - 1]);
+		if (c == '?' || c == ':' || !strchr(allowed, c)) {
+			cull_warn(c == '?' ? "unknown option %s" : c == ':' ? "option %s needs a value" :
+				  "option %s does not apply here", argv[optind - 1]);
 			usage_exit();
 		}
 		switch (c) {
