@@ -49,6 +49,7 @@ req 413 "POST over --max-body" --data-binary @"$T_TMP/big" "$U/logs"
 req 413 "POST over --max-body without Expect" -H 'Expect:' --data-binary @"$T_TMP/big" "$U/logs"
 req 411 "POST chunked" -H 'Transfer-Encoding: chunked' -d '{"type":"a","ts":1}' "$U/logs"
 t_is "$(wc -l <"$log")" 5 "only the good POSTs are in the log"
+t_ok "the handlers share one fsync clock: $log.synced" test -f "$log.synced"
 
 req 200 "GET /logs?tail=2" "$U/logs?tail=2"
 t_is "$(cat "$T_TMP/body")" $'{"type":"a","ts":2}\n{"type":"b","ts":3}' "the last two lines"

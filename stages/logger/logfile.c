@@ -138,6 +138,32 @@ logf_sync(struct logf *l, double min_gap)
 	return fdatasync(l->fd);
 }
 
+int
+logf_sync_shared(struct logf *l, const char *stamp, double min_gap)
+{
+	struct timespec now;
+	struct stat st;
+	int fd;
+
+	if (!l->dirty || !l->regular)
+		return 0;
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (stat(stamp, &st) == 0) {
+		double age = (double)(now.tv_sec - st.st_mtim.tv_sec) +
+			     (double)(now.tv_nsec - st.st_mtim.tv_nsec) / 1e9;
+
+		if (age >= 0 && age < min_gap)
+			return 0;
+	}
+	fd = open(stamp, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd >= 0) {
+		futimens(fd, NULL);
+		close(fd);
+	}
+	l->dirty = 0;
+	return fdatasync(l->fd);
+}
+
 void
 logf_close(struct logf *l)
 {

@@ -37,6 +37,11 @@ int logf_append(struct logf *l, const char *buf, size_t len);
 /* fsync when something was written and at least min_gap seconds passed since
  * the last one (0: now). Returns 0 or -1 with errno. */
 int logf_sync(struct logf *l, double min_gap);
+/* The same rule across processes (one HTTP handler per request): fsync
+ * only when the stamp file's mtime is a second old or more, touching it
+ * first so handlers of the same second skip theirs. Appends of that second
+ * reach the disk with the next sync, or the kernel's writeback. */
+int logf_sync_shared(struct logf *l, const char *stamp, double min_gap);
 void logf_close(struct logf *l);
 
 /* The size of the file at path, taken under a shared lock so no append is

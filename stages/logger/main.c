@@ -663,7 +663,7 @@ serve_post(const struct opts *o, const struct http_req *rq, char *head, size_t h
 	struct logf log;
 	struct jv v;
 	struct jw w = { 0 };
-	char err[400];
+	char err[400], stamp[PATH_MAX + 8];
 	char *body;
 	size_t got;
 	long n;
@@ -716,8 +716,9 @@ serve_post(const struct opts *o, const struct http_req *rq, char *head, size_t h
 		http_lines_free(&lines);
 		return;
 	}
+	snprintf(stamp, sizeof stamp, "%s.synced", o->log);
 	if (logf_open(&log, o->log) < 0 || logf_append(&log, lines.buf, lines.len) < 0 ||
-	    logf_sync(&log, 0) < 0) {
+	    logf_sync_shared(&log, stamp, 1.0) < 0) {
 		int full = errno == ENOSPC || errno == EDQUOT;
 
 		snprintf(err, sizeof err, "cannot append to the log: %s", strerror(errno));
