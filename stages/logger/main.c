@@ -67,7 +67,7 @@ static const char help[] =
 	"HTTP: POST /logs (object, array or NDJSON), GET /logs?tail=N, GET /graph,\n"
 	"GET /scatter_vsz_rss, GET /healthz.\n"
 	"\n"
-	"Exit status: 0 done (end of input, SIGINT, SIGTERM), 1 runtime failure\n"
+	"Exit status: 0 done (end of input, SIGINT, SIGTERM, SIGHUP), 1 runtime failure\n"
 	"(full disk, I/O error), 2 usage error.\n";
 
 static void
@@ -253,6 +253,8 @@ flush(struct intake *in)
 		return;
 	}
 	saved = errno;
+	if (saved == EPIPE && !in->log.regular)
+		exit(CULL_EXIT_OK);	/* the reader of our stdout went away */
 	for (i = 0; i < in->b.n && in->log.regular; i++) {
 		char *nl = memchr(in->b.buf + off, '\n', in->b.len - off);
 		size_t n = (size_t)(nl - (in->b.buf + off)) + 1;

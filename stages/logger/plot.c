@@ -101,6 +101,14 @@ add_record(struct plot_data *d, struct jv *v, json_object *o)
 	return 0;
 }
 
+static int
+by_ts(const void *a, const void *b)
+{
+	const struct plot_kill *x = a, *y = b;
+
+	return (x->ts > y->ts) - (x->ts < y->ts);
+}
+
 int
 plot_load(const char *path, struct plot_data *d)
 {
@@ -154,6 +162,9 @@ plot_load(const char *path, struct plot_data *d)
 	cull_lines_free(&r);
 	jv_fini(&v);
 	close(fd);
+	/* the cumulative count steps up in time order, whatever the log's order */
+	if (d->nkill > 1)
+		qsort(d->kill, d->nkill, sizeof *d->kill, by_ts);
 	return 0;
 }
 
