@@ -83,6 +83,18 @@ mkdir -p "$T_TMP/f"
 T_IN=$T_TMP/a.log t_run 0 "intake with --plots" "$L" --quiet --log "$T_TMP/f.log" --plots "$T_TMP/f"
 t_cmp "$T_TMP/a/ram_usage.png" "$T_TMP/f/ram_usage.png" "draws the same ram_usage.png on exit"
 
+# --plot-every: drawn while running, once something new came in
+mkdir -p "$T_TMP/g"
+"$L" --quiet --fifo "$T_TMP/g.fifo" --log "$T_TMP/g.log" --plots "$T_TMP/g" --plot-every 0.2 2>"$T_TMP/g.err" &
+pid=$!
+for i in $(seq 100); do [ -p "$T_TMP/g.fifo" ] && break; sleep 0.05; done
+t_ok "no graph before any data" test ! -e "$T_TMP/g/ram_usage.png"
+head -n 30 "$T_TMP/a.log" >"$T_TMP/g.fifo"
+for i in $(seq 200); do [ -e "$T_TMP/g/vsz_rss.png" ] && break; sleep 0.05; done
+t_is "$(png_size "$T_TMP/g/ram_usage.png") $(png_size "$T_TMP/g/vsz_rss.png")" "1000x600 1000x600" "--plot-every draws while the logger runs"
+kill -TERM $pid; wait $pid
+t_is "$?" 0 "and it still ends with 0 on SIGTERM"
+
 # a broken gnuplot is reported, not hidden
 CULL_GNUPLOT=/bin/false t_run 1 "a failing gnuplot: exit 1" "$L" plot --log "$T_TMP/a.log" --out "$T_TMP/d"
 t_grep 'failed' "$T_TMP/err" "and says so"

@@ -224,6 +224,7 @@ struct intake {
 	unsigned long stored, refused;
 	unsigned long last_stored_line;	/* input line number of the last stored line */
 	double next_plot;
+	unsigned long stored_at_plot;	/* stored when the graphs were last drawn */
 };
 
 static void
@@ -234,6 +235,7 @@ draw(struct intake *in)
 	if (plot_load(in->o->log, &d) == 0)
 		plot_render(&d, in->o->plots, PLOT_ALL);
 	plot_free(&d);
+	in->stored_at_plot = in->stored;
 }
 
 /* Write the batch; on failure store what fits line by line, say what went
@@ -379,7 +381,9 @@ intake_main(int argc, char **argv)
 				cull_die(CULL_EXIT_FAIL, "fatal: cannot fsync %s:", in.log.path);
 			now = logf_now();
 			if (o.plot_every && now >= in.next_plot) {
-				draw(&in);
+				/* redraw only when something new came in */
+				if (in.stored != in.stored_at_plot)
+					draw(&in);
 				in.next_plot = now + o.plot_every;
 			}
 			if (poll(&p, 1, 1000) <= 0)
