@@ -71,13 +71,20 @@ t_is "$(for w in 1 5 8; do jq -r "select(.w==$w) | .ts" "$log" | sort -n -c && e
 log=$T_TMP/k9.log
 big=$T_TMP/big.in
 for ((i = 1; i <= 200000; i++)); do echo "{\"type\":\"k\",\"ts\":$i,\"v\":\"some text to make the line longer\"}"; done >"$big"
-( exec "$L" --quiet --log "$log" <"$big" ) &
+# the input: 200000 lines, then half a line, then nothing for a while
+mkfifo "$T_TMP/k9.fifo"
+( cat "$big"; printf '{"type":"half","ts":'; exec sleep 60 ) >"$T_TMP/k9.fifo" &
+prod=$!
+t_cleanup "kill $prod"
+"$L" --quiet --log "$log" <"$T_TMP/k9.fifo" &
 pid=$!
 for i in $(seq 200); do [ -s "$log" ] && break; sleep 0.01; done
 kill -9 $pid; wait $pid 2>/dev/null
 n=$(wc -l <"$log")
+echo "# killed after $n of 200000 lines"
 t_ok "kill -9 mid-stream left some lines ($n)" test "$n" -gt 0
 t_is "$(tail -c 1 "$log" | od -An -c | tr -d ' ')" '\n' "the log ends with a whole line"
+t_nogrep half "$log" "the half line is not in it"
 t_ok "the log is a prefix of the input" cmp -s "$log" <(head -n "$n" "$big")
 
 # ---- full disk: a 64 KiB tmpfs
