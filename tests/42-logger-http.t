@@ -126,6 +126,7 @@ else
 	t_skip "JSONTestSuite not found under $SHARED"
 fi
 req 200 "still healthy after all that" "$U/healthz"
+t_nogrep 'Sanitizer|runtime error|Segmentation|core dumped' "$T_TMP/serve.err" "no handler crashed or tripped a sanitizer"
 
 # serve refuses what socat would misread, and non-loopback needs saying
 t_run 2 "serve refuses a log path with socat syntax in it" "$L" serve --listen 127.0.0.1:0 --log "$T_TMP/a,b:c"
