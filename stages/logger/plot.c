@@ -228,7 +228,7 @@ plot_script(const struct plot_data *d, int which)
 		add(&s, "set ylabel \"RAM used (%%)\"\nset yrange [0:100]\nset ytics nomirror\n");
 		add(&s, "set y2label \"containers killed (cumulative count)\"\n");
 		if (d->nmem == 0 && d->nkill == 0) {
-			add(&s, "set xrange [0:1]\nset format x \"\"\n");
+			add(&s, "set xrange [0:1]\nset format x \"\"\nunset key\n");
 			add(&s, "set label 1 \"no mem or killed records in the log yet\" "
 				"at graph 0.5,0.5 center\n");
 			add(&s, "plot NaN notitle\n");
@@ -253,7 +253,7 @@ plot_script(const struct plot_data *d, int which)
 	add(&s, "set ylabel \"RSS, resident memory (MiB)\"\n");
 	add(&s, "set xrange [0:*]\nset yrange [0:*]\nset offsets graph 0.05, graph 0.1, graph 0.1, 0\n");
 	if (d->nkill == 0) {
-		add(&s, "set xrange [0:1]\nset yrange [0:1]\n");
+		add(&s, "set xrange [0:1]\nset yrange [0:1]\nunset key\n");
 		add(&s, "set label 1 \"no killed containers in the log yet\" at graph 0.5,0.5 center\n");
 		add(&s, "plot NaN notitle\n");
 		return s.b;
