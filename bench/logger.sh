@@ -66,7 +66,8 @@ awk -v n="$LINES" -v l="$t_l" -v j="$t_j" -v c="$t_c" -v nr="$n_req" -v h="$t_h"
 	printf "HTTP through socat (`cull-logger serve`, one `cull-logger http` per connection):\n"
 	printf "8 concurrent curl clients posting one record per request, %d requests a run,\n", nr
 	printf "median of 5 runs: %.2f s, **%.0f requests/s** (goal: 500). Each request is a\n", h, nr / h
-	printf "TCP connection, a socat fork, an exec of a dynamically linked cull-logger, a locked\n"
+	printf "TCP connection, a socat fork, an exec of a dynamically linked cull-logger on the\n"
+	printf "socket (socat EXEC with nofork), a locked\n"
 	printf "append, and fdatasync at most once a second across handlers.\n"
 	printf "%d of %d records stored.\n", stored, total
 }'

@@ -918,7 +918,10 @@ serve_main(int argc, char **argv)
 		cull_die(CULL_EXIT_USAGE, "--log: \"%s\" has characters socat would read as syntax "
 			 "(use letters, digits and / . _ + - @ %% = ~)", logabs);
 	snprintf(to, sizeof to, "%g", o.timeout);
-	snprintf(exec_arg, sizeof exec_arg, "EXEC:%s http --log %s --max-body %lld --timeout %s",
+	/* nofork: socat's per-connection child execs the handler in place, its
+	 * stdin and stdout the TCP socket itself: no relay process, no copies
+	 * (it more than doubled the request rate) */
+	snprintf(exec_arg, sizeof exec_arg, "EXEC:%s http --log %s --max-body %lld --timeout %s,nofork",
 		 self, logabs, o.max_body, to);
 	snprintf(listen_arg, sizeof listen_arg,
 		 v6 ? "TCP6-LISTEN:%lld,bind=[%s],reuseaddr,fork,max-children=64" :
