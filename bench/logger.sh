@@ -38,6 +38,9 @@ U=http://127.0.0.1:$port
 for i in $(seq 100); do curl -s -o /dev/null "$U/healthz" && break; sleep 0.05; done
 rec='{"type":"bench","ts":1700000000.5,"used_pct":50.5}'
 runs=""
+# CPU of the server side: socat and the handlers it reaped (clock ticks)
+ticks() { awk '{print $14 + $15 + $16 + $17}' "/proc/$spid/stat"; }
+tk0=$(ticks)
 for r in 1 2 3 4 5; do
 	s=$(date +%s.%N)
 	for c in 1 2 3 4 5 6 7 8; do
@@ -50,10 +53,14 @@ for r in 1 2 3 4 5; do
 	runs="$runs $(echo "$e - $s" | bc -l)"
 done
 t_h=$(printf '%s\n' $runs | sort -n | sed -n 3p)
+sleep 0.5	# let socat reap the last handlers
+tk1=$(ticks)
+srv_ms=$(echo "($tk1 - $tk0) * 1000 / $(getconf CLK_TCK) / (5 * 8 * $REQS)" | bc -l)
 n_req=$((8 * REQS))
 stored=$(wc -l <"$W/http.log")
 
-awk -v n="$LINES" -v l="$t_l" -v j="$t_j" -v c="$t_c" -v nr="$n_req" -v h="$t_h" \
+awk -v n="$LINES" -v l="$t_l" -v j="$t_j" -v c="$t_c" -v nr="$n_req" -v h="$t_h" -v srv="$srv_ms" \
+    -v load="$(cut -d' ' -f1 /proc/loadavg)" -v cores="$(nproc)" \
     -v stored="$stored" -v total=$((5 * n_req)) 'BEGIN {
 	printf "## cull-logger\n\n"
 	printf "Appending %d `mem` lines (about 140 bytes each) from stdin to a file, checking each\n", n
@@ -65,9 +72,11 @@ awk -v n="$LINES" -v l="$t_l" -v j="$t_j" -v c="$t_c" -v nr="$n_req" -v h="$t_h"
 	printf "cull-logger is **%.1fx** faster than jq (goal: 3x) and %.1fx slower than cat.\n\n", j / l, l / c
 	printf "HTTP through socat (`cull-logger serve`, one `cull-logger http` per connection):\n"
 	printf "8 concurrent curl clients posting one record per request, %d requests a run,\n", nr
-	printf "median of 5 runs: %.2f s, **%.0f requests/s** (goal: 500). Each request is a\n", h, nr / h
-	printf "TCP connection, a socat fork, an exec of a dynamically linked cull-logger on the\n"
-	printf "socket (socat EXEC with nofork), a locked\n"
-	printf "append, and fdatasync at most once a second across handlers.\n"
-	printf "%d of %d records stored.\n", stored, total
+	printf "median of 5 runs: %.2f s, **%.0f requests/s** (goal: 500). Each request is a TCP\n", h, nr / h
+	printf "connection, a socat fork, an exec of a dynamically linked cull-logger on the socket\n"
+	printf "(socat EXEC with nofork), a locked append, and fdatasync at most once a second\n"
+	printf "across handlers.\n"
+	printf "%d of %d records stored. Server-side CPU (socat and the handlers): %.2f ms a\n", stored, total, srv
+	printf "request, so %d idle cores would serve about %.0f requests/s (the curl clients\n", cores, cores / srv * 1000
+	printf "not counted); the rate above was measured at a load average of %s on %d cores.\n", load, cores
 }'
