@@ -49,20 +49,34 @@ done
 # the hostile name: gnuplot must not run it, and it may change only its label
 hostile='"; system("touch /tmp/x"); "'
 hostile2='"; system("touch '"$T_TMP"'/pwned"); print "\'
-x_before=$(stat -c %Y /tmp/x 2>/dev/null || echo none)
 mklog "$T_TMP/c.log" 0 "$hostile"
 mklog "$T_TMP/e.log" 0 "$hostile2"
 # a gnuplot that keeps a copy of each script it is given
-cat >"$T_TMP/gp" <<EOS
+cat >"$T_TMP/gp" <<'EOS'
 #!/bin/sh
-cat "\$1" >>"$T_TMP/scripts"
-exec gnuplot "\$@"
+cat "$1" >>"$CULL_GP_COPY"
+exec gnuplot "$@"
 EOS
 chmod +x "$T_TMP/gp"
-CULL_GNUPLOT=$T_TMP/gp t_run 0 "plot with a hostile container name" "$L" plot --log "$T_TMP/c.log" --out "$T_TMP/c"
-CULL_GNUPLOT=$T_TMP/gp "$L" plot --log "$T_TMP/e.log" --out "$T_TMP/e" 2>"$T_TMP/err"
-t_is "$(stat -c %Y /tmp/x 2>/dev/null || echo none)" "$x_before" "/tmp/x was not touched"
+if unshare -m true 2>/dev/null && [ -d /mnt ]; then
+	# the exact name, for real, with a /tmp of its own: nobody else's /tmp/x
+	# can fool the check and a hole would not touch the real one
+	CULL_GNUPLOT=/mnt/gp CULL_GP_COPY=/mnt/scripts unshare -m sh -c '
+		mount --bind "$1" /mnt && mount -t tmpfs cull-test-tmp /tmp || exit 99
+		"$2" plot --log /mnt/c.log --out /mnt/c; rc=$?
+		if [ -e /tmp/x ]; then echo "/tmp/x was made"; fi
+		exit $rc' sh "$T_TMP" "$L" >"$T_TMP/ns.out" 2>"$T_TMP/err"
+	t_is "$?" 0 "plot with the name \"; system(\"touch /tmp/x\"); \" (private /tmp)"
+	t_ok "/tmp/x was not made" test ! -s "$T_TMP/ns.out"
+else
+	x_before=$(stat -c %Y /tmp/x 2>/dev/null || echo none)
+	CULL_GNUPLOT=$T_TMP/gp CULL_GP_COPY=$T_TMP/scripts t_run 0 "plot with a hostile container name" \
+		"$L" plot --log "$T_TMP/c.log" --out "$T_TMP/c"
+	t_is "$(stat -c %Y /tmp/x 2>/dev/null || echo none)" "$x_before" "/tmp/x was not touched"
+fi
+CULL_GNUPLOT=$T_TMP/gp CULL_GP_COPY=$T_TMP/scripts "$L" plot --log "$T_TMP/e.log" --out "$T_TMP/e" 2>"$T_TMP/err"
 t_ok "$T_TMP/pwned was not made" test ! -e "$T_TMP/pwned"
+t_grep 'pngcairo' "$T_TMP/scripts" "the scripts were seen"
 t_nogrep 'system|touch' "$T_TMP/scripts" "no byte of the name is in a gnuplot script"
 t_cmp "$T_TMP/a/ram_usage.png" "$T_TMP/c/ram_usage.png" "ram_usage.png is the same as with a plain name"
 t_ok "vsz_rss.png differs only by that label (not the same file)" bash -c "! cmp -s '$T_TMP/a/vsz_rss.png' '$T_TMP/c/vsz_rss.png'"
