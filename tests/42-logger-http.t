@@ -90,8 +90,17 @@ printf 'GARBAGE\r\n\r\n' >&3
 timeout 10 cat <&3 >"$T_TMP/stall"
 exec 3<&-
 t_grep '^HTTP/1.1 400 ' "$T_TMP/stall" "a malformed request line gets 400"
+# the head and the start of the body in one write, the rest later
+exec 3<>"/dev/tcp/127.0.0.1/$port"
+printf 'POST /logs HTTP/1.1\r\nContent-Length: 39\r\n\r\n{"type":"split",' >&3
+sleep 0.2
+printf '"ts":1,"v":"abcdefgh"}\n' >&3
+timeout 10 cat <&3 >"$T_TMP/split"
+exec 3<&-
+t_grep '^\{"stored":1\}' "$T_TMP/split" "a body split across reads is put together"
+t_is "$(tail -n 1 "$log")" '{"type":"split","ts":1,"v":"abcdefgh"}' "and stored whole"
 n0=$(wc -l <"$log")
-t_is "$n0" 5 "none of that reached the log"
+t_is "$n0" 6 "none of the refused requests reached the log"
 
 # 8 concurrent clients x 5000 lines (50 POSTs of 100 NDJSON lines each)
 for w in 1 2 3 4 5 6 7 8; do

@@ -561,7 +561,7 @@ drain(long long max)
 static void
 serve_png(const char *log, int which, int head_only)
 {
-	char dir[PATH_MAX], path[PATH_MAX + 32];
+	char dir[PATH_MAX], path[PATH_MAX + 32] = "";
 	const char *tmp = getenv("TMPDIR");
 	struct plot_data d = { 0 };
 	struct stat st;
@@ -591,7 +591,8 @@ out:
 	if (fd >= 0)
 		close(fd);
 	free(png);
-	unlink(path);
+	if (path[0])
+		unlink(path);
 	rmdir(dir);
 	plot_free(&d);
 }
@@ -696,7 +697,10 @@ serve_post(const struct opts *o, const struct http_req *rq, char *head, size_t h
 	body = malloc((size_t)rq->length + 1);
 	if (!body)
 		cull_die(CULL_EXIT_FAIL, "fatal: out of memory");
-	got = have < (size_t)rq->length ? have : (size_t)rq->length;
+	/* what came in with the head is the start of the body */
+	got = have - rq->head_len;
+	if (got > (size_t)rq->length)
+		got = (size_t)rq->length;
 	memcpy(body, head + rq->head_len, got);
 	while (got < (size_t)rq->length) {
 		ssize_t k = read_by_deadline(body + got, (size_t)rq->length - got);
