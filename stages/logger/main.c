@@ -488,7 +488,7 @@ read_by_deadline(void *buf, size_t n)
 	for (;;) {
 		struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
 		double left = http_deadline - logf_now();
-		int r;
+		ssize_t r;
 
 		if (left <= 0)
 			return -2;
@@ -499,7 +499,7 @@ read_by_deadline(void *buf, size_t n)
 			return -1;
 		if (r == 0)
 			continue;	/* the loop checks the deadline */
-		r = (int)read(STDIN_FILENO, buf, n);
+		r = read(STDIN_FILENO, buf, n);
 		if (r < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		return r;
