@@ -314,7 +314,8 @@ http_body_lines(struct jv *v, const char *body, size_t len, struct http_lines *o
 
 		if (jscan_value(body, len) < 0) {
 			snprintf(err, errsize, "not strict JSON (NaN, Infinity, leading zeros, "
-				 "\"2.\", single quotes or raw control characters in a string)");
+				 "\"2.\", single quotes, raw control characters or a lone "
+				 "surrogate in a string)");
 			json_object_put(o);
 			return -1;
 		}

@@ -53,6 +53,20 @@ hex(unsigned char c)
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
+/* The value of the escape \uXXXX at p, or -1. */
+static long
+u4(const unsigned char *p, const unsigned char *e)
+{
+	char h[5];
+
+	if (e - p < 6 || p[0] != '\\' || p[1] != 'u' || !hex(p[2]) || !hex(p[3]) ||
+	    !hex(p[4]) || !hex(p[5]))
+		return -1;
+	memcpy(h, p + 2, 4);
+	h[4] = '\0';
+	return strtol(h, NULL, 16);
+}
+
 /* A string at p ('"'); on success *esc says whether it held an escape. */
 static int
 string(struct scan *s, int *esc)
@@ -74,10 +88,20 @@ string(struct scan *s, int *esc)
 				return -1;
 			c = s->p[1];
 			if (c == 'u') {
-				if (s->e - s->p < 6 || !hex(s->p[2]) || !hex(s->p[3]) ||
-				    !hex(s->p[4]) || !hex(s->p[5]))
-					return -1;
+				long u = u4(s->p, s->e);
+
+				if (u < 0 || (u >= 0xdc00 && u <= 0xdfff))
+					return -1;	/* a low surrogate alone */
 				s->p += 6;
+				if (u >= 0xd800 && u <= 0xdbff) {
+					/* a high surrogate needs its low half: jq and
+					 * others refuse one alone */
+					long lo = u4(s->p, s->e);
+
+					if (lo < 0xdc00 || lo > 0xdfff)
+						return -1;
+					s->p += 6;
+				}
 			} else if (c && strchr("\"\\/bfnrt", c)) {
 				s->p += 2;
 			} else {

@@ -4,8 +4,9 @@
  * non-empty string and "ts" a finite number, without building a tree.
  *
  * It answers yes or no, and it is the judge of what goes into the log: json-c
- * 0.16 accepts, even in strict mode, NaN, Infinity, 01, 2., single quotes and
- * raw tabs in strings, which jq and every other reader of the log refuse. On
+ * 0.16 accepts, even in strict mode, NaN, Infinity, 01, 2., single quotes,
+ * raw tabs in strings and lone surrogate escapes ("\ud800"), which jq and
+ * other readers of the log refuse. On
  * no, the caller asks json-c (jv_parse, rec_check) to say what is wrong, and
  * says "not strict JSON" when json-c sees nothing wrong.
  * tests/unit/logger-jscan.c runs it on JSONTestSuite: every y_ file yes,

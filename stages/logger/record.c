@@ -30,7 +30,7 @@ rec_why_not(struct jv *v, const char *line, size_t n)
 
 	if (o && rec_check(v, o, &type, &ts) == 0)
 		jv_fail(v, "not strict JSON (NaN, Infinity, leading zeros, \"2.\", single "
-			   "quotes or raw control characters in a string)");
+			   "quotes, raw control characters or a lone surrogate in a string)");
 	json_object_put(o);
 }
 
