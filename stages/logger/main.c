@@ -28,6 +28,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "err.h"
@@ -506,25 +507,54 @@ read_by_deadline(void *buf, size_t n)
 	}
 }
 
+/* The status line and headers, then body[0..n) (NULL: none now) in the
+ * same write, so a small answer is one TCP segment. */
 static void
-respond_head(int status, const char *type, size_t len, const char *extra)
+respond_with(int status, const char *type, size_t len, const char *extra,
+	     const char *body, size_t n)
 {
 	char h[512];
-	int n = snprintf(h, sizeof h,
+	int k = snprintf(h, sizeof h,
 			 "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
 			 "Connection: close\r\nCache-Control: no-store\r\n%s\r\n",
 			 status, http_reason(status), type, len, extra ? extra : "");
+	struct iovec iov[2] = { { h, (size_t)k }, { (void *)body, body ? n : 0 } };
+	ssize_t w;
 
-	write_all(STDOUT_FILENO, h, (size_t)n);
+	while ((w = writev(STDOUT_FILENO, iov, 2)) < 0 && errno == EINTR)
+		;
+	if (w < 0 || (size_t)w >= iov[0].iov_len + iov[1].iov_len)
+		return;
+	/* a short write: finish it plainly */
+	if ((size_t)w < iov[0].iov_len) {
+		write_all(STDOUT_FILENO, h + w, iov[0].iov_len - (size_t)w);
+		w = 0;
+	} else {
+		w -= (ssize_t)iov[0].iov_len;
+	}
+	if (body)
+		write_all(STDOUT_FILENO, body + w, n - (size_t)w);
+}
+
+static void
+respond_head(int status, const char *type, size_t len, const char *extra)
+{
+	respond_with(status, type, len, extra, NULL, 0);
 }
 
 /* A small JSON answer: {"stored":N}, {"error":"..."}, {"ok":true}. */
 static void
 respond_json(int status, int head_only, const char *extra, struct jw *w)
 {
-	respond_head(status, "application/json", w->len + 1, extra);
-	if (!head_only && write_all(STDOUT_FILENO, w->buf, w->len) == 0)
-		write_all(STDOUT_FILENO, "\n", 1);
+	char *line = malloc(w->len + 1);
+
+	if (!line)
+		cull_die(CULL_EXIT_FAIL, "fatal: out of memory");
+	memcpy(line, w->buf, w->len);
+	line[w->len] = '\n';
+	respond_with(status, "application/json", w->len + 1, extra, head_only ? NULL : line,
+		     w->len + 1);
+	free(line);
 	jw_free(w);
 }
 
@@ -584,9 +614,8 @@ serve_png(const char *log, int which, int head_only)
 		respond_error(500, head_only, NULL, "cannot read the graph back");
 		goto out;
 	}
-	respond_head(200, "image/png", (size_t)st.st_size, NULL);
-	if (!head_only)
-		write_all(STDOUT_FILENO, png, (size_t)st.st_size);
+	respond_with(200, "image/png", (size_t)st.st_size, NULL, head_only ? NULL : png,
+		     (size_t)st.st_size);
 out:
 	if (fd >= 0)
 		close(fd);
