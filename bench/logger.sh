@@ -50,12 +50,13 @@ for r in 1 2 3 4 5; do
 	e=$(date +%s.%N)
 	bad=$(cat "$W"/codes* | grep -vc '^200$' || true)
 	[ "$bad" = 0 ] || echo "bench/logger.sh: $bad requests did not get 200" >&2
-	runs="$runs $(echo "$e - $s" | bc -l)"
+	runs="$runs $(awk -v s="$s" -v e="$e" 'BEGIN { printf "%.4f", e - s }')"
 done
 t_h=$(printf '%s\n' $runs | sort -n | sed -n 3p)
 sleep 0.5	# let socat reap the last handlers
 tk1=$(ticks)
-srv_ms=$(echo "($tk1 - $tk0) * 1000 / $(getconf CLK_TCK) / (5 * 8 * $REQS)" | bc -l)
+srv_ms=$(awk -v t=$((tk1 - tk0)) -v hz="$(getconf CLK_TCK)" -v n=$((5 * 8 * REQS)) \
+	'BEGIN { printf "%.3f", t * 1000 / hz / n }')
 n_req=$((8 * REQS))
 stored=$(wc -l <"$W/http.log")
 
