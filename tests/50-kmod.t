@@ -53,6 +53,9 @@ for d in doc all cut tiny full2; do
 	else t_fail "$d: one valid JSON document, v 1"; t_diag "$T_TMP/jq.err"; fi
 done
 t_is "$(tail -c 1 "$F/doc" | od -An -c | tr -d ' ')" '\n' "the document ends with a newline"
+for d in doc all; do
+	t_ok "$d: well-formed UTF-8 throughout (jq alone would mend bad bytes)" iconv -f UTF-8 -t UTF-8 "$F/$d"
+done
 t_ok "head: cpus, hz, uptime, memory totals" jq -e '
 	.cpus == 2 and .hz == 100 and .uptime_ns > 0 and
 	(.mem | .total_kb > 100000 and .free_kb <= .total_kb and .available_kb <= .total_kb and
@@ -122,6 +125,11 @@ if [ -e "$F/reader.out" ]; then
 	t_ok "cull-reader --source kmod: one snapshot line from the module" jq -e --argjson p "$H" '
 		.type == "snapshot" and .source == "kmod" and
 		(.procs | any(.pid == $p and .comm == "q\"\\\n\u0001\ufffdx"))' "$F/reader.out"
+	# the same processes through both sources: ids, names, command lines
+	pick='[.procs[] | {pid, container, comm, cmdline, vsz_kb, state}] | sort_by(.pid)'
+	t_is "$(fact reader_procfs_rc)" 0 "cull-reader --source procfs in the guest: exit status 0"
+	t_cmp <(jq -c "$pick" "$F/reader-procfs.out" 2>&1) <(jq -c "$pick" "$F/reader.out" 2>&1) \
+		"kmod and procfs sources agree on pids, ids, comm, cmdline, vsz, state"
 	t_diag "$F/reader.err"
 else
 	t_skip "cull-reader --source kmod (not built: ${reader:-$CULL_READER})"

@@ -106,7 +106,10 @@ if [ -x /bin/cull-reader ]; then
 	cull-reader --source kmod --proc-file /proc/cull_sysinfo --count 1 --no-docker \
 		>/tmp/reader.out 2>/tmp/reader.err
 	fact reader_rc $?
+	cull-reader --source procfs --count 1 --no-docker >/tmp/reader-procfs.out 2>>/tmp/reader.err
+	fact reader_procfs_rc $?
 	send reader.out /tmp/reader.out
+	send reader-procfs.out /tmp/reader-procfs.out
 	send reader.err /tmp/reader.err
 fi
 
