@@ -98,7 +98,8 @@ static bool buf_reserve(struct cs_buf *b, size_t more)
 	cap = b->cap ? b->cap : PAGE_SIZE;
 	while (cap < b->len + more)
 		cap *= 2;
-	np = kvmalloc(cap, GFP_KERNEL);
+	/* charged to the opener's memory cgroup: open files hold their document */
+	np = kvmalloc(cap, GFP_KERNEL_ACCOUNT);
 	if (!np) {
 		b->err = -ENOMEM;
 		return false;
@@ -418,7 +419,7 @@ static long collect(struct cs_task **vp, size_t *capp, bool list_all, char *scra
 		put_tasks(*vp, *capp);
 		kvfree(*vp);
 		*capp = n + n / 4 + 16;
-		*vp = kvmalloc_array(*capp, sizeof(**vp), GFP_KERNEL);
+		*vp = kvmalloc_array(*capp, sizeof(**vp), GFP_KERNEL_ACCOUNT);
 		if (!*vp) {
 			*capp = 0;
 			return -ENOMEM;
@@ -513,10 +514,10 @@ static int build(struct cs_buf *b)
 	scratch = kmalloc(CS_PATH_MAX, GFP_KERNEL);
 	if (!scratch)
 		goto out;
-	cmd = kvmalloc(cmd_max + 1, GFP_KERNEL);
+	cmd = kvmalloc(cmd_max + 1, GFP_KERNEL_ACCOUNT);
 	if (!cmd)
 		goto free_scratch;
-	v = kvmalloc_array(cap, sizeof(*v), GFP_KERNEL);
+	v = kvmalloc_array(cap, sizeof(*v), GFP_KERNEL_ACCOUNT);
 	if (!v)
 		goto free_cmd;
 
@@ -557,7 +558,7 @@ static int cs_open(struct inode *inode, struct file *file)
 	struct cs_buf *b;
 	int err;
 
-	b = kzalloc(sizeof(*b), GFP_KERNEL);
+	b = kzalloc(sizeof(*b), GFP_KERNEL_ACCOUNT);
 	if (!b)
 		return -ENOMEM;
 	err = build(b);

@@ -15,6 +15,8 @@
  *                                 keeping those in a container cgroup)
  *                                 N times; median ns a scan, and how many
  *                                 processes it kept
+ *   cs-guest run-time N CMD...    run CMD (stdout to /dev/null) N times;
+ *                                 median ns a run; fails if a run fails
  *
  * Exit status: 0 success, 1 a check failed or an error, 2 usage.
  */
@@ -28,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static char *
@@ -263,7 +266,31 @@ main(int argc, char **argv)
 		printf("%.0f %d\n", median(v, n), kept);
 		return 0;
 	}
+	if (argc >= 4 && strcmp(argv[1], "run-time") == 0) {
+		int i, n = atoi(argv[2]), st;
+		double *v = calloc((size_t)n, sizeof *v);
+
+		for (i = 0; i < n; i++) {
+			double t0 = now_ns();
+			pid_t pid = fork();
+
+			if (pid == 0) {
+				int fd = open("/dev/null", O_WRONLY);
+
+				dup2(fd, 1);
+				execv(argv[3], argv + 3);
+				_exit(127);
+			}
+			if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) {
+				fprintf(stderr, "cs-guest: %s failed\n", argv[3]);
+				return 1;
+			}
+			v[i] = now_ns() - t0;
+		}
+		printf("%.0f\n", median(v, n));
+		return 0;
+	}
 	fprintf(stderr, "usage: cs-guest check FILE CHUNK N | threads N MS | thread-churn |"
-		" read-time FILE N | scan-time N\n");
+		" read-time FILE N | scan-time N | run-time N CMD...\n");
 	return 2;
 }

@@ -10,7 +10,7 @@ mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t tmpfs tmp /tmp
 stty -F /dev/ttyS1 raw -echo 2>/dev/null
-: >/tmp/facts
+echo "kernel $(uname -r)" >/tmp/facts
 sh /bin/guest-"$(cat /mode)".sh
 rc=$?
 . /bin/guest-lib.sh
