@@ -28,3 +28,17 @@ clean-kmod:
 clean: clean-kmod
 
 .PHONY: kmod test-kmod bench-kmod clean-kmod
+
+# The module's page goes with the others; the module itself is installed on
+# purpose only (make install-kmod, as root: modules_install, then depmod).
+install: install-man4
+install-man4:
+	$(INSTALL) -d $(DESTDIR)$(MANDIR)/man4
+	for m in $(wildcard docs/*.4); do $(INSTALL) -m 644 $$m $(DESTDIR)$(MANDIR)/man4; done
+uninstall: uninstall-man4
+uninstall-man4:
+	rm -f $(patsubst docs/%,$(DESTDIR)$(MANDIR)/man4/%,$(wildcard docs/*.4))
+install-kmod: kmod
+	$(MAKE) -C $(KDIR) M=$(abspath kmod) modules_install
+
+.PHONY: install-man4 uninstall-man4 install-kmod
