@@ -11,6 +11,7 @@ top=$(cd "${0%/*}/.." && pwd)
 n=${1:-1000}
 reader=${CULL_READER:-${CULL_BIN:-$top/bin}/cull-reader}
 [ -x "$reader" ] || reader=
+sh "$top/mk/deps.sh" kmod >&2 || exit 1
 out=$(mktemp -d "${TMPDIR:-/tmp}/cull-bench-kmod.XXXXXX")
 trap 'rm -rf "$out"' EXIT
 echo "bench/kmod.sh: booting the guest with $n container processes" >&2

@@ -108,6 +108,9 @@ t_grep '"comm":"q\\"\\\\\\n\\u0001\\ufffdx"' "$F/doc" "H: comm escaped as \"q\\\
 want_cmd='"/bin/sleeper --comm q\"\\\n\u0001\ufffdx a\"b c\\d e\nf g\u0001h i\ufffdj ké \tt"'
 t_is "$(proc doc "$H" .cmdline)" "$(jq -c -n "$want_cmd")" "H: cmdline round-trips (NULs as spaces, \\377 as U+FFFD, é kept)"
 t_grep '"cmdline":"/bin/sleeper --comm q\\"\\\\\\n\\u0001\\ufffdx a\\"b c\\\\d e\\nf g\\u0001h i\\ufffdj k'"$(printf '\303\251')"' \\tt"' "$F/doc" "H: cmdline escaped byte for byte"
+U=$(pid_of U)
+want_u='"/bin/sleeper u\ufffd\ufffd|\ufffd\ufffd\ufffd|\ufffd\ufffd\ufffd|\ufffd\ufffd\ufffd\ufffd|\ufffd\ufffdA|\ud83d\ude00|\u007f|\ufffd|\ufffd\ufffd|\u0001\u001f"'
+t_is "$(proc doc "$U" .cmdline)" "$(jq -c -n "$want_u")" "U: each byte that starts no well-formed UTF-8 sequence is one U+FFFD"
 
 # ---- cmdline_max
 t_is "$(proc cut "$H" '[.cmdline, .cmdline_cut]')" '["/bin/sle",true]' "cmdline_max=8: cut to 8 bytes, \"cmdline_cut\":true"

@@ -47,6 +47,9 @@ start D $V2/machine.slice/libpod-$D.scope $D /bin/sleeper
 start E $V1/docker/$E $E /bin/sleeper
 start H $V2/docker/$F $F /bin/sleeper --comm "$HCOMM" 'a"b' 'c\d' "$(printf 'e\nf')" \
 	"$(printf 'g\001h')" "$(printf 'i\377j')" "$(printf 'k\303\251')" "$(printf '\tt')"
+# U: every kind of malformed UTF-8 (overlong, surrogate, above U+10FFFF, cut
+# short, stray continuation, FE FF) beside valid 4-byte UTF-8, DEL and controls
+start U $V2/docker/$F $F /bin/sleeper "$(printf 'u\300\200|\340\200\200|\355\240\200|\364\220\200\200|\342\202A|\360\237\230\200|\177|\200|\376\377|\001\037')"
 start T $V2/docker/$B $B /bin/cs-guest threads 3 300
 start N1 $V2/docker/$(printf '%.63s' $A) "" /bin/sleeper
 start N2 $V2/xdocker-$B.scope "" /bin/sleeper
