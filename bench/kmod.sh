@@ -15,7 +15,7 @@ sh "$top/mk/deps.sh" kmod >&2 || exit 1
 out=$(mktemp -d "${TMPDIR:-/tmp}/cull-bench-kmod.XXXXXX")
 trap 'rm -rf "$out"' EXIT
 echo "bench/kmod.sh: booting the guest with $n container processes" >&2
-if ! CULL_READER=$reader KMOD_MEM=${KMOD_MEM:-256M} "$top/kmod/test/boot.sh" bench "$out" "$n" >&2; then
+if ! CULL_READER=$reader KMOD_MEM=${KMOD_MEM:-256M} "$top/kmod/test/boot.sh" bench "$out" "$n ${KMOD_REPS:-15}" >&2; then
 	echo "bench/kmod.sh: the guest failed; its console:" >&2
 	tail -n 30 "$out/console.log" >&2
 	exit 1
@@ -27,12 +27,13 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f", a / b; else
 
 kver=$(fact kernel)
 procs=$(fact procs) bytes=$(fact doc_bytes)
-read_ns=$(fact read_ns) scan_ns=$(fact scan_ns) kept=$(fact scan_ns 3)
+read_ns=$(fact read_ns) scan_ns=$(fact scan_ns) kept=$(fact scan_kept)
 echo "## Kernel module: one snapshot of $procs container processes"
 echo
 echo "Debian kernel ${kver:-?} under qemu-system-x86_64 -accel tcg -smp 2 -m ${KMOD_MEM:-256M}"
 echo "(TCG emulation: absolute times are far slower than on hardware; compare the ratios)."
-echo "$procs processes in 20 container cgroups; medians of ${KMOD_REPS:-15} runs each, in the guest."
+echo "$procs processes in 20 container cgroups; medians of ${KMOD_REPS:-15} rounds in the guest, each"
+echo "round running every row once in turn, so a changing load on the host weighs on all rows alike."
 echo
 echo "| what | median | ratio |"
 echo "|---|---:|---:|"
@@ -44,7 +45,7 @@ if [ -n "$(fact reader_kmod_ns)" ]; then
 	echo "| \`cull-reader --source procfs --count 1 --no-docker\` | $(ms "$p") ms | $(ratio "$p" "$k")× slower |"
 	echo "| \`cull-reader --help\` (starting the program alone) | $(ms "$s") ms | |"
 	echo
-	echo "Less the reader's start: kmod $(ms $((k - s))) ms, procfs $(ms $((p - s))) ms," \
+	echo "Less the reader's start (a rough difference of medians; its dynamic linking is slow under TCG): kmod $(ms $((k - s))) ms, procfs $(ms $((p - s))) ms," \
 		"$(ratio $((p - s)) $((k - s)))× (the kmod figure includes parsing the document)."
 fi
 echo

@@ -17,6 +17,12 @@
  *                                 processes it kept
  *   cs-guest run-time N CMD...    run CMD (stdout to /dev/null) N times;
  *                                 median ns a run; fails if a run fails
+ *   cs-guest rounds N [READER]    N rounds of, in turn: read /proc/cull_sysinfo,
+ *                                 scan /proc, and with READER: READER
+ *                                 --source kmod, --source procfs (--count 1
+ *                                 --no-docker), READER --help; one line
+ *                                 "NAME MEDIAN_NS" each. Taking turns keeps
+ *                                 a drifting load on the host out of the ratios.
  *
  * Exit status: 0 success, 1 a check failed or an error, 2 usage.
  */
@@ -159,6 +165,28 @@ read_small(int dirfd, const char *name, char *buf, size_t size)
 	return n;
 }
 
+/* Run argv with stdout to /dev/null; its wall time in ns, or -1. */
+static double
+run_once(char **argv)
+{
+	double t0 = now_ns();
+	pid_t pid = fork();
+	int st;
+
+	if (pid == 0) {
+		int fd = open("/dev/null", O_WRONLY);
+
+		dup2(fd, 1);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) {
+		fprintf(stderr, "cs-guest: %s failed\n", argv[0]);
+		return -1;
+	}
+	return now_ns() - t0;
+}
+
 static int
 scan_once(void)
 {
@@ -267,30 +295,44 @@ main(int argc, char **argv)
 		return 0;
 	}
 	if (argc >= 4 && strcmp(argv[1], "run-time") == 0) {
-		int i, n = atoi(argv[2]), st;
+		int i, n = atoi(argv[2]);
 		double *v = calloc((size_t)n, sizeof *v);
 
-		for (i = 0; i < n; i++) {
-			double t0 = now_ns();
-			pid_t pid = fork();
-
-			if (pid == 0) {
-				int fd = open("/dev/null", O_WRONLY);
-
-				dup2(fd, 1);
-				execv(argv[3], argv + 3);
-				_exit(127);
-			}
-			if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) {
-				fprintf(stderr, "cs-guest: %s failed\n", argv[3]);
+		for (i = 0; i < n; i++)
+			if ((v[i] = run_once(argv + 3)) < 0)
 				return 1;
-			}
-			v[i] = now_ns() - t0;
-		}
 		printf("%.0f\n", median(v, n));
 		return 0;
 	}
+	if ((argc == 3 || argc == 4) && strcmp(argv[1], "rounds") == 0) {
+		static const char *names[] = { "read_ns", "scan_ns", "reader_kmod_ns",
+					       "reader_procfs_ns", "reader_start_ns" };
+		char *rk[] = { argv[3], "--source", "kmod", "--count", "1", "--no-docker", NULL };
+		char *rp[] = { argv[3], "--source", "procfs", "--count", "1", "--no-docker", NULL };
+		char *rh[] = { argv[3], "--help", NULL };
+		int i, k, n = atoi(argv[2]), nk = argc == 4 ? 5 : 2;
+		double *v[5];
+		size_t len;
+
+		for (k = 0; k < 5; k++)
+			v[k] = calloc((size_t)n, sizeof(double));
+		for (i = 0; i < n; i++) {
+			double t0 = now_ns();
+
+			free(slurp("/proc/cull_sysinfo", 1 << 16, &len));
+			v[0][i] = now_ns() - t0;
+			t0 = now_ns();
+			scan_once();
+			v[1][i] = now_ns() - t0;
+			if (nk == 5 && ((v[2][i] = run_once(rk)) < 0 || (v[3][i] = run_once(rp)) < 0 ||
+					(v[4][i] = run_once(rh)) < 0))
+				return 1;
+		}
+		for (k = 0; k < nk; k++)
+			printf("%s %.0f\n", names[k], median(v[k], n));
+		return 0;
+	}
 	fprintf(stderr, "usage: cs-guest check FILE CHUNK N | threads N MS | thread-churn |"
-		" read-time FILE N | scan-time N | run-time N CMD...\n");
+		" read-time FILE N | scan-time N | run-time N CMD... | rounds N [READER]\n");
 	return 2;
 }

@@ -1,19 +1,20 @@
 #!/bin/sh
-# guest-bench.sh - the bench guest's script (kmod/test/boot.sh bench N).
+# guest-bench.sh - the bench guest's script (kmod/test/boot.sh bench "N REPS").
 # Starts N processes (default 1000) in 20 container cgroups, loads the module,
 # and times one snapshot of them through /proc/cull_sysinfo and through a
-# /proc scan, each repeated, medians in ns, as facts:
+# /proc scan, taking turns (cs-guest rounds), medians in ns, as facts:
 #   procs K              processes the module lists
 #   doc_bytes B          size of one document
 #   read_ns T            open + build + read + close of /proc/cull_sysinfo
-#   scan_ns T K          a C /proc scan (cgroup, then stat, statm, cmdline
-#                        of those in a container): K processes kept
+#   scan_ns T            a C /proc scan (cgroup, then stat, statm, cmdline
+#                        of those in a container)
+#   scan_kept K          processes that scan keeps
 #   reader_kmod_ns T     cull-reader --source kmod --count 1 --no-docker
 #   reader_procfs_ns T   cull-reader --source procfs --count 1 --no-docker
 #   reader_start_ns T    cull-reader --help (starting it: dynamic linking)
 . /bin/guest-lib.sh
-N=$(cat /arg); [ -n "$N" ] || N=1000
-REPS=${REPS:-15}
+read -r N REPS </arg
+N=${N:-1000} REPS=${REPS:-15}
 say "bench: $N processes"
 V2=/sys/fs/cgroup
 mount -t cgroup2 none $V2 || fail "no cgroup2"
@@ -35,15 +36,10 @@ insmod /bin/cull_sysinfo.ko || fail "insmod"
 cat /proc/cull_sysinfo >/tmp/doc
 fact procs "$(grep -o '"pid":' /tmp/doc | wc -l)"
 fact doc_bytes "$(wc -c </tmp/doc)"
-fact read_ns $(cs-guest read-time /proc/cull_sysinfo $REPS | cut -d' ' -f1)
-fact scan_ns $(cs-guest scan-time $REPS)
-if [ -x /bin/cull-reader ]; then
-	fact reader_kmod_ns $(cs-guest run-time $REPS /bin/cull-reader --source kmod --count 1 --no-docker) ||
-		fail "cull-reader --source kmod"
-	fact reader_procfs_ns $(cs-guest run-time $REPS /bin/cull-reader --source procfs --count 1 --no-docker) ||
-		fail "cull-reader --source procfs"
-	fact reader_start_ns $(cs-guest run-time $REPS /bin/cull-reader --help) || fail "cull-reader --help"
-fi
+fact scan_kept "$(cs-guest scan-time 1 | cut -d' ' -f2)"
+reader=; [ -x /bin/cull-reader ] && reader=/bin/cull-reader
+cs-guest rounds "$REPS" $reader >/tmp/rounds || fail "timing rounds failed"
+cat /tmp/rounds >>/tmp/facts
 fact mem_kb $(awk '$1 == "MemAvailable:" { print $2 }' /proc/meminfo)
 rmmod cull_sysinfo || fail "rmmod"
 exit 0
