@@ -65,6 +65,8 @@ if [ -n "${CULL_READER:-}" ] && [ -x "${CULL_READER}" ]; then
 	done
 fi
 printf '%s\n' "$arg" >"$root/arg"
+# the guest's own watchdog fires a minute before the host's timeout
+echo $(( ${KMOD_TIMEOUT:-600} > 120 ? ${KMOD_TIMEOUT:-600} - 60 : ${KMOD_TIMEOUT:-600} / 2 )) >"$root/limit"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$build/initrd.$mode.gz" ||
 	die "cpio failed"
 

@@ -5,7 +5,9 @@
  *   cs-guest check FILE CHUNK N   open FILE N times, read each in CHUNK-byte
  *                                 reads, and check every document is one
  *                                 strict JSON object with "v":1 and a
- *                                 "procs" array of objects with a "pid"
+ *                                 "procs" array of objects with a "pid";
+ *                                 then seek back to 0 and read it again in
+ *                                 other-sized reads: the same bytes
  *   cs-guest threads N MS         N threads burn MS ms of CPU each; then all
  *                                 but the main thread exit, it waits
  *   cs-guest thread-churn         start and join short threads for ever
@@ -39,18 +41,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* Read fd from where it is to EOF, chunk bytes a read(). */
 static char *
-slurp(const char *path, size_t chunk, size_t *lenp)
+slurp_fd(int fd, const char *path, size_t chunk, size_t *lenp)
 {
 	size_t cap = 1 << 16, len = 0;
 	char *buf = malloc(cap);
-	int fd = open(path, O_RDONLY);
 	ssize_t n;
 
-	if (fd < 0 || !buf) {
-		fprintf(stderr, "cs-guest: %s: %s\n", path, strerror(errno));
+	if (!buf)
 		exit(1);
-	}
 	for (;;) {
 		if (cap - len < chunk + 1) {
 			cap *= 2;
@@ -67,9 +67,23 @@ slurp(const char *path, size_t chunk, size_t *lenp)
 			break;
 		len += (size_t)n;
 	}
-	close(fd);
 	buf[len] = '\0';
 	*lenp = len;
+	return buf;
+}
+
+static char *
+slurp(const char *path, size_t chunk, size_t *lenp)
+{
+	int fd = open(path, O_RDONLY);
+	char *buf;
+
+	if (fd < 0) {
+		fprintf(stderr, "cs-guest: %s: %s\n", path, strerror(errno));
+		exit(1);
+	}
+	buf = slurp_fd(fd, path, chunk, lenp);
+	close(fd);
 	return buf;
 }
 
@@ -227,8 +241,25 @@ main(int argc, char **argv)
 		long i, n = atol(argv[4]), bad = 0;
 
 		for (i = 0; i < n; i++) {
-			char *doc = slurp(argv[2], chunk, &len);
-			const char *why = check_doc(doc, len);
+			int fd = open(argv[2], O_RDONLY);
+			char *doc, *again;
+			const char *why;
+			size_t len2;
+
+			if (fd < 0) {
+				fprintf(stderr, "cs-guest: %s: %s\n", argv[2], strerror(errno));
+				return 1;
+			}
+			doc = slurp_fd(fd, argv[2], chunk, &len);
+			why = check_doc(doc, len);
+			/* one open, one snapshot: read again from 0, another size */
+			if (lseek(fd, 0, SEEK_SET) != 0)
+				why = "lseek to 0 failed";
+			again = slurp_fd(fd, argv[2], chunk == 17 ? 4096 : 17, &len2);
+			if (!why && (len2 != len || memcmp(doc, again, len)))
+				why = "a second pass over the same open file differs";
+			free(again);
+			close(fd);
 
 			if (why) {
 				fprintf(stderr, "cs-guest: %s read %zu at a time: %s\n",

@@ -138,9 +138,15 @@ while [ $i -lt 40 ]; do
 	cg=$V2/docker/$cid
 	mkdir $cg
 	sh -c 'echo $$ >"$0/cgroup.procs" && exec sleeper --fork 3' $cg &
-	for j in 1 2 3; do (sh -c 'exit 0'; sleeper & sp=$!; kill $sp; wait $sp) 2>/dev/null; done
+	cp=$!
+	# short-lived processes meanwhile (SIGKILL: sleeper's SIGTERM handler
+	# can miss a signal that comes just before its pause())
+	for j in 1 2 3; do (sh -c 'exit 0'; sleeper & sp=$!; kill -9 $sp; wait $sp) 2>/dev/null; done
+	# kill the container only once it is all there, or the kill finds nobody
+	n=0
+	while [ "$(wc -l <$cg/cgroup.procs)" -lt 4 ] && [ $n -lt 500 ]; do usleep 10000; n=$((n + 1)); done
 	echo 1 >$cg/cgroup.kill
-	wait $! 2>/dev/null
+	wait $cp 2>/dev/null
 	n=0
 	while [ -n "$(cat $cg/cgroup.procs)" ] && [ $n -lt 500 ]; do usleep 10000; n=$((n + 1)); done
 	rmdir $cg || echo "rmdir $cg failed" >>/tmp/fail
@@ -148,7 +154,7 @@ while [ $i -lt 40 ]; do
 done
 touch /tmp/stop
 wait $r1 $r2 $r3 $pc
-kill $tc; wait $tc 2>/dev/null
+kill -9 $tc; wait $tc 2>/dev/null
 echo 0 >$P/all; echo 4096 >$P/cmdline_max
 fact stress_reads "$(cat /tmp/reads.* | awk '{ ok += $5; all += $7 } END { print ok + 0, all + 0 }')"
 fact stress_failures "$(wc -l </tmp/fail)"

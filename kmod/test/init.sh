@@ -10,10 +10,19 @@ mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t tmpfs tmp /tmp
 stty -F /dev/ttyS1 raw -echo 2>/dev/null
+. /bin/guest-lib.sh
 echo "kernel $(uname -r)" >/tmp/facts
+# A watchdog: if the script has not finished in time, show where every task
+# waits (sysrq w and t, into dmesg), send what there is, and power off.
+(sleep "$(cat /limit)"
+ say "watchdog: the script still runs after $(cat /limit) s"
+ ps -o pid,ppid,stat,comm,args
+ for p in /proc/[0-9]*; do echo "${p#/proc/} $(cat $p/comm) $(cat $p/wchan)"; done
+ echo 1 >/proc/sys/kernel/sysrq; echo w >/proc/sysrq-trigger; echo t >/proc/sysrq-trigger
+ dmesg >/tmp/dmesg; send dmesg /tmp/dmesg; send facts /tmp/facts
+ echo "CULL-GUEST-END rc=timeout"; sync; poweroff -f) &
 sh /bin/guest-"$(cat /mode)".sh
 rc=$?
-. /bin/guest-lib.sh
 dmesg >/tmp/dmesg
 send dmesg /tmp/dmesg
 send facts /tmp/facts
