@@ -71,8 +71,11 @@ t_ok "no process started after the document's time" jq -e '.uptime_ns as $u | al
 # ---- who is listed, with which id
 while read -r _ name pid want; do
 	got=$(proc doc "$pid" .container)
-	if [ "$want" = - ]; then t_is "$got" "" "$name (pid $pid): not in a container cgroup, not listed"
-	else t_is "$got" "\"$want\"" "$name (pid $pid): listed with container ${want:0:12}…"; fi
+	if [ "$want" = - ]; then
+		t_is "$got" "" "$name (pid $pid): not in a container cgroup, not listed"
+		t_is "$(proc all "$pid" .container)" '""' "$name (pid $pid): listed by all=1 with container \"\""
+	else t_is "$got" "\"$want\"" "$name (pid $pid): listed with container ${want:0:12}…"
+	fi
 done < <(grep '^proc ' "$F/facts")
 t_is "$(proc doc 1 .pid)" "" "init (pid 1, a host process) is not listed"
 t_is "$(proc all 1 .container)" '""' "all=1: init is listed with container \"\""
