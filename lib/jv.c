@@ -6,7 +6,6 @@
 
 #include "err.h"
 #include "jv.h"
-#include "jstrict.h"
 
 void
 jv_init(struct jv *v)
@@ -73,7 +72,6 @@ jv_parse(struct jv *v, const char *line, size_t len)
 {
 	json_object *o;
 	enum json_tokener_error e;
-	const char *why;
 	size_t off, i;
 
 	v->err[0] = '\0';
@@ -103,12 +101,6 @@ jv_parse(struct jv *v, const char *line, size_t len)
 		;
 	if (i < len) {
 		jv_fail(v, "not JSON: extra data after the value at byte %zu", i + 1);
-		json_object_put(o);
-		return NULL;
-	}
-	/* json-c's strict mode is not RFC 8259: check what it let through */
-	if ((why = jstrict_check(line, len, &off)) != NULL) {
-		jv_fail(v, "not JSON: %s at byte %zu", why, off + 1);
 		json_object_put(o);
 		return NULL;
 	}

@@ -49,6 +49,29 @@ hex(unsigned c)
 }
 
 static int
+hexval(unsigned c)
+{
+	return c <= '9' ? (int)(c - '0') : (int)((c | 0x20) - 'a' + 10);
+}
+
+/* "\uXXXX" at p (before e): its value in *u. */
+static int
+u4(const unsigned char *p, const unsigned char *e, unsigned *u)
+{
+	int i;
+
+	if (e - p < 6 || p[0] != '\\' || p[1] != 'u')
+		return 0;
+	*u = 0;
+	for (i = 2; i < 6; i++) {
+		if (!hex(p[i]))
+			return 0;
+		*u = *u << 4 | (unsigned)hexval(p[i]);
+	}
+	return 1;
+}
+
+static int
 string(struct st *s)
 {
 	const unsigned char *p = s->p + 1, *e = s->end;
@@ -92,13 +115,29 @@ special:
 		case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
 			p += 2;
 			break;
-		case 'u':
-			if (p + 5 >= e || !hex(p[2]) || !hex(p[3]) || !hex(p[4]) || !hex(p[5])) {
+		case 'u': {
+			unsigned u;
+
+			if (!u4(p, e, &u)) {
 				s->p = p;
 				return fail(s, "bad \\u escape");
 			}
+			if (u >= 0xdc00 && u <= 0xdfff) {
+				s->p = p;
+				return fail(s, "lone surrogate escape");
+			}
+			if (u >= 0xd800 && u <= 0xdbff) {
+				unsigned lo;
+
+				if (!u4(p + 6, e, &lo) || lo < 0xdc00 || lo > 0xdfff) {
+					s->p = p;
+					return fail(s, "lone surrogate escape");
+				}
+				p += 6;
+			}
 			p += 6;
 			break;
+		}
 		default:
 			s->p = p;
 			return fail(s, "bad escape in a string");

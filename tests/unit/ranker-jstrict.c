@@ -1,4 +1,4 @@
-/* lib-jstrict.c - the RFC 8259 check that runs after json-c: what it must
+/* ranker-jstrict.c - the RFC 8259 check that runs after json-c: what it must
  * refuse, what it must let through, and its 8-bytes-at-a-time string scan
  * at every offset. */
 #include <stdio.h>
@@ -20,13 +20,14 @@ test_table(void)
 {
 	static const char *const yes[] = {
 		"{}", " [ ] ", "0", "-0", "-0.5e+10", "1E5", "12.25", "\"\"", "\"\\u00e9\\/\\b\\f\\n\\r\\t\"",
-		"{\"a\":[1,{\"b\":null}],\"c\":true,\"d\":false}", "\"caf\xc3\xa9\"", "[1,\t2]\r\n", NULL,
+		"{\"a\":[1,{\"b\":null}],\"c\":true,\"d\":false}", "\"caf\xc3\xa9\"", "[1,\t2]\r\n", "\"\\ud83d\\ude00\"", "\"\\uDBFF\\uDFFF\"", NULL,
 	};
 	static const char *const no[] = {
 		"NaN", "-Infinity", "[Infinity]", "01", "-01", "2.", "2.e3", ".5", "-", "1e", "1e+",
 		"'a'", "{'a':1}", "{\"a\" 1}", "[1,]", "{\"a\":1,}", "[1 2]", "\"tab\there\"", "\"a\x01\"",
 		"\"\\x\"", "\"\\u12\"", "\"\\u12g4\"", "\"open", "tru", "nul", "[", "{", "", " ", "1 2",
-		"[\f]", "{\"a\":1}x", NULL,
+		"[\f]", "{\"a\":1}x", "\"\\ud800\"", "\"\\udc00\"", "\"\\ud800\\u0041\"",
+		"\"\\ud800\\ud800\"", "\"\\ud800\\\"", NULL,
 	};
 	int i;
 
