@@ -523,10 +523,11 @@ on_answer(struct job *j, CURLcode rc)
 			finish(j, 0, 0, "the engine's answer is too large", NULL, -1);
 			return;
 		}
-		snprintf(j->last_err, sizeof j->last_err, "%s", j->cerr[0] ? j->cerr :
+		/* curl's own buffer says "localhost port 80" for a unix socket */
+		snprintf(j->last_err, sizeof j->last_err, "%s: %s", docker_where(R.d),
 			 curl_easy_strerror(rc));
-		if (!R.nstop && now + j->backoff < j->retry_end) {
-			j->wake = now + j->backoff;
+		if (!R.nstop && now < j->retry_end) {
+			j->wake = now + j->backoff < j->retry_end ? now + j->backoff : j->retry_end;
 			j->backoff = j->backoff * 2 > 1.0 ? 1.0 : j->backoff * 2;
 			if (j->step == ST_KILL)
 				j->kill_resent = 1;
@@ -953,8 +954,8 @@ main(int argc, char **argv)
 	 * negotiates before its first request. */
 	R.d->timeout_ms = 3000;
 	if (docker_negotiate(R.d) < 0)
-		cull_warn("the engine at %s does not answer yet (%s); kills will retry",
-			  docker_where(R.d), R.d->err);
+		cull_warn("the engine at %s does not answer yet; kills will retry",
+			  docker_where(R.d));
 	R.d->timeout_ms = 10000;
 
 	/* Read stdin without blocking when it is a pipe, so one slow writer
