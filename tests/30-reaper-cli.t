@@ -50,6 +50,36 @@ else t_fail "engine down: retried about --retry seconds" "took $took ms"; fi
 t_grep '"error":"engine unreachable"' "$T_TMP/out" "engine down: ok:false engine unreachable"
 t_grep '^\{"type":"mem"\}$' "$T_TMP/out" "engine down: other lines still pass"
 
+# SIGTERM: nothing accepted is lost. One kill waits on a dead engine, two
+# wait for a slot (--parallel 1): all three are reported, then exit 0.
+mkfifo "$T_TMP/fifo"
+"$R" --socket "$T_TMP/none.sock" --retry 600 --parallel 1 <"$T_TMP/fifo" >"$T_TMP/out" 2>"$T_TMP/err" &
+rpid=$!
+exec 3>"$T_TMP/fifo"
+printf '%s\n' '{"type":"kill","id":"a","seq":1}' '{"type":"kill","id":"b","seq":2}' '{"type":"kill","id":"c","seq":3}' '{"type":"mem"}' >&3
+for _ in $(seq 100); do grep -q '"type":"mem"' "$T_TMP/out" && break; sleep 0.1; done
+kill -TERM "$rpid"
+wait "$rpid"
+t_is "$?" 0 "SIGTERM: exit 0"
+exec 3>&-
+t_is "$(jq -r 'select(.type=="killed") | "\(.seq) \(.error)"' "$T_TMP/out" | sort | tr '\n' ,)" \
+	"1 engine unreachable,2 not attempted: cull-reaper is stopping,3 not attempted: cull-reaper is stopping," \
+	"SIGTERM: every accepted kill line is reported"
+t_grep 'stopping' "$T_TMP/err" "SIGTERM: says what happened"
+
+# The reader goes away: exit 0 without a word (EPIPE is not a failure).
+for i in $(seq 1 20000); do echo '{"type":"mem","pad":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}'; done >"$T_TMP/many"
+"$R" --socket "$T_TMP/none.sock" <"$T_TMP/many" 2>"$T_TMP/err" | head -1 >/dev/null
+t_is "${PIPESTATUS[0]}" 0 "stdout closed by its reader: exit 0"
+t_nogrep 'fatal' "$T_TMP/err" "stdout closed by its reader: no fatal message"
+
+# A full disk on stdout is a runtime failure: exit 1 with the reason.
+if [ -w /dev/full ]; then
+	"$R" --socket "$T_TMP/none.sock" <"$T_TMP/many" >/dev/full 2>"$T_TMP/err"
+	t_is "$?" 1 "stdout on a full disk: exit 1"
+	t_grep 'cannot write to stdout' "$T_TMP/err" "stdout on a full disk: says so"
+fi
+
 # --- the JSON test suite: a message or acceptance, never a crash or hang ---
 suite=$SHARED/testdata/jsontestsuite/test_parsing
 if [ -d "$suite" ]; then

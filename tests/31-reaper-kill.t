@@ -155,6 +155,23 @@ e3=$(docker_run --label cull.managed=true -- "$img")
 kl "$e3" 23 >"$T_TMP/in"; T_IN=$T_TMP/in t_run 0 "--exec failing: exit 0" "$R" "${S[@]}" --exec 'exit 3'
 t_grep 'exited with status 3' "$T_TMP/err" "--exec failing: the status is reported"
 
+# --host tcp:// and DOCKER_HOST: the same engine through a TCP bridge.
+if command -v socat >/dev/null; then
+	tport=$((40000 + $$ % 20000))
+	socat TCP-LISTEN:$tport,bind=127.0.0.1,reuseaddr,fork UNIX-CONNECT:"$DOCKER_SOCK" 2>/dev/null &
+	tcp_pid=$!
+	t_cleanup "kill $tcp_pid"
+	for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/$tport) 2>/dev/null && break; sleep 0.1; done
+	h1=$(docker_run --label cull.managed=true -- "$img")
+	h2=$(docker_run --label cull.managed=true -- "$img")
+	kl "$h1" 40 >"$T_TMP/in"; T_IN=$T_TMP/in t_run 0 "--host tcp://: exit 0" "$R" --host "tcp://127.0.0.1:$tport"
+	t_is "$(got "$h1" '[.ok,.status]|@csv')" "true,204" "--host tcp://: killed"
+	kl "$h2" 41 >"$T_TMP/in"; T_IN=$T_TMP/in t_run 0 "DOCKER_HOST=tcp://: exit 0" env DOCKER_HOST="tcp://127.0.0.1:$tport" "$R"
+	t_is "$(got "$h2" '[.ok,.status]|@csv')" "true,204" "DOCKER_HOST=tcp://: killed"
+	kl "$missing" 42 >"$T_TMP/in"; T_IN=$T_TMP/in t_run 0 "DOCKER_HOST=unix://: exit 0" env DOCKER_HOST="unix://$DOCKER_SOCK" "$R"
+	t_is "$(got "$missing" '.status')" 404 "DOCKER_HOST=unix://: the engine answered"
+fi
+
 # --log-url: each killed line is POSTed; a dead logger delays nothing.
 if command -v socat >/dev/null; then
 	cat >"$T_TMP/http.sh" <<'SH'
