@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -67,6 +68,12 @@ spawn_exec(const char *cmd, const char *const *vars)
 	}
 	pid = fork();
 	if (pid == 0) {
+		struct sigaction dfl;
+
+		/* the reaper ignores SIGPIPE; an ignored signal survives execve */
+		memset(&dfl, 0, sizeof dfl);
+		dfl.sa_handler = SIG_DFL;
+		sigaction(SIGPIPE, &dfl, NULL);
 		if (dup2(devnull, 0) < 0 || dup2(2, 1) < 0)
 			_exit(127);
 		/* no curl socket, no pipe end of ours leaks into the command */

@@ -2,6 +2,7 @@
  * container, the policy on an inspect answer, kill lines, signal names, the
  * --log-url queue, --exec's environment. */
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -179,6 +180,17 @@ test_spawn(void)
 	buf[n > 0 ? n : 0] = '\0';
 	/* fds seen by ls: 0 1 (the pipe to wc) 2 and its own dir fd; our mkstemp fd is gone */
 	is_str(buf, "$(echo pwned)'\"||4", "data stays data, ours replace inherited, no fd leaks");
+
+	/* the reaper ignores SIGPIPE; its commands must not inherit that */
+	signal(SIGPIPE, SIG_IGN);
+	ok(ftruncate(fd, 0) == 0, "output file emptied");
+	lseek(fd, 0, SEEK_SET);
+	pid = spawn_exec("awk '/^SigIgn/ {print $2}' /proc/self/status >\"$OUT_FILE\"", vars);
+	ok(pid > 0 && waitpid(pid, &st, 0) == pid, "second command ran");
+	n = read(fd, buf, sizeof buf - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	ok(n > 0 && (strtoull(buf, NULL, 16) & (1ULL << (SIGPIPE - 1))) == 0,
+	   "SIGPIPE is not ignored in the command (SigIgn %s)", strtok(buf, "\n"));
 	close(fd);
 	unlink(path);
 }
