@@ -20,6 +20,29 @@ reaper_cleanup() {
 t_cleanup reaper_cleanup
 S=(--socket "$DOCKER_SOCK")
 
+# socat_listen ADDRESS - socat on a free loopback port, forking ADDRESS for
+# each connection; sets PORT. Listening is checked with ss (by socat's pid),
+# not by connecting, so someone else's listener is never mistaken for ours.
+socat_listen() {
+	local pid
+	for _ in $(seq 1 20); do
+		PORT=$((20000 + RANDOM % 12000))
+		socat TCP-LISTEN:$PORT,bind=127.0.0.1,reuseaddr,fork "$1" 2>>"$T_TMP/socat.err" &
+		pid=$!
+		for _ in $(seq 50); do
+			if ss -ltnpH "sport = :$PORT" 2>/dev/null | grep -q "pid=$pid,"; then
+				t_cleanup "kill $pid"
+				return 0
+			fi
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill "$pid" 2>/dev/null
+	done
+	t_diag "$T_TMP/socat.err"
+	return 1
+}
+
 # kl ID SEQ [CLASS] - a kill line as cull-ranker writes it
 kl() {
 	jq -cn --arg id "$1" --argjson seq "$2" --arg class "${3:-high}" \
@@ -157,11 +180,8 @@ t_grep 'exited with status 3' "$T_TMP/err" "--exec failing: the status is report
 
 # --host tcp:// and DOCKER_HOST: the same engine through a TCP bridge.
 if command -v socat >/dev/null; then
-	tport=$((40000 + $$ % 20000))
-	socat TCP-LISTEN:$tport,bind=127.0.0.1,reuseaddr,fork UNIX-CONNECT:"$DOCKER_SOCK" 2>/dev/null &
-	tcp_pid=$!
-	t_cleanup "kill $tcp_pid"
-	for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/$tport) 2>/dev/null && break; sleep 0.1; done
+	socat_listen UNIX-CONNECT:"$DOCKER_SOCK" || t_bail "cannot start socat"
+	tport=$PORT
 	h1=$(docker_run --label cull.managed=true -- "$img")
 	h2=$(docker_run --label cull.managed=true -- "$img")
 	kl "$h1" 40 >"$T_TMP/in"; T_IN=$T_TMP/in t_run 0 "--host tcp://: exit 0" "$R" --host "tcp://127.0.0.1:$tport"
@@ -186,11 +206,8 @@ done
 head -c "$len" >>"$LOG_FILE"
 printf 'HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n'
 SH
-	port=$((20000 + $$ % 20000))
-	LOG_FILE=$T_TMP/posted socat TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr,fork EXEC:"bash $T_TMP/http.sh" 2>/dev/null &
-	socat_pid=$!
-	t_cleanup "kill $socat_pid"
-	for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
+	LOG_FILE=$T_TMP/posted socat_listen EXEC:"bash $T_TMP/http.sh" || t_bail "cannot start socat"
+	port=$PORT
 	l1=$(docker_run --label cull.managed=true -- "$img")
 	{ kl "$l1" 30; kl "$missing" 31; } >"$T_TMP/in"
 	T_IN=$T_TMP/in t_run 0 "--log-url: exit 0" "$R" "${S[@]}" --log-url "http://127.0.0.1:$port/logs"
