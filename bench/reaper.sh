@@ -85,7 +85,7 @@ for b in $(seq 1 "$BURSTS"); do
 	okn=0
 	for _ in $(seq 1 10); do
 		IFS= read -r line <&"$rout" || exit 1
-		case $line in *'"ok":true'*) okn=$((okn + 1)) ;; esac
+		case $line in *'"ok":true'*) okn=$((okn + 1)) ;; *) echo "bench/reaper.sh: reaper: $line" >&2 ;; esac
 	done
 	t1=$(now_us)
 	[ "$okn" = 10 ] || { echo "bench/reaper.sh: burst: only $okn of 10 ok" >&2; exit 1; }

@@ -17,9 +17,9 @@
  *   [DELETE /containers/{id}?force=true]  with --remove
  *   GET /containers/{id}/json        until it says not running (or 404)
  *
- * An engine that does not answer (socket gone, refused, reset, timed out) is
- * retried with backoff for --retry seconds, then the line is reported with
- * ok:false; the reaper never exits because the engine is down.
+ * An engine that does not answer (socket gone, refused, reset, timed out) or
+ * answers 5xx is retried with backoff for --retry seconds, then the line is
+ * reported with ok:false; the reaper never exits because the engine is down.
  *
  * Exit status: 0 at end of input (or after SIGINT/SIGTERM, once the kills in
  * flight are reported), 1 runtime failure (stdin or stdout failed), 2 usage.
@@ -533,11 +533,23 @@ on_answer(struct job *j, CURLcode rc)
 				j->kill_resent = 1;
 			return;
 		}
+		j->status = 0;
 		finish(j, 0, 0, "engine unreachable", j->last_err, -1);
 		return;
 	}
-	j->backoff = 0.05;
 	curl_easy_getinfo(j->h, CURLINFO_RESPONSE_CODE, &j->status);
+	if (j->status >= 500 && !R.nstop && now < j->retry_end) {
+		/* the engine answered but failed (overloaded, shutting down):
+		 * the same backoff; a kill sent again is harmless */
+		snprintf(j->last_err, sizeof j->last_err, "HTTP %ld: %s", j->status,
+			 engine_message(j, msg, sizeof msg));
+		j->wake = now + j->backoff < j->retry_end ? now + j->backoff : j->retry_end;
+		j->backoff = j->backoff * 2 > 1.0 ? 1.0 : j->backoff * 2;
+		if (j->step == ST_KILL)
+			j->kill_resent = 1;
+		return;
+	}
+	j->backoff = 0.05;
 	switch (j->step) {
 	case ST_VERSION:
 		if (j->status != 200 || docker_pin_api(R.d, j->body.data) < 0) {
@@ -746,8 +758,8 @@ stop_jobs(void)
 	for (j = R.active; j; j = next) {
 		next = j->next;
 		if (!j->busy)
-			finish(j, 0, 0, j->last_err[0] ? "engine unreachable" :
-			       "not finished: cull-reaper is stopping", j->last_err, -1);
+			finish(j, 0, j->status, !j->last_err[0] ? "not finished: cull-reaper is stopping" :
+			       j->status ? "engine error" : "engine unreachable", j->last_err, -1);
 	}
 }
 
