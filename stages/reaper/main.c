@@ -69,7 +69,7 @@ static const char help_text[] =
 	"  --exec CMD          after each kill run sh -c CMD with CULL_ID, CULL_NAME,\n"
 	"                      CULL_CLASS, CULL_RSS_KB, CULL_VSZ_KB in the environment\n"
 	"  --log-url URL       also POST each killed line to URL (cull-logger /logs)\n"
-	"  --retry SECONDS     keep retrying an engine that does not answer (default 10)\n"
+	"  --retry SECONDS     keep retrying an engine that does not answer or answers\n                      5xx (default 10)\n"
 	"  --parallel N        kills in flight at once (default 16)\n"
 	"  --help              this text\n"
 	"\n"
