@@ -221,4 +221,26 @@ SH
 else
 	t_skip "socat missing: no --log-url test"
 fi
+
+# --log-url into the real cull-logger (serve), when it is built.
+if [ -x "$CULL_LOGGER" ]; then
+	"$CULL_LOGGER" serve --listen 127.0.0.1:0 --log "$T_TMP/cull.log" 2>"$T_TMP/logger.err" &
+	lpid=$!
+	t_cleanup "kill $lpid"
+	url=""
+	for _ in $(seq 100); do
+		url=$(sed -n 's|.*serving \(http://[^ ]*\).*|\1|p' "$T_TMP/logger.err")
+		[ -n "$url" ] && break
+		sleep 0.1
+	done
+	l3=$(docker_run --label cull.managed=true -- "$img")
+	{ kl "$l3" 33; kl "$missing" 34; } >"$T_TMP/in"
+	T_IN=$T_TMP/in t_run 0 "--log-url cull-logger: exit 0" "$R" "${S[@]}" --log-url "${url}logs"
+	t_is "$(cat "$T_TMP/err")" "" "--log-url cull-logger: accepted, nothing to complain about"
+	for _ in $(seq 50); do [ "$(grep -c '"type":"killed"' "$T_TMP/cull.log" 2>/dev/null)" = 2 ] && break; sleep 0.1; done
+	t_is "$(jq -r 'select(.type=="killed") | "\(.seq) \(.ok)"' "$T_TMP/cull.log" | sort | tr '\n' ,)" "33 true,34 false," \
+		"--log-url cull-logger: both killed lines are in its log"
+else
+	t_skip "cull-logger not built: no end-to-end --log-url test"
+fi
 t_done
