@@ -184,20 +184,13 @@ api_cmp(const char *a, const char *b)
 }
 
 int
-docker_negotiate(struct docker *d)
+docker_pin_api(struct docker *d, const char *body)
 {
 	json_object *o, *f;
 	const char *v;
 	int ok = -1;
 
-	d->api[0] = '\0';
-	if (docker_call(d, "GET", "/version", NULL) < 0)
-		return -1;
-	if (d->status != 200) {
-		snprintf(d->err, sizeof d->err, "GET /version answered %ld", d->status);
-		return -1;
-	}
-	o = json_tokener_parse(d->body.data);
+	o = body ? json_tokener_parse(body) : NULL;
 	if (o && json_object_object_get_ex(o, "ApiVersion", &f) &&
 	    json_object_is_type(f, json_type_string)) {
 		v = json_object_get_string(f);
@@ -212,6 +205,19 @@ docker_negotiate(struct docker *d)
 		snprintf(d->err, sizeof d->err, "GET /version: no ApiVersion in the answer");
 	json_object_put(o);
 	return ok;
+}
+
+int
+docker_negotiate(struct docker *d)
+{
+	d->api[0] = '\0';
+	if (docker_call(d, "GET", "/version", NULL) < 0)
+		return -1;
+	if (d->status != 200) {
+		snprintf(d->err, sizeof d->err, "GET /version answered %ld", d->status);
+		return -1;
+	}
+	return docker_pin_api(d, d->body.data);
 }
 
 const char *

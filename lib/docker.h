@@ -53,6 +53,11 @@ int docker_call(struct docker *d, const char *method, const char *path, const ch
  * or -1 when the engine did not answer or answered nonsense. */
 int docker_negotiate(struct docker *d);
 
+/* The second half of docker_negotiate for callers that fetched GET /version
+ * themselves (the reaper, through its multi handle): pin the version found in
+ * body. Returns 0, or -1 with d->err set. */
+int docker_pin_api(struct docker *d, const char *body);
+
 /* The engine's own message from an error answer ({"message":"..."}), or a
  * short description of the status when the body has none. */
 const char *docker_message(struct docker *d);

@@ -1,0 +1,103 @@
+/*
+ * reaper.h - the parts of cull-reaper that do not talk to the engine, kept
+ * apart from main.c so the unit tests (tests/unit/reaper-*.c) can drive them:
+ *
+ *   request.c  a "kill" line -> struct kill_req (what to kill, figures to copy)
+ *   target.c   GET /containers/{id}/json -> struct target; the policy check
+ *   self.c     the container this process runs in (/proc/self/cgroup, mountinfo)
+ *   spawn.c    --exec: run a command with container data in its environment only
+ *   logq.c     --log-url: a bounded queue of lines to POST, drops counted
+ */
+#ifndef CULL_REAPER_H
+#define CULL_REAPER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <json-c/json.h>
+
+#include "jv.h"
+
+#define REAPER_REF_MAX 128	/* longest id or name accepted in a kill line */
+
+/* One kill line:
+ * {"type":"kill","ts":…,"seq":7,"id":"<64 hex>","name":"…","class":"high",
+ *  "reason":"…","rss_kb":…,"vsz_kb":…,"mem_pct":…,"cpu_pct":…} */
+struct kill_req {
+	char ref[REAPER_REF_MAX + 1];	/* "id": what the engine is asked about */
+	char *name;		/* "name" from the line, NULL if absent */
+	char *class;		/* "class", NULL if absent */
+	int has_seq;
+	int64_t seq;
+	/* figures copied into the killed line as they were written (validated
+	 * numbers >= 0), NULL if absent */
+	char *rss_kb, *vsz_kb, *mem_pct, *cpu_pct;
+};
+
+/* Fill k from a parsed kill line. 0, or -1 with v->err set (k is then
+ * empty). */
+int kill_req_parse(struct jv *v, json_object *o, struct kill_req *k);
+void kill_req_free(struct kill_req *k);
+
+/* A container reference fit for a URL path and for the engine: 1 to
+ * REAPER_REF_MAX characters of [A-Za-z0-9_.-], starting with a letter or
+ * digit (the docker name rule; ids are hex). */
+int reaper_ref_ok(const char *s);
+
+/* --signal: "KILL", "SIGKILL", "kill" or "9" -> "SIGKILL" (numbers stay
+ * numbers). Returns 0, or -1 for an unknown signal. */
+int reaper_signal(const char *s, char *out, size_t outlen);
+
+/* What the engine says about a container. */
+struct target {
+	char id[65];		/* full id */
+	char name[256];		/* without the leading '/' */
+	int managed;		/* Config.Labels["cull.managed"] == "true" */
+	int running;		/* State.Running */
+};
+
+/* Parse the body of GET /containers/{id}/json. 0, or -1 with err set. */
+int target_parse(const char *body, struct target *t, char *err, size_t errlen);
+
+struct policy {
+	int any;		/* --any: the label is not required */
+	char **protect;		/* --protect NAME (a name, a full id or an id prefix) */
+	int nprotect;
+	char self[2][65];	/* ids of the container(s) we run in, "" if none */
+};
+
+/* NULL when t may be killed for a line that asked for ref, else why not. */
+const char *target_refuse(const struct target *t, const char *ref, const struct policy *p);
+
+/* The container id in the text of /proc/self/cgroup ("/docker/<id>",
+ * "docker-<id>.scope", containerd and podman forms) or of
+ * /proc/self/mountinfo (docker's bind mounts of /etc/hostname, /etc/hosts,
+ * /etc/resolv.conf from .../containers/<id>/). 0 with out set, -1 if none. */
+int self_from_cgroup(const char *text, char out[65]);
+int self_from_mountinfo(const char *text, char out[65]);
+/* Both, read from proc_root ("/proc"); fills p->self. Returns how many. */
+int self_detect(const char *proc_root, struct policy *p);
+
+/* --exec: start "/bin/sh -c cmd" with the CULL_* variables added to the
+ * environment (values are never part of the command text), stdin from
+ * /dev/null, stdout to our stderr (our stdout is the data channel), no other
+ * descriptors. Returns the pid, or -1 with errno set. */
+pid_t spawn_exec(const char *cmd, const char *const *vars);
+
+/* --log-url: lines waiting to be POSTed, bounded in lines and bytes. */
+struct logq {
+	char *buf;
+	size_t len, cap;
+	size_t lines;
+	size_t max_lines, max_bytes;
+	unsigned long dropped;	/* lines refused because the queue was full */
+};
+
+void logq_init(struct logq *q, size_t max_lines, size_t max_bytes);
+/* Append line (with its '\n'); 0, or -1 when full (counted as dropped). */
+int logq_push(struct logq *q, const char *line, size_t len);
+/* Hand the whole queue over (the caller frees *buf); the queue is empty. */
+size_t logq_take(struct logq *q, char **buf, size_t *lines);
+void logq_free(struct logq *q);
+
+#endif

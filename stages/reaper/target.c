@@ -1,0 +1,105 @@
+/*
+ * target.c - what the engine says about a container, and whether the reaper
+ * may kill it. The answer of GET /containers/{id}/json, abridged:
+ *
+ *   {"Id":"<64 hex>","Name":"/web-1","State":{"Running":true,…},
+ *    "Config":{"Labels":{"cull.managed":"true","cull.class":"high"},…},…}
+ *
+ * Nothing from the kill line decides this: only the engine's answer, the
+ * options and the reaper's own container.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "reaper.h"
+
+static json_object *
+get(json_object *o, const char *key, json_type type)
+{
+	json_object *f;
+
+	if (!o || !json_object_object_get_ex(o, key, &f) || !json_object_is_type(f, type))
+		return NULL;
+	return f;
+}
+
+static int
+is_hex64(const char *s)
+{
+	return strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
+}
+
+int
+target_parse(const char *body, struct target *t, char *err, size_t errlen)
+{
+	json_object *o = body ? json_tokener_parse(body) : NULL;
+	json_object *f, *state, *labels;
+	const char *s;
+	int rc = -1;
+
+	memset(t, 0, sizeof *t);
+	if (!o || !json_object_is_type(o, json_type_object)) {
+		snprintf(err, errlen, "the engine's answer is not a JSON object");
+		goto out;
+	}
+	if (!(f = get(o, "Id", json_type_string)) || !is_hex64(json_object_get_string(f))) {
+		snprintf(err, errlen, "the engine's answer has no 64-hex \"Id\"");
+		goto out;
+	}
+	memcpy(t->id, json_object_get_string(f), 65);
+	if ((f = get(o, "Name", json_type_string))) {
+		s = json_object_get_string(f);
+		if (*s == '/')
+			s++;
+		snprintf(t->name, sizeof t->name, "%s", s);
+	}
+	if (!(state = get(o, "State", json_type_object)) ||
+	    !(f = get(state, "Running", json_type_boolean))) {
+		snprintf(err, errlen, "the engine's answer has no \"State.Running\"");
+		goto out;
+	}
+	t->running = json_object_get_boolean(f);
+	labels = get(get(o, "Config", json_type_object), "Labels", json_type_object);
+	f = get(labels, "cull.managed", json_type_string);
+	t->managed = f && strcmp(json_object_get_string(f), "true") == 0;
+	rc = 0;
+out:
+	json_object_put(o);
+	return rc;
+}
+
+/* NAME names t: its name (with or without '/'), its full id, or an id
+ * prefix of at least 12 hex digits (the short id docker prints). */
+static int
+names(const char *name, const struct target *t)
+{
+	size_t n = strlen(name);
+
+	if (*name == '/')
+		name++, n--;
+	if (n && strcmp(name, t->name) == 0)
+		return 1;
+	return n >= 12 && n <= 64 && strspn(name, "0123456789abcdef") == n &&
+	       strncmp(name, t->id, n) == 0;
+}
+
+const char *
+target_refuse(const struct target *t, const char *ref, const struct policy *p)
+{
+	int i;
+
+	/* the engine answers for a full id, a name or a unique id prefix: make
+	 * sure the answer is about what the line asked for */
+	if (strcmp(ref, t->id) != 0 && strcmp(ref, t->name) != 0 &&
+	    strncmp(ref, t->id, strlen(ref)) != 0)
+		return "the engine answered for another container";
+	for (i = 0; i < 2; i++)
+		if (p->self[i][0] && strcmp(p->self[i], t->id) == 0)
+			return "refused: it is the container cull-reaper runs in";
+	for (i = 0; i < p->nprotect; i++)
+		if (names(p->protect[i], t))
+			return "refused: protected (--protect)";
+	if (!p->any && !t->managed)
+		return "refused: not labelled cull.managed=true";
+	return NULL;
+}

@@ -1,0 +1,207 @@
+/* reaper-parts.c - the reaper's parts that need no engine: finding its own
+ * container, the policy on an inspect answer, kill lines, signal names, the
+ * --log-url queue, --exec's environment. */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "reaper.h"
+#include "tap.h"
+
+#define ID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define ID2 "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
+
+static void
+test_self(void)
+{
+	char id[65];
+
+	ok(self_from_cgroup("12:memory:/docker/" ID "\n0::/docker/" ID "\n", id) == 0 &&
+	   strcmp(id, ID) == 0, "cgroupfs driver: /docker/<id>");
+	ok(self_from_cgroup("0::/system.slice/docker-" ID ".scope\n", id) == 0 &&
+	   strcmp(id, ID) == 0, "systemd driver: docker-<id>.scope");
+	ok(self_from_cgroup("0::/kubepods/besteffort/pod1234/" ID "\n", id) == 0, "kubepods/<id>");
+	ok(self_from_cgroup("0::/system.slice/cri-containerd-" ID ".scope\n", id) == 0, "cri-containerd-<id>.scope");
+	ok(self_from_cgroup("0::/machine.slice/libpod-" ID ".scope/container\n", id) == 0 &&
+	   strcmp(id, ID) == 0, "libpod-<id>.scope/container");
+	ok(self_from_cgroup("12:memory:/\n0::/\n", id) < 0, "the host: no id");
+	ok(self_from_cgroup("0::/user.slice/user-0.slice/session-1.scope\n", id) < 0, "a login session: no id");
+	ok(self_from_cgroup("0::/docker/" ID "0\n", id) < 0, "65 hex digits: not an id");
+	ok(self_from_cgroup("0::/x" ID "\n", id) < 0, "id glued to other text: not an id");
+	ok(self_from_cgroup("0::/docker/" ID "\n1:cpu:/docker/" ID2 "\n", id) == 0 &&
+	   strcmp(id, ID2) == 0, "several lines: the last id");
+	ok(self_from_cgroup("", id) < 0 && self_from_cgroup("garbage", id) < 0, "empty and garbage");
+
+	ok(self_from_mountinfo("1 2 254:0 / / rw - ext4 /dev/vda rw\n"
+			       "812 790 254:0 /var/lib/docker/containers/" ID "/hostname /etc/hostname rw,relatime - ext4 /dev/vda rw\n",
+			       id) == 0 && strcmp(id, ID) == 0, "mountinfo: /etc/hostname bind mount");
+	ok(self_from_mountinfo("812 790 254:0 /data/docker/containers/" ID "/resolv.conf /etc/resolv.conf rw - ext4 /dev/vda rw\n",
+			       id) == 0, "mountinfo: another data root, /etc/resolv.conf");
+	ok(self_from_mountinfo("99 30 0:50 / /var/lib/docker/containers/" ID "/mounts/shm rw - tmpfs shm rw\n",
+			       id) < 0, "mountinfo on the host: another container's shm is not us");
+	ok(self_from_mountinfo("812 790 254:0 /var/lib/docker/containers/" ID "/hostname /srv/hostname rw - ext4 x rw\n",
+			       id) < 0, "mountinfo: only the three files docker mounts count");
+	ok(self_from_mountinfo("812 790 254:0 /var/lib/docker/containers/xyz/hostname /etc/hostname rw - ext4 x rw\n",
+			       id) < 0, "mountinfo: no id in the path");
+}
+
+static const char *
+refuse(const char *body, const char *ref, struct policy *p)
+{
+	static struct target t;
+	char err[128];
+
+	if (target_parse(body, &t, err, sizeof err) < 0)
+		return "parse error";
+	return target_refuse(&t, ref, p);
+}
+
+#define INSPECT(name, labels, running) \
+	"{\"Id\":\"" ID "\",\"Name\":\"/" name "\",\"State\":{\"Running\":" running "}," \
+	"\"Config\":{\"Labels\":" labels "}}"
+
+static void
+test_policy(void)
+{
+	struct policy p = {0};
+	char *prot[] = { "db", ID2, "0123456789ab" };
+	struct target t;
+	char err[128];
+
+	ok(refuse(INSPECT("web", "{\"cull.managed\":\"true\"}", "true"), ID, &p) == NULL, "managed: allowed");
+	is_str(refuse(INSPECT("web", "{}", "true"), ID, &p), "refused: not labelled cull.managed=true", "no label: refused");
+	is_str(refuse(INSPECT("web", "null", "true"), ID, &p), "refused: not labelled cull.managed=true", "Labels null: refused");
+	is_str(refuse(INSPECT("web", "{\"cull.managed\":\"yes\"}", "true"), ID, &p), "refused: not labelled cull.managed=true", "managed=yes: refused");
+	is_str(refuse(INSPECT("web", "{\"cull.managed\":true}", "true"), ID, &p), "refused: not labelled cull.managed=true", "managed=true as a JSON boolean: refused");
+	p.any = 1;
+	ok(refuse(INSPECT("web", "{}", "true"), ID, &p) == NULL, "--any: no label needed");
+	p.any = 0;
+	ok(refuse(INSPECT("web", "{\"cull.managed\":\"true\"}", "true"), "web", &p) == NULL, "asked by name: allowed");
+	ok(refuse(INSPECT("web", "{\"cull.managed\":\"true\"}", "true"), "0123456789", &p) == NULL, "asked by id prefix: allowed");
+	is_str(refuse(INSPECT("web", "{\"cull.managed\":\"true\"}", "true"), "other", &p),
+	       "the engine answered for another container", "answer about something else: refused");
+	p.protect = prot;
+	p.nprotect = 1;
+	is_str(refuse(INSPECT("db", "{\"cull.managed\":\"true\"}", "true"), ID, &p), "refused: protected (--protect)", "--protect name");
+	ok(refuse(INSPECT("dbx", "{\"cull.managed\":\"true\"}", "true"), ID, &p) == NULL, "--protect db does not cover dbx");
+	p.nprotect = 3;
+	is_str(refuse(INSPECT("web", "{\"cull.managed\":\"true\"}", "true"), ID, &p), "refused: protected (--protect)", "--protect short id");
+	p.nprotect = 0;
+	memcpy(p.self[1], ID, 65);
+	is_str(refuse(INSPECT("web", "{\"cull.managed\":\"true\"}", "true"), ID, &p),
+	       "refused: it is the container cull-reaper runs in", "its own container: refused");
+	p.any = 1;
+	is_str(refuse(INSPECT("web", "{}", "true"), ID, &p),
+	       "refused: it is the container cull-reaper runs in", "its own container: refused even with --any");
+
+	ok(target_parse("{\"Id\":\"" ID "\",\"State\":{\"Running\":false}}", &t, err, sizeof err) == 0 &&
+	   !t.running && !t.managed && t.name[0] == 0, "minimal answer parses");
+	ok(target_parse("{\"Id\":\"abc\",\"State\":{\"Running\":true}}", &t, err, sizeof err) < 0, "short Id rejected");
+	ok(target_parse("{\"Id\":\"" ID "\"}", &t, err, sizeof err) < 0, "no State rejected");
+	ok(target_parse("[]", &t, err, sizeof err) < 0 && target_parse("", &t, err, sizeof err) < 0 &&
+	   target_parse(NULL, &t, err, sizeof err) < 0, "not an object rejected");
+}
+
+static void
+test_request(void)
+{
+	struct jv v;
+	struct kill_req k;
+	json_object *o;
+	char sig[16];
+	static const char line[] = "{\"type\":\"kill\",\"seq\":7,\"id\":\"web-1\",\"name\":\"n\",\"class\":\"low\","
+		"\"rss_kb\":10,\"vsz_kb\":20.0,\"mem_pct\":1.50,\"cpu_pct\":0}";
+
+	jv_init(&v);
+	o = jv_parse(&v, line, strlen(line));
+	ok(o && kill_req_parse(&v, o, &k) == 0, "a full kill line parses");
+	is_str(k.ref, "web-1", "id");
+	ok(k.has_seq && k.seq == 7, "seq");
+	is_str(k.class, "low", "class");
+	is_str(k.rss_kb, "10", "rss_kb copied as written");
+	is_str(k.mem_pct, "1.50", "mem_pct copied as written (1.50 stays 1.50)");
+	is_str(k.cpu_pct, "0", "cpu_pct 0");
+	kill_req_free(&k);
+	json_object_put(o);
+	jv_fini(&v);
+
+	ok(reaper_ref_ok("web-1") && reaper_ref_ok(ID) && reaper_ref_ok("a.b_c"), "good refs");
+	ok(!reaper_ref_ok("") && !reaper_ref_ok("-x") && !reaper_ref_ok("a/b") && !reaper_ref_ok("a b") &&
+	   !reaper_ref_ok("a?b") && !reaper_ref_ok("a%2fb") && !reaper_ref_ok("caf\xc3\xa9") &&
+	   !reaper_ref_ok("..") && !reaper_ref_ok(".x"), "bad refs");
+
+	ok(reaper_signal("KILL", sig, sizeof sig) == 0 && strcmp(sig, "SIGKILL") == 0, "KILL");
+	ok(reaper_signal("sigterm", sig, sizeof sig) == 0 && strcmp(sig, "SIGTERM") == 0, "sigterm");
+	ok(reaper_signal("9", sig, sizeof sig) == 0 && strcmp(sig, "9") == 0, "9");
+	ok(reaper_signal("0", sig, sizeof sig) < 0 && reaper_signal("65", sig, sizeof sig) < 0 &&
+	   reaper_signal("09", sig, sizeof sig) < 0 && reaper_signal("SIG", sig, sizeof sig) < 0 &&
+	   reaper_signal("KILL&x=1", sig, sizeof sig) < 0 && reaper_signal("", sig, sizeof sig) < 0,
+	   "bad signals");
+}
+
+static void
+test_logq(void)
+{
+	struct logq q;
+	char *buf;
+	size_t lines, len;
+
+	logq_init(&q, 2, 1000);
+	ok(logq_push(&q, "a", 1) == 0 && logq_push(&q, "bb", 2) == 0, "two lines fit");
+	ok(logq_push(&q, "c", 1) < 0 && q.dropped == 1, "the third is dropped and counted");
+	len = logq_take(&q, &buf, &lines);
+	ok(len == 5 && lines == 2 && memcmp(buf, "a\nbb\n", 5) == 0, "taken as NDJSON");
+	free(buf);
+	ok(logq_push(&q, "d", 1) == 0 && q.lines == 1, "room again after take");
+	logq_free(&q);
+	logq_init(&q, 100, 10);
+	ok(logq_push(&q, "0123456789", 10) < 0, "byte bound holds");
+	logq_free(&q);
+}
+
+static void
+test_spawn(void)
+{
+	char path[] = "/tmp/reaper-unit-XXXXXX";
+	const char *vars[] = { "CULL_NAME=$(echo pwned)'\"", "CULL_X=", NULL };
+	char buf[256] = "";
+	int fd = mkstemp(path), st;
+	pid_t pid;
+	ssize_t n;
+
+	setenv("OUT_FILE", path, 1);
+	setenv("CULL_NAME", "inherited", 1);
+	pid = spawn_exec("printf '%s|%s|%s' \"$CULL_NAME\" \"${CULL_X-unset}\" \"$(ls /proc/self/fd | wc -l)\" >\"$OUT_FILE\"", vars);
+	ok(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0, "--exec command ran");
+	n = read(fd, buf, sizeof buf - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	/* fds seen by ls: 0 1 (the pipe to wc) 2 and its own dir fd; our mkstemp fd is gone */
+	is_str(buf, "$(echo pwned)'\"||4", "data stays data, ours replace inherited, no fd leaks");
+
+	/* the reaper ignores SIGPIPE; its commands must not inherit that */
+	signal(SIGPIPE, SIG_IGN);
+	ok(ftruncate(fd, 0) == 0, "output file emptied");
+	lseek(fd, 0, SEEK_SET);
+	pid = spawn_exec("awk '/^SigIgn/ {print $2}' /proc/self/status >\"$OUT_FILE\"", vars);
+	ok(pid > 0 && waitpid(pid, &st, 0) == pid, "second command ran");
+	n = read(fd, buf, sizeof buf - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	ok(n > 0 && (strtoull(buf, NULL, 16) & (1ULL << (SIGPIPE - 1))) == 0,
+	   "SIGPIPE is not ignored in the command (SigIgn %s)", strtok(buf, "\n"));
+	close(fd);
+	unlink(path);
+}
+
+int
+main(void)
+{
+	test_self();
+	test_policy();
+	test_request();
+	test_logq();
+	test_spawn();
+	return tap_done();
+}
