@@ -8,7 +8,7 @@
 # When no engine answers, docker_up starts dockerd and stops it when the test
 # script ends; an engine that was already running is left alone. Containers
 # started with docker_run carry the label cull.test=<this run> and are removed
-# at exit, so tests never touch anything that is not theirs.
+# at exit (docker_remove_ours), so tests never touch anything that is not theirs.
 DOCKER_SOCK=${DOCKER_SOCK:-/var/run/docker.sock}
 CULL_TEST_RUN=${CULL_TEST_RUN:-$$-$(date +%s)}
 
@@ -24,21 +24,36 @@ docker_api() {	# docker_api METHOD PATH [JSON] - body on stdout; fails on no ans
 
 docker_ping() { [ "$(curl -s --max-time 2 --unix-socket "$DOCKER_SOCK" http://localhost/_ping 2>/dev/null)" = OK ]; }
 
+# docker_remove_ours - remove every container this test run started (by its
+# cull.test label). docker_run is called inside $(...), where a cleanup it
+# registered would be lost with the subshell: this one is registered here.
+docker_remove_ours() {
+	local f id
+	f=$(jq -rn --arg l "cull.test=$CULL_TEST_RUN" '{label:[$l]}|tojson|@uri')
+	for id in $(docker_api GET "/containers/json?all=1&filters=$f" | jq -r '.[].Id' 2>/dev/null); do
+		docker_api DELETE "/containers/$id?force=true" >/dev/null 2>&1
+	done
+}
+
 docker_up() {
 	local i
-	docker_ping && return 0
-	[ "$(id -u)" -eq 0 ] || t_skip_all "no Docker engine answers on $DOCKER_SOCK and not root to start one"
-	command -v dockerd >/dev/null || t_bail "dockerd is not installed (make deps)"
-	dockerd >"$T_TMP/dockerd.log" 2>&1 &
-	DOCKERD_PID=$!
-	t_cleanup "docker_down"
-	for i in $(seq 1 150); do
-		docker_ping && return 0
-		kill -0 "$DOCKERD_PID" 2>/dev/null || break
-		sleep 0.2
-	done
-	echo "# dockerd did not come up:"; t_diag "$T_TMP/dockerd.log"
-	t_bail "cannot start dockerd"
+	if ! docker_ping; then
+		[ "$(id -u)" -eq 0 ] || t_skip_all "no Docker engine answers on $DOCKER_SOCK and not root to start one"
+		command -v dockerd >/dev/null || t_bail "dockerd is not installed (make deps)"
+		dockerd >"$T_TMP/dockerd.log" 2>&1 &
+		DOCKERD_PID=$!
+		t_cleanup "docker_down"
+		for i in $(seq 1 150); do
+			docker_ping && break
+			kill -0 "$DOCKERD_PID" 2>/dev/null || break
+			sleep 0.2
+		done
+		if ! docker_ping; then
+			echo "# dockerd did not come up:"; t_diag "$T_TMP/dockerd.log"
+			t_bail "cannot start dockerd"
+		fi
+	fi
+	t_cleanup "docker_remove_ours"	# runs before docker_down: cleanups run last first
 }
 
 docker_down() {
@@ -83,7 +98,6 @@ docker_run() {
 		"{\"Image\":\"$img\",\"Cmd\":$args,\"Labels\":{$labels},\"HostConfig\":{\"NetworkMode\":\"none\"}}" |
 		jq -r '.Id // empty')
 	[ -n "$id" ] || { echo "# docker_run: create failed" >&2; return 1; }
-	t_cleanup "docker_api DELETE '/containers/$id?force=true'"
 	docker_api POST "/containers/$id/start" >/dev/null || return 1
 	echo "$id"
 }
