@@ -1,0 +1,178 @@
+/* kmod.c - see kmod.h */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "kmod.h"
+
+#define DOC_MAX ((size_t)1 << 30)	/* a report larger than 1 GiB is not ours */
+
+void
+kmod_open(struct kmod *k, const char *path, int all)
+{
+	memset(k, 0, sizeof *k);
+	k->path = path;
+	k->all = all;
+	jv_init(&k->jv);
+}
+
+void
+kmod_close(struct kmod *k)
+{
+	free(k->buf);
+	k->buf = NULL;
+	jv_fini(&k->jv);
+}
+
+static int
+parse_proc(struct jv *v, json_object *o, struct proc *p)
+{
+	int64_t pid, ppid, vsz, rss, cpu, start;
+	const char *comm, *cmd, *cont, *state;
+	size_t commlen, cmdlen, contlen, statelen;
+
+	if (!json_object_is_type(o, json_type_object))
+		return jv_fail(v, "\"%s\" is %s, not an object", v->where, jv_typename(o));
+	if (jv_i64(v, o, "pid", JV_REQ, 1, INT32_MAX, &pid) ||
+	    jv_i64(v, o, "ppid", JV_REQ, 0, INT32_MAX, &ppid) ||
+	    jv_str(v, o, "comm", JV_REQ, &comm, &commlen) ||
+	    jv_str(v, o, "cmdline", JV_REQ, &cmd, &cmdlen) ||
+	    jv_str(v, o, "container", JV_REQ, &cont, &contlen) ||
+	    jv_str(v, o, "state", JV_REQ, &state, &statelen) ||
+	    jv_i64(v, o, "vsz_kb", JV_REQ, 0, INT64_MAX, &vsz) ||
+	    jv_i64(v, o, "rss_kb", JV_REQ, 0, INT64_MAX, &rss) ||
+	    jv_i64(v, o, "cpu_ns", JV_REQ, 0, INT64_MAX, &cpu) ||
+	    jv_i64(v, o, "start_ns", JV_REQ, 0, INT64_MAX, &start))
+		return -1;
+	if (contlen != 0 && (contlen != CONTAINER_ID_LEN ||
+			     strspn(cont, "0123456789abcdef") != CONTAINER_ID_LEN))
+		return jv_fail(v, "\"%scontainer\" is not a 64-hex id", v->where);
+	if (statelen != 1)
+		return jv_fail(v, "\"%sstate\" is not one letter", v->where);
+	p->pid = (int32_t)pid;
+	p->ppid = (int32_t)ppid;
+	if (commlen > COMM_MAX)
+		commlen = COMM_MAX;
+	memcpy(p->comm, comm, commlen);
+	p->comm[commlen] = '\0';
+	memcpy(p->container, cont, contlen);
+	p->container[contlen] = '\0';
+	p->state = state[0];
+	p->vsz_kb = (uint64_t)vsz;
+	p->rss_kb = (uint64_t)rss;
+	p->cpu_ns = (uint64_t)cpu;
+	p->start_ns = (uint64_t)start;
+	p->cmdline = strndup(cmd, cmdlen > CMDLINE_MAX ? CMDLINE_MAX : cmdlen);
+	if (!p->cmdline)
+		return jv_fail(v, "out of memory");
+	return 0;
+}
+
+int
+kmod_parse(struct jv *v, const char *doc, size_t len, int all, struct sample *s)
+{
+	json_object *o, *mem, *procs;
+	int64_t ver, up, total, freekb, avail, shared = 0, buffers = 0;
+	size_t i, n;
+	int rc = -1;
+
+	sample_clear(s);
+	jv_where(v, "%s", "");
+	o = jv_parse(v, doc, len);
+	if (!o)
+		return -1;
+	if (jv_i64(v, o, "v", JV_REQ, 0, INT64_MAX, &ver))
+		goto out;
+	if (ver != 1) {
+		jv_fail(v, "report version %lld is not one this reader knows (1)", (long long)ver);
+		goto out;
+	}
+	if (jv_i64(v, o, "uptime_ns", JV_REQ, 0, INT64_MAX, &up) ||
+	    jv_obj(v, o, "mem", JV_REQ, &mem) || jv_arr(v, o, "procs", JV_REQ, &procs))
+		goto out;
+	jv_where(v, "mem.");
+	if (jv_i64(v, mem, "total_kb", JV_REQ, 1, INT64_MAX, &total) ||
+	    jv_i64(v, mem, "free_kb", JV_REQ, 0, INT64_MAX, &freekb) ||
+	    jv_i64(v, mem, "available_kb", JV_REQ, 0, INT64_MAX, &avail) ||
+	    jv_i64(v, mem, "shared_kb", JV_OPT, 0, INT64_MAX, &shared) < 0 ||
+	    jv_i64(v, mem, "buffers_kb", JV_OPT, 0, INT64_MAX, &buffers) < 0)
+		goto out;
+	s->uptime_ns = (uint64_t)up;
+	s->mem = (struct mem){ (uint64_t)total, (uint64_t)freekb, (uint64_t)avail,
+			       (uint64_t)shared, (uint64_t)buffers };
+	n = json_object_array_length(procs);
+	for (i = 0; i < n; i++) {
+		struct proc *p;
+
+		jv_where(v, "procs[%zu].", i);
+		p = sample_add(s);
+		if (!p) {
+			jv_fail(v, "out of memory");
+			goto out;
+		}
+		if (parse_proc(v, json_object_array_get_idx(procs, i), p) < 0) {
+			s->nprocs--;
+			goto out;
+		}
+		if (!all && !p->container[0]) {
+			free(p->cmdline);
+			s->nprocs--;
+		}
+	}
+	rc = 0;
+out:
+	jv_where(v, "%s", "");
+	json_object_put(o);
+	if (rc < 0)
+		sample_clear(s);
+	return rc;
+}
+
+int
+kmod_read(struct kmod *k, struct sample *s)
+{
+	int fd = open(k->path, O_RDONLY | O_CLOEXEC);
+	size_t len = 0;
+
+	if (fd < 0) {
+		cull_warn("cannot open %s:", k->path);
+		return -1;
+	}
+	for (;;) {
+		ssize_t n;
+
+		if (k->cap - len < 4096) {
+			size_t cap = k->cap ? k->cap * 2 : 65536;
+			char *nb;
+
+			if (cap > DOC_MAX || !(nb = realloc(k->buf, cap))) {
+				cull_warn("%s: report too large", k->path);
+				close(fd);
+				return -1;
+			}
+			k->buf = nb;
+			k->cap = cap;
+		}
+		n = read(fd, k->buf + len, k->cap - len - 1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			cull_warn("cannot read %s:", k->path);
+			close(fd);
+			return -1;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	k->buf[len] = '\0';
+	if (kmod_parse(&k->jv, k->buf, len, k->all, s) < 0) {
+		cull_warn("%s: %s", k->path, k->jv.err);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,32 @@
+/*
+ * kmod.h - read the kernel module's report (/proc/cull_sysinfo) into a
+ * sample. The report is one JSON document, read whole whatever its size:
+ *
+ *   {"v":1,"uptime_ns":…,"cpus":2,"hz":250,
+ *    "mem":{"total_kb":…,"free_kb":…,"available_kb":…,"shared_kb":…,"buffers_kb":…},
+ *    "procs":[{"pid":…,"ppid":…,"comm":"…","cmdline":"…","container":"<64 hex>",
+ *              "state":"R","vsz_kb":…,"rss_kb":…,"cpu_ns":…,"start_ns":…}]}
+ */
+#ifndef CULL_READER_KMOD_H
+#define CULL_READER_KMOD_H
+
+#include "jv.h"
+#include "sample.h"
+
+struct kmod {
+	const char *path;
+	int all;		/* keep host processes ("container":"") */
+	char *buf;
+	size_t cap;
+	struct jv jv;
+};
+
+void kmod_open(struct kmod *k, const char *path, int all);
+/* Returns 0, or -1 with a message on stderr. */
+int kmod_read(struct kmod *k, struct sample *s);
+void kmod_close(struct kmod *k);
+
+/* The parser alone (unit-tested): 0, or -1 with v->err set. */
+int kmod_parse(struct jv *v, const char *doc, size_t len, int all, struct sample *s);
+
+#endif

@@ -1,0 +1,263 @@
+/*
+ * cull-reader - report memory and every container process as JSON lines.
+ *
+ * Input:  /proc/cull_sysinfo (the kernel module's report) or a /proc scan;
+ *         GET /containers/json from the Docker engine for names and labels.
+ * Output: one "snapshot" line per interval on stdout (DESIGN.md).
+ * Exit:   0 done (--count reached, SIGINT/SIGTERM, or stdout closed);
+ *         1 the source cannot be read at the first snapshot; 2 usage.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "docker.h"
+#include "err.h"
+#include "jw.h"
+#include "kmod.h"
+#include "opt.h"
+#include "procfs.h"
+#include "snapshot.h"
+
+static const char usage[] =
+	"usage: cull-reader [--source auto|kmod|procfs] [--proc-file PATH] [--proc-root DIR]\n"
+	"                   [--interval SECONDS] [--count N] [--all]\n"
+	"                   [--docker SOCKET | --no-docker]\n";
+
+static const char help[] =
+	"\n"
+	"Write one JSON \"snapshot\" line per interval: memory totals and every process\n"
+	"inside a container, with %RAM and %CPU.\n"
+	"\n"
+	"  --source S       kmod: the module's report; procfs: scan /proc; auto (default):\n"
+	"                   kmod when the report file exists, else procfs\n"
+	"  --proc-file PATH the module's report (default /proc/cull_sysinfo)\n"
+	"  --proc-root DIR  the /proc to scan (default /proc)\n"
+	"  --interval S     seconds between snapshots (default 1; 0.01 to 86400)\n"
+	"  --count N        stop after N snapshots (default 0: until stopped)\n"
+	"  --all            list host processes too, with \"container\":\"\"\n"
+	"  --docker SOCKET  the engine to ask for names and labels (unix://PATH,\n"
+	"                   tcp://HOST:PORT or a path; default $DOCKER_HOST or\n"
+	"                   /var/run/docker.sock)\n"
+	"  --no-docker      do not ask the engine\n"
+	"\n"
+	"EXIT STATUS: 0 done (count reached, SIGINT/SIGTERM, stdout closed);\n"
+	"1 the source cannot be read at the first snapshot; 2 bad usage.\n";
+
+enum { SRC_AUTO, SRC_KMOD, SRC_PROCFS };
+
+struct opts {
+	int source;		/* SRC_* */
+	const char *proc_file;	/* NULL: <proc-root>/cull_sysinfo */
+	const char *proc_root;
+	double interval;	/* seconds */
+	unsigned long long count;	/* 0: forever */
+	int all;
+	const char *docker;	/* NULL: default address */
+	int no_docker;
+};
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig) { (void)sig; stop = 1; }
+
+static void
+parse_args(int argc, char **argv, struct opts *o)
+{
+	static const char *const sources[] = { "auto", "kmod", "procfs", NULL };
+	static const struct option lo[] = {
+		{ "source", required_argument, NULL, 's' },
+		{ "proc-file", required_argument, NULL, 'f' },
+		{ "proc-root", required_argument, NULL, 'r' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "docker", required_argument, NULL, 'd' },
+		{ "no-docker", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	*o = (struct opts){ .source = SRC_AUTO, .proc_root = "/proc", .interval = 1.0 };
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (c) {
+		case 's': o->source = cull_opt_word("--source", optarg, sources); break;
+		case 'f': o->proc_file = optarg; break;
+		case 'r': o->proc_root = optarg; break;
+		case 'i': o->interval = cull_opt_double("--interval", optarg, 0.01, 86400); break;
+		case 'c': o->count = (unsigned long long)cull_opt_ll("--count", optarg, 0, 1LL << 62); break;
+		case 'a': o->all = 1; break;
+		case 'd': o->docker = optarg; break;
+		case 'n': o->no_docker = 1; break;
+		case 'h': fputs(usage, stdout); fputs(help, stdout); exit(CULL_EXIT_OK);
+		default: fputs(usage, stderr); exit(CULL_EXIT_USAGE);
+		}
+	}
+	cull_opt_no_operands(argc, argv, optind, usage);
+	if (o->docker && o->no_docker)
+		cull_die(CULL_EXIT_USAGE, "--docker and --no-docker exclude each other");
+	if (o->proc_file && o->source == SRC_PROCFS)
+		cull_die(CULL_EXIT_USAGE, "--proc-file is the module's report: it goes with --source kmod or auto");
+}
+
+static double
+now_real(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Names and labels from the engine; NULL while it does not answer. It is
+ * asked again every snapshot, and an outage is reported once. */
+static json_object *
+fetch_containers(struct docker *d, int *down)
+{
+	json_object *o;
+
+	if (!d)
+		return NULL;
+	if (!d->api[0] && docker_negotiate(d) < 0)
+		goto unreachable;
+	if (docker_call(d, "GET", "/containers/json", NULL) < 0)
+		goto unreachable;
+	if (d->status != 200) {
+		if (!*down)
+			cull_warn("docker: GET /containers/json: %s; going on without container names",
+				  docker_message(d));
+		*down = 1;
+		return NULL;
+	}
+	o = json_tokener_parse(d->body.data);
+	if (!o || !json_object_is_type(o, json_type_array)) {
+		json_object_put(o);
+		if (!*down)
+			cull_warn("docker: GET /containers/json: not a JSON array");
+		*down = 1;
+		return NULL;
+	}
+	if (*down)
+		cull_warn("docker: %s answers again", docker_where(d));
+	*down = 0;
+	return o;
+unreachable:
+	if (!*down)
+		cull_warn("docker: cannot reach %s: %s; going on without container names",
+			  docker_where(d), d->err);
+	*down = 1;
+	d->api[0] = '\0';	/* negotiate again: the engine may come back another version */
+	return NULL;
+}
+
+static void
+add_seconds(struct timespec *t, double s)
+{
+	long long ns = (long long)(s * 1e9);
+
+	t->tv_sec += ns / 1000000000LL;
+	t->tv_nsec += ns % 1000000000LL;
+	if (t->tv_nsec >= 1000000000L) {
+		t->tv_sec++;
+		t->tv_nsec -= 1000000000L;
+	}
+}
+
+static int
+before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o;
+	struct procfs pf = { .rootfd = -1 };
+	struct kmod km;
+	struct sample s = {0};
+	struct cpu_prev prev = {0};
+	struct jw w = {0};
+	struct docker *d = NULL;
+	struct timespec next, now;
+	struct sigaction sa;
+	char proc_file[4096];
+	unsigned long long seq;
+	int use_kmod, docker_down = 0;
+
+	cull_setprog(argv[0]);
+	parse_args(argc, argv, &o);
+	cull_stdio_setup();
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;	/* no SA_RESTART: the sleep must wake */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	if (o.proc_file)
+		snprintf(proc_file, sizeof proc_file, "%s", o.proc_file);
+	else
+		snprintf(proc_file, sizeof proc_file, "%s/cull_sysinfo", o.proc_root);
+	use_kmod = o.source == SRC_KMOD;
+	if (o.source == SRC_AUTO) {
+		use_kmod = access(proc_file, R_OK) == 0;
+		if (use_kmod)
+			cull_warn("source: kmod (%s)", proc_file);
+		else
+			cull_warn("source: procfs (%s; no %s: module not loaded)", o.proc_root, proc_file);
+	}
+	if (use_kmod)
+		kmod_open(&km, proc_file, o.all);
+	else if (procfs_open(&pf, o.proc_root, o.all) < 0)
+		return CULL_EXIT_FAIL;
+	if (!o.no_docker && !(d = docker_new(o.docker)))
+		return CULL_EXIT_USAGE;
+
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	for (seq = 1; !stop; seq++) {
+		struct snapshot_meta m = { seq, 0, use_kmod ? "kmod" : "procfs", o.interval, NULL };
+		int rc = use_kmod ? kmod_read(&km, &s) : procfs_read(&pf, &s);
+
+		if (rc < 0 && seq == 1)
+			return CULL_EXIT_FAIL;
+		if (rc == 0) {
+			snapshot_cpu(&s, &prev);
+			m.containers = fetch_containers(d, &docker_down);
+			m.ts = now_real();
+			snapshot_write(&w, &s, &m);
+			json_object_put(m.containers);
+			if (jw_line(&w, stdout) < 0) {
+				if (errno == EPIPE)
+					break;	/* the reader of our output went away */
+				cull_die(CULL_EXIT_FAIL, "fatal: cannot write to stdout:");
+			}
+		} else {
+			seq--;	/* seq counts snapshots written */
+		}
+		if (o.count && seq >= o.count)
+			break;
+		/* Absolute deadlines: no drift. A late snapshot skips the ticks it
+		 * missed rather than firing them in a burst. */
+		add_seconds(&next, o.interval);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		while (before(&next, &now))
+			add_seconds(&next, o.interval);
+		while (!stop && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR)
+			;
+	}
+	if (use_kmod)
+		kmod_close(&km);
+	else
+		procfs_close(&pf);
+	docker_free(d);
+	sample_free(&s);
+	cpu_prev_free(&prev);
+	jw_free(&w);
+	cull_stdout_close();
+	return CULL_EXIT_OK;
+}

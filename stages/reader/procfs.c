@@ -1,0 +1,321 @@
+/* procfs.c - see procfs.h */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/vfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "procfs.h"
+
+#define PROC_SUPER_MAGIC 0x9fa0
+
+int
+procfs_open(struct procfs *pf, const char *root, int all)
+{
+	struct statfs sfs;
+
+	memset(pf, 0, sizeof *pf);
+	pf->root = root;
+	pf->all = all;
+	pf->rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (pf->rootfd < 0) {
+		cull_warn("cannot open %s:", root);
+		return -1;
+	}
+	pf->real = fstatfs(pf->rootfd, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC;
+	pf->tck = sysconf(_SC_CLK_TCK);
+	if (pf->tck <= 0)
+		pf->tck = 100;
+	pf->page_kb = sysconf(_SC_PAGESIZE) / 1024;
+	if (pf->page_kb <= 0)
+		pf->page_kb = 4;
+	pf->cap = 16384;
+	pf->buf = malloc(pf->cap);
+	if (!pf->buf) {
+		cull_warn("out of memory");
+		close(pf->rootfd);
+		return -1;
+	}
+	return 0;
+}
+
+void
+procfs_close(struct procfs *pf)
+{
+	if (pf->rootfd >= 0)
+		close(pf->rootfd);
+	free(pf->buf);
+	pf->buf = NULL;
+	pf->rootfd = -1;
+}
+
+/* Read a whole file below the root into pf->buf (NUL-terminated), at most
+ * max bytes (0: all of it, growing the buffer). Returns its length or -1. */
+static ssize_t
+slurp(struct procfs *pf, const char *rel, size_t max)
+{
+	int fd = openat(pf->rootfd, rel, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	size_t len = 0;
+
+	if (fd < 0)
+		return -1;
+	for (;;) {
+		size_t room = pf->cap - len - 1;
+		ssize_t n;
+
+		if (max && len >= max)
+			break;
+		if (max && room > max - len)
+			room = max - len;
+		if (room == 0) {
+			char *nb = realloc(pf->buf, pf->cap * 2);
+
+			if (!nb) {
+				close(fd);
+				errno = ENOMEM;
+				return -1;
+			}
+			pf->buf = nb;
+			pf->cap *= 2;
+			continue;
+		}
+		n = read(fd, pf->buf + len, room);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			close(fd);
+			return -1;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	pf->buf[len] = '\0';
+	return (ssize_t)len;
+}
+
+/*
+ * /proc/<pid>/stat: "pid (comm) S ppid ... utime(14) stime(15) ...
+ * starttime(22) vsize(23) rss(24) ...". comm may hold anything, spaces and
+ * ')' included: it runs from the first '(' to the last ')'.
+ */
+int
+parse_stat(const char *buf, size_t len, long tck, long page_kb, struct proc *p)
+{
+	const char *open = memchr(buf, '(', len), *close = NULL, *s;
+	unsigned long long f[25];
+	size_t n;
+	int i;
+	char *end;
+
+	for (s = buf + len; s > buf; s--)
+		if (s[-1] == ')') {
+			close = s - 1;
+			break;
+		}
+	if (!open || !close || close < open || close + 2 >= buf + len)
+		return -1;
+	n = (size_t)(close - open - 1);
+	if (n > COMM_MAX)
+		n = COMM_MAX;
+	memcpy(p->comm, open + 1, n);
+	p->comm[n] = '\0';
+	s = close + 2;
+	p->state = *s++;
+	/* fields 4..24 */
+	for (i = 4; i <= 24; i++) {
+		if (*s != ' ')
+			return -1;
+		s++;
+		errno = 0;
+		f[i] = strtoull(s, &end, 10);
+		if (end == s || errno)
+			return -1;
+		s = end;
+	}
+	if ((long long)f[4] < 0 || f[4] > INT32_MAX)
+		return -1;
+	p->ppid = (int32_t)f[4];
+	p->cpu_ns = (f[14] + f[15]) * (1000000000ULL / (unsigned long long)tck);
+	p->start_ns = f[22] * (1000000000ULL / (unsigned long long)tck);
+	p->vsz_kb = f[23] / 1024;
+	p->rss_kb = f[24] * (unsigned long long)page_kb;
+	return 0;
+}
+
+static int
+meminfo_field(const char *buf, const char *key, uint64_t *out)
+{
+	size_t kl = strlen(key);
+	const char *p = buf;
+
+	while ((p = strstr(p, key))) {
+		if ((p == buf || p[-1] == '\n') && p[kl] == ':') {
+			char *end;
+			unsigned long long v;
+
+			errno = 0;
+			v = strtoull(p + kl + 1, &end, 10);
+			if (end == p + kl + 1 || errno)
+				return -1;
+			*out = v;
+			return 0;
+		}
+		p += kl;
+	}
+	return -1;
+}
+
+int
+parse_meminfo(const char *buf, struct mem *m)
+{
+	memset(m, 0, sizeof *m);
+	if (meminfo_field(buf, "MemTotal", &m->total_kb) < 0 || m->total_kb == 0 ||
+	    meminfo_field(buf, "MemFree", &m->free_kb) < 0)
+		return -1;
+	if (meminfo_field(buf, "MemAvailable", &m->available_kb) < 0)
+		m->available_kb = m->free_kb;	/* kernels before 3.14 */
+	meminfo_field(buf, "Shmem", &m->shared_kb);
+	meminfo_field(buf, "Buffers", &m->buffers_kb);
+	return 0;
+}
+
+/* "12345.67 23456.78\n" -> ns, to the hundredth of a second it gives */
+int
+parse_uptime(const char *buf, uint64_t *ns)
+{
+	char *end;
+	unsigned long long sec, frac = 0;
+	int digits = 0;
+
+	errno = 0;
+	sec = strtoull(buf, &end, 10);
+	if (end == buf || errno)
+		return -1;
+	if (*end == '.') {
+		for (end++; *end >= '0' && *end <= '9' && digits < 9; end++, digits++)
+			frac = frac * 10 + (unsigned long long)(*end - '0');
+		for (; digits < 9; digits++)
+			frac *= 10;
+	}
+	*ns = sec * 1000000000ULL + frac;
+	return 0;
+}
+
+size_t
+cmdline_tidy(char *buf, size_t len)
+{
+	size_t i;
+
+	while (len > 0 && (buf[len - 1] == '\0' || buf[len - 1] == ' '))
+		len--;
+	for (i = 0; i < len; i++)
+		if (buf[i] == '\0')
+			buf[i] = ' ';
+	buf[len] = '\0';
+	return len;
+}
+
+static int
+read_host(struct procfs *pf, struct sample *s)
+{
+	ssize_t n;
+
+	if (slurp(pf, "meminfo", 0) < 0 || parse_meminfo(pf->buf, &s->mem) < 0) {
+		cull_warn("cannot read %s/meminfo%s", pf->root, errno ? ":" : "");
+		return -1;
+	}
+	if (pf->real) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_BOOTTIME, &ts);
+		s->uptime_ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+		return 0;
+	}
+	n = slurp(pf, "uptime", 64);
+	if (n < 0 || parse_uptime(pf->buf, &s->uptime_ns) < 0) {
+		cull_warn("cannot read %s/uptime%s", pf->root, n < 0 ? ":" : "");
+		return -1;
+	}
+	return 0;
+}
+
+/* One process; 0 listed, 1 not wanted or gone. */
+static int
+read_proc(struct procfs *pf, struct sample *s, int32_t ipid)
+{
+	char rel[64], id[CONTAINER_ID_LEN + 1];
+	struct proc *p;
+	ssize_t n;
+
+	snprintf(rel, sizeof rel, "%d/cgroup", (int)ipid);
+	n = slurp(pf, rel, 0);
+	if (n < 0)
+		return 1;
+	if (!cgroup_container_id(pf->buf, (size_t)n, id) && !pf->all)
+		return 1;
+	snprintf(rel, sizeof rel, "%d/stat", (int)ipid);
+	n = slurp(pf, rel, 0);
+	if (n < 0)
+		return 1;
+	p = sample_add(s);
+	if (!p)
+		return 1;
+	if (parse_stat(pf->buf, (size_t)n, pf->tck, pf->page_kb, p) < 0) {
+		s->nprocs--;	/* not a stat file we understand: skip it */
+		return 1;
+	}
+	p->pid = ipid;
+	memcpy(p->container, id, sizeof id);
+	snprintf(rel, sizeof rel, "%d/cmdline", (int)ipid);
+	n = slurp(pf, rel, CMDLINE_MAX);
+	if (n < 0) {
+		s->nprocs--;	/* gone since its stat was read */
+		return 1;
+	}
+	n = (ssize_t)cmdline_tidy(pf->buf, (size_t)n);
+	p->cmdline = strndup(pf->buf, (size_t)n);
+	if (!p->cmdline) {
+		s->nprocs--;
+		return 1;
+	}
+	return 0;
+}
+
+int
+procfs_read(struct procfs *pf, struct sample *s)
+{
+	DIR *d;
+	struct dirent *e;
+	int fd;
+
+	sample_clear(s);
+	if (read_host(pf, s) < 0)
+		return -1;
+	fd = openat(pf->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		cull_warn("cannot list %s:", pf->root);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	while ((e = readdir(d))) {
+		const char *c = e->d_name;
+		long v = 0;
+
+		for (; *c >= '0' && *c <= '9' && v <= INT32_MAX; c++)
+			v = v * 10 + (*c - '0');
+		if (*c || c == e->d_name || v <= 0 || v > INT32_MAX)
+			continue;
+		read_proc(pf, s, (int32_t)v);
+	}
+	closedir(d);
+	return 0;
+}

@@ -1,0 +1,53 @@
+/*
+ * sample.h - one reading of the host: memory totals and the processes of
+ * interest, in raw counters, whichever source filled it (the kernel module's
+ * /proc/cull_sysinfo or a /proc scan). Percentages are computed afterwards,
+ * the same way for both sources (snapshot.c).
+ */
+#ifndef CULL_READER_SAMPLE_H
+#define CULL_READER_SAMPLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define COMM_MAX 64		/* bytes kept of a process name */
+#define CMDLINE_MAX 4096	/* bytes kept of a command line */
+#define CONTAINER_ID_LEN 64	/* hex digits of a container id */
+
+struct proc {
+	int32_t pid, ppid;
+	char state;			/* R, S, D, Z, ... */
+	char comm[COMM_MAX + 1];
+	char container[CONTAINER_ID_LEN + 1];	/* "" for a host process */
+	char *cmdline;			/* NULs turned to spaces; "" for kernel threads */
+	uint64_t vsz_kb, rss_kb;
+	uint64_t cpu_ns;		/* user + system, all threads */
+	uint64_t start_ns;		/* start time since boot */
+	double cpu_pct;			/* filled by snapshot.c */
+};
+
+struct mem {
+	uint64_t total_kb, free_kb, available_kb, shared_kb, buffers_kb;
+};
+
+struct sample {
+	uint64_t uptime_ns;		/* when the sample was taken, since boot */
+	struct mem mem;
+	struct proc *procs;
+	size_t nprocs, cap;
+};
+
+/* Append a zeroed proc; NULL when out of memory. */
+struct proc *sample_add(struct sample *s);
+void sample_clear(struct sample *s);	/* forget the procs, keep the memory */
+void sample_free(struct sample *s);
+
+/*
+ * The container id in a cgroup path or a whole /proc/<pid>/cgroup file: the
+ * 64-hex id after "/docker/", "docker-", "cri-containerd-" or "libpod-"
+ * (the last three ending in ".scope"). Writes it NUL-terminated into id and
+ * returns 1, or returns 0 when the path belongs to no container.
+ */
+int cgroup_container_id(const char *buf, size_t len, char id[CONTAINER_ID_LEN + 1]);
+
+#endif

@@ -1,0 +1,181 @@
+/* snapshot.c - see snapshot.h */
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "snapshot.h"
+
+static int
+by_pid(const void *a, const void *b)
+{
+	const struct proc *x = a, *y = b;
+
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+static const struct cpu_seen *
+find_prev(const struct cpu_prev *prev, int32_t pid)
+{
+	size_t lo = 0, hi = prev->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (prev->v[mid].pid == pid)
+			return &prev->v[mid];
+		if (prev->v[mid].pid < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static double
+share(uint64_t cpu, uint64_t wall)
+{
+	return wall ? (double)cpu * 100.0 / (double)wall : 0.0;
+}
+
+void
+snapshot_cpu(struct sample *s, struct cpu_prev *prev)
+{
+	size_t i;
+
+	qsort(s->procs, s->nprocs, sizeof *s->procs, by_pid);
+	for (i = 0; i < s->nprocs; i++) {
+		struct proc *p = &s->procs[i];
+		const struct cpu_seen *q = find_prev(prev, p->pid);
+
+		if (q && q->start_ns == p->start_ns && p->cpu_ns >= q->cpu_ns &&
+		    s->uptime_ns > prev->uptime_ns)
+			p->cpu_pct = share(p->cpu_ns - q->cpu_ns, s->uptime_ns - prev->uptime_ns);
+		else if (s->uptime_ns > p->start_ns)
+			p->cpu_pct = share(p->cpu_ns, s->uptime_ns - p->start_ns);
+		else
+			p->cpu_pct = 0;
+	}
+	if (prev->cap < s->nprocs) {
+		struct cpu_seen *nv = realloc(prev->v, s->nprocs * sizeof *nv);
+
+		if (!nv)
+			cull_die(CULL_EXIT_FAIL, "fatal: out of memory");
+		prev->v = nv;
+		prev->cap = s->nprocs;
+	}
+	for (i = 0; i < s->nprocs; i++)
+		prev->v[i] = (struct cpu_seen){ s->procs[i].pid, s->procs[i].start_ns,
+						s->procs[i].cpu_ns };
+	prev->n = s->nprocs;
+	prev->uptime_ns = s->uptime_ns;
+}
+
+void
+cpu_prev_free(struct cpu_prev *prev)
+{
+	free(prev->v);
+	memset(prev, 0, sizeof *prev);
+}
+
+static int
+is_id(const char *s)
+{
+	return strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
+}
+
+/* One entry of GET /containers/json as "<id>":{name,image,created,labels}. */
+static void
+write_container(struct jw *w, json_object *c)
+{
+	json_object *f, *names, *labels;
+	const char *id, *name = "";
+
+	if (!json_object_is_type(c, json_type_object) ||
+	    !json_object_object_get_ex(c, "Id", &f) || !json_object_is_type(f, json_type_string))
+		return;
+	id = json_object_get_string(f);
+	if (!is_id(id))
+		return;
+	jw_open(w, id);
+	if (json_object_object_get_ex(c, "Names", &names) &&
+	    json_object_is_type(names, json_type_array) && json_object_array_length(names) > 0) {
+		f = json_object_array_get_idx(names, 0);
+		if (json_object_is_type(f, json_type_string)) {
+			name = json_object_get_string(f);
+			if (name[0] == '/')
+				name++;
+		}
+	}
+	jw_str(w, "name", name);
+	if (json_object_object_get_ex(c, "Image", &f) && json_object_is_type(f, json_type_string))
+		jw_str(w, "image", json_object_get_string(f));
+	else
+		jw_str(w, "image", "");
+	if (json_object_object_get_ex(c, "Created", &f) && json_object_is_type(f, json_type_int))
+		jw_int(w, "created", json_object_get_int64(f));
+	jw_open(w, "labels");
+	if (json_object_object_get_ex(c, "Labels", &labels) &&
+	    json_object_is_type(labels, json_type_object)) {
+		json_object_object_foreach(labels, k, val) {
+			if (json_object_is_type(val, json_type_string))
+				jw_strn(w, k, json_object_get_string(val),
+					(size_t)json_object_get_string_len(val));
+		}
+	}
+	jw_end(w);
+	jw_end(w);
+}
+
+void
+snapshot_write(struct jw *w, const struct sample *s, const struct snapshot_meta *m)
+{
+	const struct mem *mem = &s->mem;
+	uint64_t used = mem->total_kb > mem->available_kb ? mem->total_kb - mem->available_kb : 0;
+	double total = mem->total_kb ? (double)mem->total_kb : 1.0;
+	size_t i;
+
+	jw_open(w, NULL);
+	jw_str(w, "type", "snapshot");
+	jw_int(w, "v", 1);
+	jw_uint(w, "seq", m->seq);
+	jw_num(w, "ts", m->ts, 3);
+	jw_str(w, "source", m->source);
+	jw_num(w, "interval_s", m->interval_s, 3);
+	jw_open(w, "mem");
+	jw_uint(w, "total_kb", mem->total_kb);
+	jw_uint(w, "free_kb", mem->free_kb);
+	jw_uint(w, "available_kb", mem->available_kb);
+	jw_uint(w, "used_kb", used);
+	jw_num(w, "used_pct", (double)used * 100.0 / total, 2);
+	jw_end(w);
+	jw_arr(w, "procs");
+	for (i = 0; i < s->nprocs; i++) {
+		const struct proc *p = &s->procs[i];
+		char st[2] = { p->state ? p->state : '?', '\0' };
+
+		jw_open(w, NULL);
+		jw_int(w, "pid", p->pid);
+		jw_int(w, "ppid", p->ppid);
+		jw_str(w, "comm", p->comm);
+		jw_str(w, "cmdline", p->cmdline);
+		jw_str(w, "container", p->container);
+		jw_strn(w, "state", st, 1);
+		jw_uint(w, "vsz_kb", p->vsz_kb);
+		jw_uint(w, "rss_kb", p->rss_kb);
+		jw_num(w, "mem_pct", (double)p->rss_kb * 100.0 / total, 2);
+		jw_num(w, "cpu_pct", p->cpu_pct, 2);
+		jw_uint(w, "cpu_ns", p->cpu_ns);
+		jw_uint(w, "start_ns", p->start_ns);
+		jw_end(w);
+	}
+	jw_end(w);
+	if (m->containers && json_object_is_type(m->containers, json_type_array)) {
+		size_t n = json_object_array_length(m->containers);
+
+		jw_open(w, "containers");
+		for (i = 0; i < n; i++)
+			write_container(w, json_object_array_get_idx(m->containers, i));
+		jw_end(w);
+	}
+	jw_end(w);
+}
