@@ -16,7 +16,8 @@
 #
 # Every container gets the label cull.spawned=true plus the --label ones, a
 # memory limit (--memory, default 256 MiB: the host is shared), and the
-# network MODE (default: the engine's default bridge). --clean force-removes
+# network MODE (default none, the engine's default network for cull-low-http,
+# none again when the engine cannot attach that). --clean force-removes
 # every container labelled cull.spawned=true (and the --label ones) and exits.
 #
 # It talks to the Docker Engine API on its unix socket with curl; every value
@@ -119,12 +120,23 @@ done
 
 [ -n "$seed" ] && RANDOM=$seed
 
+# The network: --network MODE for all, else none (faster to kill, and all a
+# workload needs) except for cull-low-http, which gets the engine's default
+# network, falling back to none (once said) where the engine cannot give one.
+net_for() {
+	if [ -n "$network" ]; then echo "$network"
+	elif [ "$1" = cull-low-http ] && [ "$bridge_ok" = 1 ]; then echo ""
+	else echo none; fi
+}
+bridge_ok=1
+
 # start IMAGE CLASS - create and start one container; prints a line.
 start() {
-	local img=$1 class=$2 suffix name spec id
+	local img=$1 class=$2 suffix name spec id net
 	suffix=$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
 	name="cull-$class-$suffix"
-	spec=$(jq -cn --arg img "$img" --arg net "$network" --argjson mem $((memory << 20)) '
+	net=$(net_for "$img")
+	spec=$(jq -cn --arg img "$img" --arg net "$net" --argjson mem $((memory << 20)) '
 		{Image: $img,
 		 Labels: ({"cull.spawned": "true"} + ($ARGS.positional | map(capture("^(?<k>[^=]+)=(?<v>.*)$") | {(.k): .v}) | add // {})),
 		 HostConfig: ({Memory: $mem, MemorySwap: $mem} + (if $net == "" then {} else {NetworkMode: $net} end))}' \
@@ -136,8 +148,16 @@ start() {
 	call POST "/containers/$id/start" || { echo "$prog: the engine does not answer on $sock" >&2; return 1; }
 	case $status in
 	204|304) printf 'started %s %s %s\n' "$name" "$img" "${id:0:12}" ;;
-	*) echo "$prog: starting $name: HTTP $status: $(jq -r '.message // .' <<<"$body" 2>/dev/null)" >&2
-	   api DELETE "/containers/$id?force=true" >/dev/null; return 1 ;;
+	*) local msg
+	   msg=$(jq -r '.message // .' <<<"$body" 2>/dev/null)
+	   api DELETE "/containers/$id?force=true" >/dev/null
+	   if [ -z "$net" ] && [ -z "$network" ]; then
+		echo "$prog: the engine cannot attach its default network ($msg); using --network none" >&2
+		bridge_ok=0
+		start "$img" "$class"; return
+	   fi
+	   echo "$prog: starting $name: HTTP $status: $msg" >&2
+	   return 1 ;;
 	esac
 }
 
