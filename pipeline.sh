@@ -44,6 +44,7 @@ cleanly: reader first, the rest drain, graphs drawn, summary printed.
   --sort-by KEY    who is heaviest: ram, cpu, vsz or rss (default ram)
   --dry-run        the reaper checks and reports, kills nothing
   --spawn          start 10 workload containers now and every minute
+                   (labelled K=V too with --select)
   --duration S     stop after S seconds (default 0: until Ctrl-C)
   --out DIR        where the log and the graphs go (default out)
   --log FILE       the NDJSON log, appended to (default DIR/cull.log)
@@ -154,6 +155,7 @@ leftovers() {
 			kill -KILL -- "-$pid" 2>/dev/null; failed=1
 		fi
 	done
+	[ -s "$run/sh.err" ] && grep -Ev '^[^:]*: line [0-9]+: +[0-9]+ [A-Z]' "$run/sh.err" >&3
 	rm -rf "$run"
 }
 failed=0
@@ -208,7 +210,9 @@ start cull-reader /dev/null "$reader_out" "$reader" --source "$source" --interva
 reader_pid=$last
 stages=("$last" "${stages[@]}")
 if [ "$spawn" = 1 ]; then
-	start spawn.sh /dev/null /dev/stderr "$top/workloads/spawn.sh" -n 10 --every 60
+	spawn_args=(-n 10 --every 60)
+	[ -n "$select" ] && spawn_args+=(--label "$select")	# so that they take part
+	start spawn.sh /dev/null /dev/stderr "$top/workloads/spawn.sh" "${spawn_args[@]}"
 	spawner_pid=$last
 fi
 if [ "$duration" != 0 ]; then
@@ -236,14 +240,15 @@ if [ -n "$serve_pid" ]; then
 fi
 
 # --- wait for a signal, the timer, or something ending on its own ------------
-# bash would add its own "Killed" line for a stage it reaps: we name it better.
-exec 2>/dev/null
+# bash would add its own "Killed" line for a stage it reaps: we name it
+# better. Its other complaints are shown at the end.
+exec 2>"$run/sh.err"
 declare -A status_of=() reported=()
 while [ -z "$stop" ]; do
 	ended=""
 	wait -n -p ended "${watched[@]}" 2>/dev/null
 	rc=$?
-	[ -n "$ended" ] || continue	# a signal: the trap set $stop
+	[ -n "${ended:-}" ] || continue	# a signal (bash unsets $ended): the trap set $stop
 	status_of[$ended]=$rc
 	if [ "$ended" = "$timer_pid" ]; then
 		timer_pid=""; stop="the --duration of $duration s"
