@@ -164,13 +164,17 @@ stages=()		# pids of the data path, upstream first
 reader_pid="" spawner_pid="" serve_pid="" logger_pid="" timer_pid=""
 
 # start NAME IN OUT CMD... - CMD in the background in its own process group
-# (set -m), stdin from IN, stdout to OUT; the redirections happen in the
+# (set -m), stdin from IN, stdout to OUT (- for stderr); the redirections happen in the
 # child, so opening a FIFO never blocks this script.
 start() {
 	local what=$1 in=$2 outf=$3
 	shift 3
 	set -m
-	"$@" <"$in" >"$outf" &
+	if [ "$outf" = - ]; then
+		"$@" <"$in" >&2 &	# our stderr itself: /dev/stderr would be a new offset
+	else
+		"$@" <"$in" >"$outf" &
+	fi
 	set +m
 	name_of[$!]=$what
 	last=$!
@@ -212,7 +216,7 @@ stages=("$last" "${stages[@]}")
 if [ "$spawn" = 1 ]; then
 	spawn_args=(-n 10 --every 60)
 	[ -n "$select" ] && spawn_args+=(--label "$select")	# so that they take part
-	start spawn.sh /dev/null /dev/stderr "$top/workloads/spawn.sh" "${spawn_args[@]}"
+	start spawn.sh /dev/null - "$top/workloads/spawn.sh" "${spawn_args[@]}"
 	spawner_pid=$last
 fi
 if [ "$duration" != 0 ]; then
