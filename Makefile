@@ -16,15 +16,18 @@ INSTALL ?= install
 BUILD ?= build
 BIN ?= bin
 
+# CFLAGS, CPPFLAGS, LDFLAGS and LDLIBS are the user's (make CFLAGS=-O3 keeps
+# working); what the code needs is added apart, so it survives them.
 CFLAGS ?= -O2 -g
-CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes \
-	  -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
+WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wformat=2 -Wno-format-nonliteral
 ifeq ($(WERROR),1)
-CFLAGS += -Werror
+WARN += -Werror
 endif
 PKGS = json-c libcurl
-CPPFLAGS += -Ilib $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm
+ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS)
+ALL_CPPFLAGS = -D_GNU_SOURCE -Ilib $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) $(CPPFLAGS)
+ALL_LDLIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm $(LDLIBS)
 
 # A stage is any directory under stages/ with a main.c; its binary is
 # bin/cull-<dir>. Other .c files in the directory are its parts, linked into
@@ -45,7 +48,10 @@ deps-build:
 
 $(BUILD)/%.o: %.c | deps-build
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+# A unit test tests/unit/<stage>-<what>.c sees its stage's headers.
+$(BUILD)/tests/unit/%.o: ALL_CPPFLAGS += -Istages/$(firstword $(subst -, ,$(notdir $*)))
 
 $(BUILD)/libcull.a: $(LIB_OBJ)
 	@rm -f $@
@@ -56,11 +62,11 @@ stage_parts = $(patsubst %.c,$(BUILD)/%.o,$(filter-out %/main.c,$(wildcard stage
 
 $(BIN)/cull-%: $(BUILD)/stages/%/main.o $$(call stage_parts,$$*) $(BUILD)/libcull.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 
 $(BUILD)/t/%.t: $(BUILD)/tests/unit/%.o $$(call stage_parts,$$(firstword $$(subst -, ,$$*))) $(BUILD)/libcull.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 
 # Tests: shell tests in tests/*.t and the unit programs, all TAP, run by
 # prove. CULL_BIN tells the shell tests which binaries to test; any one can
@@ -107,5 +113,6 @@ clean:
 
 .PHONY: all deps deps-build test asan bench install uninstall clean
 .DELETE_ON_ERROR:
+.SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

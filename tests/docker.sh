@@ -57,8 +57,8 @@ docker_test_image() {
 		mkdir -p "$ctx" "$TOP/build"
 		cc -O2 -static -o "$ctx/sleeper" "$TOP/tests/fixtures/sleeper.c" >&2 || t_bail "cannot build the sleeper"
 		printf 'FROM scratch\nCOPY sleeper /sleeper\nENTRYPOINT ["/sleeper"]\n' >"$ctx/Dockerfile"
-		DOCKER_BUILDKIT=0 DOCKER_HOST="unix://$DOCKER_SOCK" /usr/bin/docker build -q -t "$name" "$ctx" >&2 ||
-			t_bail "cannot build $name"
+		DOCKER_BUILDKIT=0 DOCKER_HOST="unix://$DOCKER_SOCK" /usr/bin/docker build -q -t "$name" "$ctx" \
+			>"$T_TMP/image-build.log" 2>&1 || { t_diag "$T_TMP/image-build.log"; t_bail "cannot build $name"; }
 		touch "$TOP/build/.sleeper-image"
 	fi
 	echo "$name"

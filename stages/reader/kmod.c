@@ -35,7 +35,8 @@ parse_proc(struct jv *v, json_object *o, struct proc *p)
 	size_t commlen, cmdlen, contlen, statelen;
 
 	if (!json_object_is_type(o, json_type_object))
-		return jv_fail(v, "\"%s\" is %s, not an object", v->where, jv_typename(o));
+		return jv_fail(v, "\"%.*s\" is %s, not an object", (int)strlen(v->where) - 1,
+			       v->where, jv_typename(o));
 	if (jv_i64(v, o, "pid", JV_REQ, 1, INT32_MAX, &pid) ||
 	    jv_i64(v, o, "ppid", JV_REQ, 0, INT32_MAX, &ppid) ||
 	    jv_str(v, o, "comm", JV_REQ, &comm, &commlen) ||
@@ -170,6 +171,10 @@ kmod_read(struct kmod *k, struct sample *s)
 	}
 	close(fd);
 	k->buf[len] = '\0';
+	if (len == 0) {
+		cull_warn("%s: the report is empty", k->path);
+		return -1;
+	}
 	if (kmod_parse(&k->jv, k->buf, len, k->all, s) < 0) {
 		cull_warn("%s: %s", k->path, k->jv.err);
 		return -1;

@@ -38,7 +38,7 @@ static const char help[] =
 	"                   kmod when the report file exists, else procfs\n"
 	"  --proc-file PATH the module's report (default /proc/cull_sysinfo)\n"
 	"  --proc-root DIR  the /proc to scan (default /proc)\n"
-	"  --interval S     seconds between snapshots (default 1; 0.01 to 86400)\n"
+	"  --interval S     seconds between snapshots (default 1; 0.001 to 86400)\n"
 	"  --count N        stop after N snapshots (default 0: until stopped)\n"
 	"  --all            list host processes too, with \"container\":\"\"\n"
 	"  --docker SOCKET  the engine to ask for names and labels (unix://PATH,\n"
@@ -90,7 +90,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		case 's': o->source = cull_opt_word("--source", optarg, sources); break;
 		case 'f': o->proc_file = optarg; break;
 		case 'r': o->proc_root = optarg; break;
-		case 'i': o->interval = cull_opt_double("--interval", optarg, 0.01, 86400); break;
+		case 'i': o->interval = cull_opt_double("--interval", optarg, 0.001, 86400); break;
 		case 'c': o->count = (unsigned long long)cull_opt_ll("--count", optarg, 0, 1LL << 62); break;
 		case 'a': o->all = 1; break;
 		case 'd': o->docker = optarg; break;
@@ -116,7 +116,10 @@ now_real(void)
 }
 
 /* Names and labels from the engine; NULL while it does not answer. It is
- * asked again every snapshot, and an outage is reported once. */
+ * asked again every snapshot, and an outage is reported once. The path is
+ * not versioned: the fields read here (Id, Names, Image, Created, Labels)
+ * are the same in every API version, and one request per snapshot is half
+ * the cost of negotiating first. */
 static json_object *
 fetch_containers(struct docker *d, int *down)
 {
@@ -124,8 +127,6 @@ fetch_containers(struct docker *d, int *down)
 
 	if (!d)
 		return NULL;
-	if (!d->api[0] && docker_negotiate(d) < 0)
-		goto unreachable;
 	if (docker_call(d, "GET", "/containers/json", NULL) < 0)
 		goto unreachable;
 	if (d->status != 200) {
@@ -152,7 +153,6 @@ unreachable:
 		cull_warn("docker: cannot reach %s: %s; going on without container names",
 			  docker_where(d), d->err);
 	*down = 1;
-	d->api[0] = '\0';	/* negotiate again: the engine may come back another version */
 	return NULL;
 }
 
@@ -189,9 +189,10 @@ main(int argc, char **argv)
 	struct sigaction sa;
 	char proc_file[4096];
 	unsigned long long seq;
-	int use_kmod, docker_down = 0;
+	int use_kmod, docker_down = 0, status = CULL_EXIT_OK;
 
 	cull_setprog(argv[0]);
+	argv[0] = (char *)cull_prog;	/* getopt's messages name the program as we do */
 	parse_args(argc, argv, &o);
 	cull_stdio_setup();
 	memset(&sa, 0, sizeof sa);
@@ -216,15 +217,17 @@ main(int argc, char **argv)
 	else if (procfs_open(&pf, o.proc_root, o.all) < 0)
 		return CULL_EXIT_FAIL;
 	if (!o.no_docker && !(d = docker_new(o.docker)))
-		return CULL_EXIT_USAGE;
+		stop = 1, status = CULL_EXIT_USAGE;
 
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	for (seq = 1; !stop; seq++) {
 		struct snapshot_meta m = { seq, 0, use_kmod ? "kmod" : "procfs", o.interval, NULL };
 		int rc = use_kmod ? kmod_read(&km, &s) : procfs_read(&pf, &s);
 
-		if (rc < 0 && seq == 1)
-			return CULL_EXIT_FAIL;
+		if (rc < 0 && seq == 1) {
+			status = CULL_EXIT_FAIL;	/* wrong path or no module: say so now */
+			break;
+		}
 		if (rc == 0) {
 			snapshot_cpu(&s, &prev);
 			m.containers = fetch_containers(d, &docker_down);
@@ -259,5 +262,5 @@ main(int argc, char **argv)
 	cpu_prev_free(&prev);
 	jw_free(&w);
 	cull_stdout_close();
-	return CULL_EXIT_OK;
+	return status;
 }

@@ -226,10 +226,12 @@ cmdline_tidy(char *buf, size_t len)
 static int
 read_host(struct procfs *pf, struct sample *s)
 {
-	ssize_t n;
-
-	if (slurp(pf, "meminfo", 0) < 0 || parse_meminfo(pf->buf, &s->mem) < 0) {
-		cull_warn("cannot read %s/meminfo%s", pf->root, errno ? ":" : "");
+	if (slurp(pf, "meminfo", 0) < 0) {
+		cull_warn("cannot read %s/meminfo:", pf->root);
+		return -1;
+	}
+	if (parse_meminfo(pf->buf, &s->mem) < 0) {
+		cull_warn("%s/meminfo: no MemTotal or MemFree", pf->root);
 		return -1;
 	}
 	if (pf->real) {
@@ -239,9 +241,12 @@ read_host(struct procfs *pf, struct sample *s)
 		s->uptime_ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 		return 0;
 	}
-	n = slurp(pf, "uptime", 64);
-	if (n < 0 || parse_uptime(pf->buf, &s->uptime_ns) < 0) {
-		cull_warn("cannot read %s/uptime%s", pf->root, n < 0 ? ":" : "");
+	if (slurp(pf, "uptime", 64) < 0) {
+		cull_warn("cannot read %s/uptime:", pf->root);
+		return -1;
+	}
+	if (parse_uptime(pf->buf, &s->uptime_ns) < 0) {
+		cull_warn("%s/uptime: not a number of seconds", pf->root);
 		return -1;
 	}
 	return 0;

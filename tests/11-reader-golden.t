@@ -1,0 +1,61 @@
+#!/bin/bash
+# cull-reader on fake /proc trees and on module reports in files: golden
+# snapshots (with "ts" set to 0), and clear failures for what is wrong.
+. "${0%/*}/lib.sh"
+. "$TOP/tests/fixtures/fakeproc.sh"
+
+G=$TOP/tests/golden/reader
+fakeproc_make "$T_TMP/proc"
+no_ts() { sed -E 's/"ts":[0-9]+\.[0-9]+/"ts":0/'; }
+
+# golden NAME ARGS... - run the reader, compare stdout, stderr and status
+golden() {
+	local name=$1 rc want=0; shift
+	"$CULL_READER" "$@" >"$T_TMP/raw" 2>"$T_TMP/err"; rc=$?
+	no_ts <"$T_TMP/raw" >"$T_TMP/out"
+	sed "s|$T_TMP|TMP|g; s|$TOP|TOP|g; s|^${CULL_READER##*/}: |PROG: |" "$T_TMP/err" >"$T_TMP/err2"
+	if [ "${UPDATE_GOLDEN:-0}" = 1 ]; then
+		cp "$T_TMP/out" "$G/$name.out"; cp "$T_TMP/err2" "$G/$name.err"
+		if [ $rc = 0 ]; then rm -f "$G/$name.rc"; else echo $rc >"$G/$name.rc"; fi
+	fi
+	[ -f "$G/$name.rc" ] && want=$(cat "$G/$name.rc")
+	t_is "$rc" "$want" "$name: exit status"
+	t_cmp "$G/$name.out" "$T_TMP/out" "$name: snapshot"
+	t_cmp "$G/$name.err" "$T_TMP/err2" "$name: messages"
+}
+
+golden procfs-containers --proc-root "$T_TMP/proc" --no-docker --count 1
+golden procfs-all --proc-root "$T_TMP/proc" --no-docker --count 1 --all
+golden procfs-auto --proc-root "$T_TMP/proc" --no-docker --count 1 --source auto
+for f in "$G"/kmod-*.json; do
+	n=$(basename "$f" .json)
+	golden "$n" --source kmod --proc-file "$f" --no-docker --count 1
+done
+golden kmod-report-all --source kmod --proc-file "$G/kmod-report.json" --no-docker --count 1 --all
+cp "$G/kmod-report.json" "$T_TMP/proc/cull_sysinfo"
+golden auto-picks-kmod --proc-root "$T_TMP/proc" --no-docker --count 1
+rm "$T_TMP/proc/cull_sysinfo"
+golden missing-root --proc-root "$T_TMP/nonexistent" --no-docker --count 1
+rm "$T_TMP/proc/meminfo"
+golden missing-meminfo --proc-root "$T_TMP/proc" --no-docker --count 1
+
+# Every snapshot parses as strict JSON, hostile names included.
+fakeproc_make "$T_TMP/proc"
+"$CULL_READER" --proc-root "$T_TMP/proc" --no-docker --count 1 --all >"$T_TMP/all.json" 2>/dev/null
+t_ok "snapshot with hostile names is valid JSON" jq -e . "$T_TMP/all.json"
+t_is "$(jq -r '.procs[]|select(.pid==500)|.comm' "$T_TMP/all.json" | od -An -c | tr -s ' ' | head -c 80)" \
+	"$(printf 'q"b\\\n) Z 9 (\357\277\275\n' | od -An -c | tr -s ' ' | head -c 80)" \
+	"hostile comm round-trips, the invalid byte as U+FFFD"
+
+# The module's report: a process name of any bytes keeps the line valid.
+for f in "$SHARED"/testdata/jsontestsuite/test_parsing/*.json; do
+	"$CULL_READER" --source kmod --proc-file "$f" --no-docker --count 1 >"$T_TMP/js.out" 2>"$T_TMP/js.err"
+	rc=$?
+	if [ $rc -ne 1 ] || [ -s "$T_TMP/js.out" ] || ! grep -q "^${CULL_READER##*/}: .*: " "$T_TMP/js.err"; then
+		t_fail "JSONTestSuite $(basename "$f") as a report: exit 1 with a message (got $rc)"
+		t_diag "$T_TMP/js.err"
+		bad=1
+	fi
+done
+[ -z "${bad:-}" ] && t_pass "every JSONTestSuite file as a module report: exit 1, one message, no output"
+t_done

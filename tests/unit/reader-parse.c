@@ -1,0 +1,196 @@
+/* reader-parse.c - the reader's parsers, apart from any I/O. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "kmod.h"
+#include "procfs.h"
+#include "snapshot.h"
+#include "tap.h"
+
+#define ID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+static void
+test_cgroup(void)
+{
+	char id[65];
+	static const struct {
+		const char *text;
+		int found;
+		const char *what;
+	} cases[] = {
+		{ "0::/docker/" ID "\n", 1, "cgroup v2, cgroupfs driver" },
+		{ "12:memory:/docker/" ID "\n11:cpu:/docker/" ID "\n0::/\n", 1, "cgroup v1 lines" },
+		{ "0::/system.slice/docker-" ID ".scope\n", 1, "systemd driver scope" },
+		{ "0::/kubepods/burstable/pod1/cri-containerd-" ID ".scope\n", 1, "containerd scope" },
+		{ "0::/machine.slice/libpod-" ID ".scope/container\n", 1, "podman scope, nested" },
+		{ "0::/docker/" ID, 1, "no newline at the end" },
+		{ "0::/user.slice/user-0.slice/session-1.scope\n", 0, "host session" },
+		{ "0::/\n", 0, "root cgroup" },
+		{ "0::/docker/" "0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef\n", 0, "upper-case hex" },
+		{ "0::/docker/" "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde\n", 0, "63 hex digits" },
+		{ "0::/docker/" ID "0\n", 0, "65 hex digits" },
+		{ "0::/system.slice/docker-" ID ".scopex\n", 0, "scope suffix with more after it" },
+		{ "0::/system.slice/docker-" ID "\n", 0, "docker- without .scope" },
+		{ "0::/system.slice/mydocker-" ID ".scope\n", 0, "docker- not at a component start" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int got = cgroup_container_id(cases[i].text, strlen(cases[i].text), id);
+
+		ok(got == cases[i].found && (!got || strcmp(id, ID) == 0), "cgroup: %s", cases[i].what);
+	}
+}
+
+static void
+test_stat(void)
+{
+	struct proc p;
+	static const char st[] =
+		"4242 (a) Z 1 2 (x) R 7 4242 4242 0 -1 4194560 100 0 0 0 250 150 0 0 20 0 1 0 "
+		"1234 10485760 300 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n";
+	static const char kthread[] =
+		"2 (kthreadd) S 0 0 0 0 -1 2129984 0 0 0 0 0 3 0 0 20 0 1 0 1 0 0 "
+		"18446744073709551615 0 0 0 0 0 0 0 2147483647 0 0 0 0 17 0 0 0 0 0 0\n";
+
+	memset(&p, 0, sizeof p);
+	ok(parse_stat(st, sizeof st - 1, 100, 4, &p) == 0, "stat with ') R ' inside comm parses");
+	is_str(p.comm, "a) Z 1 2 (x", "comm runs to the last ')'");
+	ok(p.state == 'R' && p.ppid == 7, "state and ppid after the real ')'");
+	is_int((long long)p.cpu_ns, 4000000000LL, "cpu_ns = (utime+stime) ticks");
+	is_int((long long)p.start_ns, 12340000000LL, "start_ns from starttime ticks");
+	is_int((long long)p.vsz_kb, 10240, "vsz_kb from bytes");
+	is_int((long long)p.rss_kb, 1200, "rss_kb from pages");
+	memset(&p, 0, sizeof p);
+	ok(parse_stat(kthread, sizeof kthread - 1, 100, 4, &p) == 0 && p.vsz_kb == 0 &&
+	   p.rss_kb == 0, "kernel thread: no memory");
+	ok(parse_stat("12 (x) S 1 2 3", 14, 100, 4, &p) < 0, "truncated stat rejected");
+	ok(parse_stat("12 x S 1", 8, 100, 4, &p) < 0, "stat without parentheses rejected");
+	ok(parse_stat("", 0, 100, 4, &p) < 0, "empty stat rejected");
+}
+
+static void
+test_host_files(void)
+{
+	struct mem m;
+	uint64_t ns;
+	char cmd[] = "sleep\0" "10\0" "a b\0\0";
+
+	ok(parse_meminfo("MemTotal:       1000 kB\nMemFree:  200 kB\nMemAvailable: 600 kB\n"
+			 "Buffers: 5 kB\nCached: 9 kB\nShmem: 7 kB\n", &m) == 0 &&
+	   m.total_kb == 1000 && m.free_kb == 200 && m.available_kb == 600 &&
+	   m.buffers_kb == 5 && m.shared_kb == 7, "meminfo fields");
+	ok(parse_meminfo("MemTotal: 1000 kB\nMemFree: 200 kB\n", &m) == 0 && m.available_kb == 200,
+	   "no MemAvailable: free is used");
+	ok(parse_meminfo("SwapTotal: 5 kB\nMemFree: 1 kB\n", &m) < 0, "no MemTotal rejected");
+	ok(parse_meminfo("XMemTotal: 5 kB\nMemFree: 1 kB\n", &m) < 0, "key must start a line");
+	ok(parse_uptime("123.45 99.00\n", &ns) == 0 && ns == 123450000000ULL, "uptime");
+	ok(parse_uptime("7\n", &ns) == 0 && ns == 7000000000ULL, "uptime without fraction");
+	ok(parse_uptime("x", &ns) < 0, "bad uptime rejected");
+	is_int((long long)cmdline_tidy(cmd, sizeof cmd - 1), 12, "cmdline length");
+	is_str(cmd, "sleep 10 a b", "NULs become spaces, trailing ones dropped");
+}
+
+static void
+test_kmod(void)
+{
+	struct jv v;
+	struct sample s = {0};
+	static const char good[] =
+		"{\"v\":1,\"uptime_ns\":5000000000,\"cpus\":2,\"hz\":250,"
+		"\"mem\":{\"total_kb\":1000,\"free_kb\":100,\"available_kb\":400,\"shared_kb\":1,\"buffers_kb\":2},"
+		"\"procs\":[{\"pid\":9,\"ppid\":1,\"comm\":\"q\\\"b\\\\\\n\",\"cmdline\":\"a \\u0001 b\","
+		"\"container\":\"" ID "\",\"state\":\"S\",\"vsz_kb\":10,\"rss_kb\":5,\"cpu_ns\":1000000000,"
+		"\"start_ns\":1000000000},"
+		"{\"pid\":1,\"ppid\":0,\"comm\":\"init\",\"cmdline\":\"/sbin/init\",\"container\":\"\","
+		"\"state\":\"S\",\"vsz_kb\":10,\"rss_kb\":5,\"cpu_ns\":0,\"start_ns\":0}]}";
+	static const struct {
+		const char *doc, *err;
+	} bad[] = {
+		{ "{\"v\":2}", "report version 2 is not one this reader knows (1)" },
+		{ "{\"v\":1,\"uptime_ns\":1,\"mem\":{\"total_kb\":0,\"free_kb\":0,\"available_kb\":0},\"procs\":[]}",
+		  "\"mem.total_kb\" is too small (0, the least allowed is 1)" },
+		{ "{\"v\":1,\"uptime_ns\":1,\"mem\":{\"total_kb\":5,\"free_kb\":0,\"available_kb\":0},\"procs\":[1]}",
+		  "\"procs[0]\" is a number, not an object" },
+		{ "{\"v\":1,\"uptime_ns\":1,\"mem\":{\"total_kb\":5,\"free_kb\":0,\"available_kb\":0},"
+		  "\"procs\":[{\"pid\":1,\"ppid\":0,\"comm\":\"x\",\"cmdline\":\"\",\"container\":\"abc\","
+		  "\"state\":\"S\",\"vsz_kb\":1,\"rss_kb\":1,\"cpu_ns\":0,\"start_ns\":0}]}",
+		  "\"procs[0].container\" is not a 64-hex id" },
+		{ "{\"v\":1,\"uptime_ns\":1,\"mem\":{\"total_kb\":5,\"free_kb\":0,\"available_kb\":0},"
+		  "\"procs\":[{\"pid\":1,\"ppid\":0,\"comm\":\"x\",\"cmdline\":\"\",\"container\":\"\","
+		  "\"state\":\"S\",\"vsz_kb\":1,\"rss_kb\":-1,\"cpu_ns\":0,\"start_ns\":0}]}",
+		  "\"procs[0].rss_kb\" is negative (-1, the least allowed is 0)" },
+		{ "{\"v\":1,", "not JSON: the line ends inside a value" },
+		{ "[1]", "not a JSON object but an array" },
+	};
+	size_t i;
+
+	jv_init(&v);
+	ok(kmod_parse(&v, good, sizeof good - 1, 0, &s) == 0, "module report parses (%s)", v.err);
+	ok(s.nprocs == 1 && s.procs[0].pid == 9, "host process dropped without all");
+	is_str(s.nprocs ? s.procs[0].comm : "", "q\"b\\\n", "escaped comm decoded");
+	is_str(s.nprocs ? s.procs[0].cmdline : "", "a \x01 b", "escaped cmdline decoded");
+	ok(s.uptime_ns == 5000000000ULL && s.mem.total_kb == 1000 && s.mem.available_kb == 400,
+	   "uptime and memory");
+	ok(kmod_parse(&v, good, sizeof good - 1, 1, &s) == 0 && s.nprocs == 2, "all keeps host processes");
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		int rc = kmod_parse(&v, bad[i].doc, strlen(bad[i].doc), 0, &s);
+
+		ok(rc < 0 && s.nprocs == 0, "bad report %zu rejected", i);
+		is_str(v.err, bad[i].err, "bad report %zu: message", i);
+	}
+	sample_free(&s);
+	jv_fini(&v);
+}
+
+static struct proc *
+add(struct sample *s, int pid, uint64_t start, uint64_t cpu)
+{
+	struct proc *p = sample_add(s);
+
+	p->pid = pid;
+	p->start_ns = start;
+	p->cpu_ns = cpu;
+	p->cmdline = strdup("");
+	return p;
+}
+
+static void
+test_cpu(void)
+{
+	struct sample s = {0};
+	struct cpu_prev prev = {0};
+
+	/* first snapshot at t=10 s: lifetime averages */
+	s.uptime_ns = 10000000000ULL;
+	add(&s, 20, 5000000000ULL, 1000000000ULL);	/* 1 s of CPU over 5 s: 20% */
+	add(&s, 10, 0, 10000000000ULL);			/* 10 s over 10 s: 100% */
+	snapshot_cpu(&s, &prev);
+	ok(s.procs[0].pid == 10 && s.procs[1].pid == 20, "sorted by pid");
+	ok(s.procs[0].cpu_pct > 99.99 && s.procs[0].cpu_pct < 100.01, "lifetime average 100%%");
+	ok(s.procs[1].cpu_pct > 19.99 && s.procs[1].cpu_pct < 20.01, "lifetime average 20%%");
+
+	/* second at t=12 s: pid 10 used 0.5 s (25%); pid 20 is a new process
+	 * (other start time) that used 0.1 s since it started at 11 s (10%) */
+	sample_clear(&s);
+	s.uptime_ns = 12000000000ULL;
+	add(&s, 10, 0, 10500000000ULL);
+	add(&s, 20, 11000000000ULL, 100000000ULL);
+	snapshot_cpu(&s, &prev);
+	ok(s.procs[0].cpu_pct > 24.99 && s.procs[0].cpu_pct < 25.01, "delta since previous: 25%%");
+	ok(s.procs[1].cpu_pct > 9.99 && s.procs[1].cpu_pct < 10.01,
+	   "reused pid: its own average, not a delta against the old process (%.2f)", s.procs[1].cpu_pct);
+	sample_free(&s);
+	cpu_prev_free(&prev);
+}
+
+int
+main(void)
+{
+	test_cgroup();
+	test_stat();
+	test_host_files();
+	test_kmod();
+	test_cpu();
+	return tap_done();
+}
