@@ -93,6 +93,7 @@ for ((s = 1; s <= DURATION; s++)); do
 		line=$($SPAWN --label "$RUN_LABEL" -n 1 --image cull-high-cpu) || { echo "bench/pipeline.sh: the surplus container did not start"; continue; }
 		read -r id pid < <(docker_api GET "/containers/${line##* }/json" | jq -r '"\(.Id) \(.State.Pid // 0)"')
 		st=$(awk '{ print $22 }' "/proc/$pid/stat" 2>/dev/null)
+		echo "bench/pipeline.sh: surplus container ${id:0:12} at ${s} s"
 		if [ -n "$st" ]; then probes+=("$id $(echo "$boot $st $hz" | awk '{ printf "%.3f", $1 + $2 / $3 }')")
 		else echo "bench/pipeline.sh: the surplus container's process ($pid) was gone before it was looked at"; fi
 	fi
