@@ -30,10 +30,18 @@ images: $(WL_BIN)
 		DOCKER_BUILDKIT=0 $(DOCKER) build -q -f $$ctx/$$w.Dockerfile -t cull-$$w $$ctx || exit 1; \
 	done
 
+# A previous run's log is kept beside, under its date, so that the graphs
+# show this run only.
 run: all
 	@sh mk/deps.sh build test
 	@sh workloads/engine.sh out
 	@$(MAKE) --no-print-directory images
+	@if [ -s out/cull.log ]; then old=out/cull-$$(date -r out/cull.log +%Y%m%d-%H%M%S).log; \
+		mv out/cull.log $$old && echo "make run: the previous log is now $$old"; fi
+	@echo "make run: ./pipeline.sh --spawn for $(RUN_SECONDS) s (Ctrl-C stops it sooner):"
+	@echo "  10 workload containers now and every minute; cull keeps 2 high and 3 low;"
+	@echo "  the log and the graphs go to out/. Afterwards the kept containers still run:"
+	@echo "  workloads/spawn.sh --clean removes them."
 	./pipeline.sh --spawn --duration $(RUN_SECONDS) $(RUN_FLAGS)
 
 .PHONY: workloads images run
