@@ -13,6 +13,9 @@
 # so it ranks and kills only the containers this test started.
 . "${0%/*}/lib.sh"
 . "${0%/*}/docker.sh"
+for s in "$CULL_READER" "$CULL_RANKER" "$CULL_REAPER" "$CULL_LOGGER"; do
+	[ -x "$s" ] || t_skip_all "the whole pipeline needs every stage: no $s yet"
+done
 docker_up
 SPAWN=$TOP/workloads/spawn.sh
 PIPELINE=${CULL_PIPELINE:-$TOP/pipeline.sh}

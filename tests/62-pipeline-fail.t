@@ -9,6 +9,9 @@
 # and the pipeline culls them to the keep counts; bad options exit 2.
 . "${0%/*}/lib.sh"
 . "${0%/*}/docker.sh"
+for s in "$CULL_READER" "$CULL_RANKER" "$CULL_REAPER" "$CULL_LOGGER"; do
+	[ -x "$s" ] || t_skip_all "the whole pipeline needs every stage: no $s yet"
+done
 docker_up
 PIPELINE=${CULL_PIPELINE:-$TOP/pipeline.sh}
 RUN_LABEL=cull.test=$CULL_TEST_RUN
