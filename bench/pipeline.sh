@@ -25,7 +25,7 @@ cd "$(dirname "$0")/.." || exit 1
 . tests/docker.sh
 DURATION=${1:-${DURATION:-300}}
 PROBE_EVERY=${PROBE_EVERY:-20}
-DOCKER=${DOCKER:-$(command -v docker)}
+DOCKER=${DOCKER:-/usr/bin/docker}	# Debian's 20.10 CLI (another may be first on PATH)
 export CULL_BIN CULL_READER CULL_RANKER CULL_REAPER CULL_LOGGER
 exec 3>&1 1>&2	# lib.sh and docker.sh talk on stdout: keep it for the section
 [[ $DURATION =~ ^[0-9]+$ ]] && [ "$DURATION" -ge 30 ] || { echo "bench/pipeline.sh: SECONDS must be 30 or more"; exit 2; }
@@ -101,7 +101,7 @@ done
 w1=$(date +%s.%N)
 declare -A t1=()
 for pid in "${!who[@]}" $dockerd; do t1[$pid]=$(ticks "$pid"); done
-kill -INT "$ppid"; wait "$ppid"; prc=$?
+kill -TERM "$ppid"; wait "$ppid"; prc=$?	# TERM: a background job may ignore INT
 kill "$dspid" 2>/dev/null; wait "$dspid" 2>/dev/null
 wall=$(echo "$w0 $w1" | awk '{ print $2 - $1 }')
 
@@ -149,7 +149,7 @@ cat >&3 <<EOF
 \`bench/pipeline.sh $DURATION\`: $DURATION s at a 1 s interval ($(date -u +%F), $(nproc) cores, a shared
 machine), 10 containers (5 cull-high-mem, 3 cull-low-idle, 2 cull-low-http) kept by
 \`--keep-high 5 --keep-low 5 --sort-by cpu\`, every $PROBE_EVERY s one surplus cull-high-cpu.
-\`docker stats\` (the 20.10 CLI, streaming) ran over the same window. CPU is
+\`docker stats\` ($("$DOCKER" --version | sed 's/,.*//'), streaming) ran over the same window. CPU is
 utime+stime over the window as % of one core; RSS and PSS (shared pages
 divided among the processes sharing them: libc, libcurl and its TLS
 libraries) from smaps_rollup every second ($samples samples). Goals: the four
@@ -165,5 +165,5 @@ holds everything else the shared engine did meanwhile.
 
 Reaction, from a surplus container's process starting to its \`killed\` line
 (the line's ts; goal ≤ 1 s + 300 ms): $react ($nreact of $nprobe surplus containers
-killed). pipeline.sh exited with $prc on SIGINT.
+killed). pipeline.sh exited with $prc on SIGTERM.
 EOF

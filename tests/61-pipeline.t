@@ -47,10 +47,11 @@ done
 out=$T_TMP/out
 log=$out/cull.log
 # TMPDIR: the run directory lands in $T_TMP, so a process still naming it
-# afterwards is a leftover. set -m: its own process group, and SIGINT is not
-# ignored as it would be for a background job of a script.
+# afterwards is a leftover. set -m: its own process group; perl resets
+# SIGINT, which a background job of a script inherits ignored (and bash
+# cannot trap a signal ignored on entry).
 set -m
-TMPDIR=$T_TMP "$PIPELINE" --select "$RUN_LABEL" --out "$out" --listen "127.0.0.1:$port" --quiet \
+TMPDIR=$T_TMP perl -e '$SIG{INT} = "DEFAULT"; exec @ARGV or die "$ARGV[0]: $!\n"' -- "$PIPELINE" --select "$RUN_LABEL" --out "$out" --listen "127.0.0.1:$port" --quiet \
 	>"$T_TMP/p.out" 2>"$T_TMP/p.err" </dev/null &
 ppid=$!
 set +m

@@ -44,10 +44,10 @@ leftovers() {
 	echo "$left"
 }
 # run_bg ARGS... - pipeline.sh in the background, own process group, SIGINT
-# not ignored; $ppid
+# not ignored (perl resets what a background job inherits); $ppid
 run_bg() {
 	set -m
-	TMPDIR=$T_TMP "$PIPELINE" --no-http --quiet "$@" >"$T_TMP/p.out" 2>"$T_TMP/p.err" </dev/null &
+	TMPDIR=$T_TMP perl -e '$SIG{INT} = "DEFAULT"; exec @ARGV or die "$ARGV[0]: $!\n"' -- "$PIPELINE" --no-http --quiet "$@" >"$T_TMP/p.out" 2>"$T_TMP/p.err" </dev/null &
 	ppid=$!
 	set +m
 	t_cleanup "kill -KILL -- -$ppid"
@@ -81,7 +81,7 @@ t_grep "^pipeline.sh: cull-logger \\(pid $lg\\) ended on its own with status 0\$
 t_is "$(leftovers)" "" "  and leaves no process behind"
 
 # --duration, SIGTERM ------------------------------------------------------------
-rc=0; TMPDIR=$T_TMP "$PIPELINE" --no-http --quiet --duration 2 --out "$T_TMP/o3" >"$T_TMP/p.out" 2>"$T_TMP/p.err" </dev/null || rc=$?
+rc=0; TMPDIR=$T_TMP perl -e '$SIG{INT} = "DEFAULT"; exec @ARGV or die "$ARGV[0]: $!\n"' -- "$PIPELINE" --no-http --quiet --duration 2 --out "$T_TMP/o3" >"$T_TMP/p.out" 2>"$T_TMP/p.err" </dev/null || rc=$?
 t_is "$rc" 0 "--duration 2 ends it with 0"
 t_grep 'stopping \(the --duration of 2 s\)' "$T_TMP/p.err" "  and says why it stopped"
 run_bg --out "$T_TMP/o4"
