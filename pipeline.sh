@@ -68,7 +68,8 @@ interval=1 keep_high=2 keep_low=3 sort_by=ram dry_run=0 spawn=0 duration=0
 out=out log="" listen=127.0.0.1:8000 select="" quiet=0
 while [ $# -gt 0 ]; do
 	case $1 in
-	--interval) need "$@"; number "$1" "$2"; interval=$2; shift 2 ;;
+	--interval) need "$@"; number "$1" "$2"; [[ $2 =~ ^0*(\.0*)?$ ]] && bad "--interval: must be more than 0"
+		interval=$2; shift 2 ;;
 	--keep-high) need "$@"; whole "$1" "$2"; keep_high=$2; shift 2 ;;
 	--keep-low) need "$@"; whole "$1" "$2"; keep_low=$2; shift 2 ;;
 	--sort-by) need "$@"; case $2 in ram|cpu|vsz|rss) ;; *) bad "--sort-by: \"$2\" is not ram, cpu, vsz or rss" ;; esac
@@ -78,7 +79,7 @@ while [ $# -gt 0 ]; do
 	--duration) need "$@"; number "$1" "$2"; duration=$2; shift 2 ;;
 	--out) need "$@"; [ -n "$2" ] || bad "--out: empty"; out=$2; shift 2 ;;
 	--log) need "$@"; [ -n "$2" ] || bad "--log: empty"; log=$2; shift 2 ;;
-	--listen) need "$@"; [[ $2 =~ ^[^[:space:],]+:[0-9]{1,5}$ ]] || bad "--listen: \"$2\" is not HOST:PORT"
+	--listen) need "$@"; [[ $2 =~ ^[A-Za-z0-9.-]+:[0-9]{1,5}$ ]] || bad "--listen: \"$2\" is not HOST:PORT (a name or an IPv4 address)"
 		listen=$2; shift 2 ;;
 	--no-http) listen=""; shift ;;
 	--select) need "$@"; [[ $2 =~ ^[^=]+=.*$ ]] || bad "--select: \"$2\" is not KEY=VALUE"; select=$2; shift 2 ;;

@@ -19,7 +19,7 @@ export CULL_BIN CULL_READER CULL_RANKER CULL_REAPER CULL_LOGGER
 t_cleanup "'$TOP/workloads/spawn.sh' --clean --label '$RUN_LABEL'"
 
 # usage and what is missing -------------------------------------------------
-for bad in "--interval x" "--keep-high -1" "--sort-by size" "--listen nowhere" "--select nolabel" "--frob"; do
+for bad in "--interval x" "--interval 0.0" "--listen 127.0.0.1,fork:80" "--keep-high -1" "--sort-by size" "--listen nowhere" "--select nolabel" "--frob"; do
 	# shellcheck disable=SC2086
 	t_run 2 "usage error: $bad" "$PIPELINE" $bad
 done
