@@ -7,12 +7,14 @@
 #   test   what the tests drive for real: dockerd, socat, gnuplot, curl, jq, prove
 #   kmod   the Debian kernel, its headers, qemu, busybox, cpio (module tests)
 #   bench  hyperfine
+#   fuzz   clang and its libFuzzer runtime
 set -u
 
 pkgs_build="gcc make pkg-config libc6-dev libjson-c-dev libcurl4-openssl-dev"
 pkgs_test="perl curl jq socat gnuplot-nox docker.io iproute2 procps"
 pkgs_kmod="linux-image-amd64 linux-headers-amd64 qemu-system-x86 busybox-static cpio kmod"
 pkgs_bench="hyperfine"
+pkgs_fuzz="clang libclang-rt-dev"
 
 want=""
 for g in "$@"; do
@@ -21,7 +23,8 @@ for g in "$@"; do
 	test) want="$want $pkgs_test" ;;
 	kmod) want="$want $pkgs_kmod" ;;
 	bench) want="$want $pkgs_bench" ;;
-	*) echo "deps.sh: unknown group \"$g\" (build, test, kmod, bench)" >&2; exit 2 ;;
+	fuzz) want="$want $pkgs_fuzz" ;;
+	*) echo "deps.sh: unknown group \"$g\" (build, test, kmod, bench, fuzz)" >&2; exit 2 ;;
 	esac
 done
 

@@ -1,0 +1,7 @@
+# cull-logger: link only the libraries it uses (it never calls libcurl).
+# `cull-logger http` is exec'd once per connection by socat, so loading
+# libcurl's dependencies would cost every request a few milliseconds.
+$(BIN)/cull-logger: LDFLAGS += -Wl,--as-needed
+
+# Its unit tests include the stage's own headers.
+$(BUILD)/tests/unit/logger-%.o: CPPFLAGS += -Istages/logger

@@ -1,0 +1,367 @@
+/* http.c - see http.h */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "err.h"
+#include "http.h"
+#include "jscan.h"
+#include "record.h"
+
+const char *
+http_reason(int status)
+{
+	switch (status) {
+	case 100: return "Continue";
+	case 200: return "OK";
+	case 400: return "Bad Request";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 408: return "Request Timeout";
+	case 411: return "Length Required";
+	case 413: return "Content Too Large";
+	case 414: return "URI Too Long";
+	case 431: return "Request Header Fields Too Large";
+	case 500: return "Internal Server Error";
+	case 501: return "Not Implemented";
+	case 503: return "Service Unavailable";
+	case 507: return "Insufficient Storage";
+	case 505: return "HTTP Version Not Supported";
+	}
+	return "Unknown";
+}
+
+/* RFC 9110 token characters (method, header names). */
+static int
+is_tchar(unsigned char c)
+{
+	return isalnum(c) || (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+/* The end of the head: the offset just after "\r\n\r\n" (or "\n\n"), or 0. */
+static size_t
+head_end(const char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (buf[i] != '\n')
+			continue;
+		if (i + 1 < len && buf[i + 1] == '\n')
+			return i + 2;
+		if (i + 2 < len && buf[i + 1] == '\r' && buf[i + 2] == '\n')
+			return i + 3;
+	}
+	return 0;
+}
+
+static int
+bad(const char **why, int status, const char *msg)
+{
+	*why = msg;
+	return status;
+}
+
+/* Header value with surrounding blanks trimmed: [*v, *v + *n). */
+static void
+trim(const char **v, size_t *n)
+{
+	while (*n && (**v == ' ' || **v == '\t')) {
+		(*v)++;
+		(*n)--;
+	}
+	while (*n && ((*v)[*n - 1] == ' ' || (*v)[*n - 1] == '\t'))
+		(*n)--;
+}
+
+static int
+parse_length(const char *v, size_t n, long long *out)
+{
+	long long x = 0;
+	size_t i;
+
+	if (n == 0 || n > 18)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return -1;
+		x = x * 10 + (v[i] - '0');
+	}
+	*out = x;
+	return 0;
+}
+
+int
+http_parse_head(const char *buf, size_t len, struct http_req *rq, const char **why)
+{
+	size_t end = head_end(buf, len), i = 0, j, n;
+	const char *line, *target, *q;
+
+	memset(rq, 0, sizeof *rq);
+	rq->length = -1;
+	*why = "";
+	if (!end) {
+		/* a stray byte that can never start a request is bad at once */
+		if (len > 0 && !is_tchar((unsigned char)buf[0]) && buf[0] != '\r' && buf[0] != '\n')
+			return bad(why, 400, "not an HTTP request");
+		if (len >= HTTP_HEAD_MAX)
+			return bad(why, 431, "the request head is longer than 8192 bytes");
+		return 0;
+	}
+	if (end > HTTP_HEAD_MAX)
+		return bad(why, 431, "the request head is longer than 8192 bytes");
+	rq->head_len = end;
+	/* request line: METHOD SP target SP HTTP/1.x */
+	for (j = 0; j < end && is_tchar((unsigned char)buf[j]); j++)
+		;
+	if (j == 0 || j >= sizeof rq->method || buf[j] != ' ')
+		return bad(why, 400, "bad request line (method)");
+	memcpy(rq->method, buf, j);
+	target = buf + j + 1;
+	for (n = 0; target + n < buf + end && target[n] > ' ' && target[n] != 0x7f; n++)
+		;
+	if (n == 0 || target[0] != '/' || target[n] != ' ')
+		return bad(why, 400, "bad request line (target)");
+	if (n >= sizeof rq->path)
+		return bad(why, 414, "the request target is longer than 255 bytes");
+	q = memchr(target, '?', n);
+	if (q) {
+		memcpy(rq->path, target, (size_t)(q - target));
+		memcpy(rq->query, q + 1, n - (size_t)(q - target) - 1);
+	} else {
+		memcpy(rq->path, target, n);
+	}
+	line = target + n + 1;
+	if ((size_t)(buf + end - line) < 10 || memcmp(line, "HTTP/1.", 7) != 0) {
+		if ((size_t)(buf + end - line) >= 5 && memcmp(line, "HTTP/", 5) == 0)
+			return bad(why, 505, "only HTTP/1.0 and HTTP/1.1 are spoken here");
+		return bad(why, 400, "bad request line (version)");
+	}
+	if (line[7] != '0' && line[7] != '1')
+		return bad(why, 505, "only HTTP/1.0 and HTTP/1.1 are spoken here");
+	rq->minor = line[7] - '0';
+	i = (size_t)(line - buf) + 8;
+	if (buf[i] == '\r')
+		i++;
+	if (buf[i] != '\n')
+		return bad(why, 400, "bad request line (version)");
+	i++;
+	/* header fields: name ":" OWS value OWS CRLF */
+	while (i < end) {
+		const char *name = buf + i, *val, *eol = memchr(buf + i, '\n', end - i);
+		size_t nlen, vlen;
+
+		if (!eol)
+			return bad(why, 400, "bad header line");
+		if (name == eol || (name[0] == '\r' && name + 1 == eol))
+			break;	/* the blank line */
+		for (nlen = 0; name + nlen < eol && is_tchar((unsigned char)name[nlen]); nlen++)
+			;
+		if (nlen == 0 || name[nlen] != ':')
+			return bad(why, 400, "bad header line (a name, then ':')");
+		val = name + nlen + 1;
+		vlen = (size_t)(eol - val);
+		if (vlen && val[vlen - 1] == '\r')
+			vlen--;
+		for (j = 0; j < vlen; j++)
+			if (((unsigned char)val[j] < 0x20 && val[j] != '\t') || val[j] == 0x7f)
+				return bad(why, 400, "control character in a header");
+		trim(&val, &vlen);
+		if (nlen == 14 && strncasecmp(name, "Content-Length", 14) == 0) {
+			long long x;
+
+			if (parse_length(val, vlen, &x) < 0)
+				return bad(why, 400, "bad Content-Length");
+			if (rq->length >= 0 && rq->length != x)
+				return bad(why, 400, "two different Content-Length headers");
+			rq->length = x;
+		} else if (nlen == 17 && strncasecmp(name, "Transfer-Encoding", 17) == 0) {
+			rq->chunked = 1;
+		} else if (nlen == 6 && strncasecmp(name, "Expect", 6) == 0) {
+			if (vlen == 12 && strncasecmp(val, "100-continue", 12) == 0)
+				rq->expect_continue = 1;
+		}
+		i = (size_t)(eol - buf) + 1;
+	}
+	if (rq->chunked && rq->length >= 0)
+		return bad(why, 400, "both Content-Length and Transfer-Encoding");
+	return 1;
+}
+
+int
+http_query_num(const char *query, const char *key, long long min, long long max,
+	       long long *out)
+{
+	size_t klen = strlen(key);
+	const char *p = query;
+
+	while (p && *p) {
+		const char *amp = strchr(p, '&');
+		size_t plen = amp ? (size_t)(amp - p) : strlen(p);
+
+		if (plen > klen && strncmp(p, key, klen) == 0 && p[klen] == '=') {
+			long long x = 0;
+			size_t i;
+
+			if (plen - klen - 1 == 0 || plen - klen - 1 > 12)
+				return -1;
+			for (i = klen + 1; i < plen; i++) {
+				if (p[i] < '0' || p[i] > '9')
+					return -1;
+				x = x * 10 + (p[i] - '0');
+			}
+			if (x < min || x > max)
+				return -1;
+			*out = x;
+			return 1;
+		}
+		p = amp ? amp + 1 : NULL;
+	}
+	return 0;
+}
+
+/* ---- POST /logs bodies ---- */
+
+static void
+put(struct http_lines *l, const char *s, size_t n)
+{
+	if (l->len + n + 1 > l->cap) {
+		size_t cap = l->cap ? l->cap : 4096;
+		char *nb;
+
+		while (cap < l->len + n + 1)
+			cap *= 2;
+		nb = realloc(l->buf, cap);
+		if (!nb)
+			cull_die(CULL_EXIT_FAIL, "fatal: out of memory");
+		l->buf = nb;
+		l->cap = cap;
+	}
+	memcpy(l->buf + l->len, s, n);
+	l->len += n;
+	l->buf[l->len++] = '\n';
+	l->count++;
+}
+
+void
+http_lines_free(struct http_lines *l)
+{
+	free(l->buf);
+	memset(l, 0, sizeof *l);
+}
+
+static int
+is_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* One object as a compact log line. */
+static int
+put_object(struct jv *v, json_object *o, struct http_lines *out)
+{
+	const char *type, *s;
+	double ts;
+	size_t n;
+
+	if (!json_object_is_type(o, json_type_object))
+		return jv_fail(v, "not a JSON object but %s", o ? jv_typename(o) : "null");
+	if (rec_check(v, o, &type, &ts) < 0)
+		return -1;
+	s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN |
+					      JSON_C_TO_STRING_NOSLASHESCAPE, &n);
+	if (!s)
+		return jv_fail(v, "out of memory");
+	put(out, s, n);
+	return 0;
+}
+
+long
+http_body_lines(struct jv *v, const char *body, size_t len, struct http_lines *out,
+		char *err, size_t errsize)
+{
+	json_object *o;
+	struct jscan_rec jr;
+	enum json_tokener_error e;
+	size_t i, off, start, lineno;
+
+	out->len = out->count = 0;
+	for (i = 0; i < len && is_ws(body[i]); i++)
+		;
+	if (i == len) {
+		snprintf(err, errsize, "the body is empty");
+		return -1;
+	}
+	if (len > INT32_MAX) {
+		snprintf(err, errsize, "the body is too large");
+		return -1;
+	}
+	/* first the whole body as one JSON value: an object (maybe spread over
+	 * lines) or an array of objects */
+	json_tokener_reset(v->tok);
+	o = json_tokener_parse_ex(v->tok, body, (int)len);
+	e = json_tokener_get_error(v->tok);
+	off = json_tokener_get_parse_end(v->tok);
+	if (e == json_tokener_success) {
+		for (i = off; i < len && is_ws(body[i]); i++)
+			;
+	}
+	if (e == json_tokener_success && i == len) {
+		long r = 0;
+
+		if (jscan_value(body, len) < 0) {
+			snprintf(err, errsize, "not strict JSON (NaN, Infinity, leading zeros, "
+				 "\"2.\", single quotes, raw control characters or a lone "
+				 "surrogate in a string)");
+			json_object_put(o);
+			return -1;
+		}
+		if (json_object_is_type(o, json_type_array)) {
+			size_t k, n = json_object_array_length(o);
+
+			for (k = 0; k < n; k++) {
+				if (put_object(v, json_object_array_get_idx(o, k), out) < 0) {
+					snprintf(err, errsize, "item %zu: %s", k + 1, v->err);
+					r = -1;
+					break;
+				}
+			}
+		} else if (put_object(v, o, out) < 0) {
+			snprintf(err, errsize, "%s", v->err);
+			r = -1;
+		}
+		json_object_put(o);
+		return r < 0 ? -1 : (long)out->count;
+	}
+	json_object_put(o);
+	if (e != json_tokener_success && memchr(body, '\n', len) == NULL) {
+		snprintf(err, errsize, "not JSON: %s at byte %zu",
+			 e == json_tokener_continue ? "the body ends inside a value" :
+			 json_tokener_error_desc(e), off + 1);
+		return -1;
+	}
+	/* NDJSON: one object a line, blank lines allowed */
+	for (start = 0, lineno = 1; start < len; lineno++) {
+		const char *nl = memchr(body + start, '\n', len - start);
+		size_t end = nl ? (size_t)(nl - body) : len, a = start, b = end;
+
+		start = end + 1;
+		while (a < b && is_ws(body[a]))
+			a++;
+		while (b > a && is_ws(body[b - 1]))
+			b--;
+		if (a == b)
+			continue;
+		if (jscan_record(body + a, b - a, &jr) < 0) {
+			rec_why_not(v, body + a, b - a);
+			snprintf(err, errsize, "line %zu: %s", lineno, v->err);
+			return -1;
+		}
+		/* strict and a record: stored as it came */
+		put(out, body + a, b - a);
+	}
+	return (long)out->count;
+}

@@ -1,0 +1,499 @@
+/* plot.c - see plot.h */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "jv.h"
+#include "lines.h"
+#include "logfile.h"
+#include "plot.h"
+#include "record.h"
+
+#define NAME_MAX_SHOWN 48	/* bytes of a container name in a label */
+
+void
+plot_free(struct plot_data *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->nkill; i++) {
+		free(d->kill[i].cls);
+		free(d->kill[i].name);
+	}
+	free(d->kill);
+	free(d->mem);
+	memset(d, 0, sizeof *d);
+}
+
+static void *
+grow(void *p, size_t *cap, size_t need, size_t elem)
+{
+	size_t n = *cap ? *cap : 256;
+
+	if (need <= *cap)
+		return p;
+	while (n < need)
+		n *= 2;
+	p = realloc(p, n * elem);
+	if (!p)
+		cull_die(CULL_EXIT_FAIL, "fatal: out of memory");
+	*cap = n;
+	return p;
+}
+
+static char *
+xstrdup(const char *s)
+{
+	char *c = strdup(s);
+
+	if (!c)
+		cull_die(CULL_EXIT_FAIL, "fatal: out of memory");
+	return c;
+}
+
+/* One log record into d; -1 with v->err when a mem or killed line lacks what
+ * the graphs need. */
+static int
+add_record(struct plot_data *d, struct jv *v, json_object *o)
+{
+	const char *type, *cls = "?", *name = NULL;
+	double ts, pct, vsz, rss;
+	int okv = 1;
+
+	if (rec_check(v, o, &type, &ts) < 0)
+		return -1;
+	if (strcmp(type, "mem") == 0) {
+		if (jv_dbl(v, o, "used_pct", JV_REQ, 0, 100, &pct) < 0)
+			return -1;
+		d->mem = grow(d->mem, &d->cap_mem, d->nmem + 1, sizeof *d->mem);
+		d->mem[d->nmem].ts = ts;
+		d->mem[d->nmem++].pct = pct;
+	} else if (strcmp(type, "killed") == 0) {
+		if (jv_bool(v, o, "ok", JV_OPT, &okv) < 0)
+			return -1;
+		if (!okv)
+			return 0;
+		if (jv_dbl(v, o, "vsz_kb", JV_REQ, 0, 1e15, &vsz) < 0 ||
+		    jv_dbl(v, o, "rss_kb", JV_REQ, 0, 1e15, &rss) < 0 ||
+		    jv_str(v, o, "class", JV_OPT, &cls, NULL) < 0 ||
+		    jv_str(v, o, "name", JV_OPT, &name, NULL) < 0)
+			return -1;
+		if (!name && jv_str(v, o, "id", JV_OPT, &name, NULL) < 0)
+			return -1;
+		d->kill = grow(d->kill, &d->cap_kill, d->nkill + 1, sizeof *d->kill);
+		d->kill[d->nkill].ts = ts;
+		d->kill[d->nkill].vsz_mib = vsz / 1024;
+		d->kill[d->nkill].rss_mib = rss / 1024;
+		d->kill[d->nkill].cls = xstrdup(cls);
+		d->kill[d->nkill].name = xstrdup(name ? name : "?");
+		d->nkill++;
+	}
+	return 0;
+}
+
+static int
+by_ts(const void *a, const void *b)
+{
+	const struct plot_kill *x = a, *y = b;
+
+	return (x->ts > y->ts) - (x->ts < y->ts);
+}
+
+int
+plot_load(const char *path, struct plot_data *d)
+{
+	struct cull_lines r;
+	struct jv v;
+	unsigned long long used = 0;
+	off_t size;
+	int fd;
+	char *line;
+	ssize_t n;
+
+	size = logf_snapshot(path, &fd);
+	if (size < 0) {
+		if (errno == ENOENT)
+			return 0;
+		cull_warn("cannot read the log %s:", path);
+		return -1;
+	}
+	jv_init(&v);
+	cull_lines_init(&r, fd, 0);
+	/* only what was in the file when we looked: appends after that may be
+	 * half done */
+	while (used < (unsigned long long)size) {
+		json_object *o;
+
+		n = cull_lines_next(&r, &line);
+		if (n == CULL_LINE_INTR)
+			continue;
+		if (n == CULL_LINE_EOF)
+			break;
+		if (n == CULL_LINE_ERR) {
+			cull_warn("%s: read error:", path);
+			break;
+		}
+		if (n == CULL_LINE_TOOLONG) {
+			cull_warn("%s: line %lu: longer than %zu bytes, skipped", path, r.lineno, r.max);
+			used = (unsigned long long)size;	/* length unknown: stop here */
+			break;
+		}
+		used += (unsigned long long)n + 1;
+		if (used > (unsigned long long)size || r.partial) {
+			cull_warn("%s: line %lu: torn last line (no newline: a crash mid-write?), skipped",
+				  path, r.lineno);
+			break;
+		}
+		o = jv_parse(&v, line, (size_t)n);
+		if (!o || add_record(d, &v, o) < 0)
+			cull_warn("%s: line %lu: %s", path, r.lineno, v.err);
+		json_object_put(o);
+	}
+	cull_lines_free(&r);
+	jv_fini(&v);
+	close(fd);
+	/* the cumulative count steps up in time order, whatever the log's order */
+	if (d->nkill > 1)
+		qsort(d->kill, d->nkill, sizeof *d->kill, by_ts);
+	return 0;
+}
+
+/* ---- the gnuplot script: constant text, chosen here ---- */
+
+struct sbuf {
+	char b[4096];
+	size_t n;
+};
+
+static void
+add(struct sbuf *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+add(struct sbuf *s, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+
+	va_start(ap, fmt);
+	k = vsnprintf(s->b + s->n, sizeof s->b - s->n, fmt, ap);
+	va_end(ap);
+	if (k > 0)
+		s->n += (size_t)k < sizeof s->b - s->n ? (size_t)k : sizeof s->b - s->n - 1;
+}
+
+static int
+count_class(const struct plot_data *d, const char *cls, int other)
+{
+	size_t i;
+	int c = 0;
+
+	for (i = 0; i < d->nkill; i++) {
+		int is_hl = !strcmp(d->kill[i].cls, "high") || !strcmp(d->kill[i].cls, "low");
+
+		if (other ? !is_hl : !strcmp(d->kill[i].cls, cls))
+			c++;
+	}
+	return c;
+}
+
+const char *
+plot_script(const struct plot_data *d, int which)
+{
+	static struct sbuf s;
+
+	s.n = 0;
+	s.b[0] = '\0';
+	add(&s, "set terminal pngcairo size %d,%d font \"DejaVu Sans,11\" noenhanced\n",
+	    PLOT_W, PLOT_H);
+	add(&s, "set datafile separator \"\\t\"\n");
+	add(&s, "set grid\nset key top left box opaque\n");
+	if (which == PLOT_RAM) {
+		double span = 0;
+
+		if (d->nmem > 1)
+			span = d->mem[d->nmem - 1].ts - d->mem[0].ts;
+		add(&s, "set output \"ram_usage.png.tmp\"\n");
+		add(&s, "set title \"RAM used and containers killed over time\" font \",14\"\n");
+		add(&s, "set xlabel \"time (UTC)\"\n");
+		add(&s, "set ylabel \"RAM used (%%)\"\nset yrange [0:100]\nset ytics nomirror\n");
+		add(&s, "set y2label \"containers killed (cumulative count)\"\n");
+		if (d->nmem == 0 && d->nkill == 0) {
+			add(&s, "set xrange [0:1]\nset format x \"\"\nunset key\n");
+			add(&s, "set label 1 \"no mem or killed records in the log yet\" "
+				"at graph 0.5,0.5 center\n");
+			add(&s, "plot NaN notitle\n");
+			return s.b;
+		}
+		add(&s, "set xdata time\nset format x \"%s\"\n",
+		    span > 2 * 86400 ? "%m-%d %H:%M" : "%H:%M:%S");
+		add(&s, "set y2range [0:%zu]\nset y2tics %zu\n",
+		    d->nkill < 5 ? 5 : d->nkill + d->nkill / 10 + 1,
+		    d->nkill <= 10 ? 1 : (d->nkill + 9) / 10);
+		add(&s, "plot ");
+		if (d->nmem)
+			add(&s, "\"mem.dat\" using ($1):2 with lines lw 2 lc rgb \"#1f77b4\" "
+				"title \"RAM used (%%)\", ");
+		add(&s, "\"kills.dat\" using ($1):2 axes x1y2 with steps lw 2 lc rgb \"#d62728\" "
+			"title \"containers killed (cumulative)\"\n");
+		return s.b;
+	}
+	add(&s, "set output \"vsz_rss.png.tmp\"\n");
+	add(&s, "set title \"Killed containers: VSZ vs RSS\" font \",14\"\n");
+	add(&s, "set xlabel \"VSZ, virtual memory size (MiB)\"\n");
+	add(&s, "set ylabel \"RSS, resident memory (MiB)\"\n");
+	add(&s, "set xrange [0:*]\nset yrange [0:*]\nset offsets graph 0.05, graph 0.1, graph 0.1, 0\n");
+	if (d->nkill == 0) {
+		add(&s, "set xrange [0:1]\nset yrange [0:1]\nunset key\n");
+		add(&s, "set label 1 \"no killed containers in the log yet\" at graph 0.5,0.5 center\n");
+		add(&s, "plot NaN notitle\n");
+		return s.b;
+	}
+	{
+		static const struct {
+			const char *file, *cls, *colour, *title;
+		} series[] = {
+			{ "high.dat", "high", "#d62728", "class high" },
+			{ "low.dat", "low", "#1f77b4", "class low" },
+			{ "other.dat", NULL, "#7f7f7f", "other class" },
+		};
+		const char *sep = "plot ";
+		size_t i;
+
+		for (i = 0; i < 3; i++) {
+			if (count_class(d, series[i].cls, !series[i].cls) == 0)
+				continue;
+			add(&s, "%s\"%s\" using 1:2 with points pt 7 ps 1.5 lc rgb \"%s\" title \"%s\"",
+			    sep, series[i].file, series[i].colour, series[i].title);
+			sep = ", ";
+			if (d->nkill <= 60)
+				add(&s, ", \"%s\" using 1:2:3 with labels offset char 0,1 font \",8\" "
+					"tc rgb \"%s\" notitle", series[i].file, series[i].colour);
+		}
+		add(&s, "\n");
+	}
+	return s.b;
+}
+
+/* ---- data files ---- */
+
+/* name as a gnuplot data string: in double quotes, '"' and '\' escaped,
+ * control bytes as '?', cut at a character boundary. */
+static void
+put_label(FILE *f, const char *name)
+{
+	size_t i, n = strlen(name);
+
+	if (n > NAME_MAX_SHOWN) {
+		n = NAME_MAX_SHOWN;
+		while (n > 0 && ((unsigned char)name[n] & 0xc0) == 0x80)
+			n--;
+	}
+	fputc('"', f);
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (c == '"' || c == '\\')
+			fputc('\\', f);
+		fputc(c < 0x20 || c == 0x7f ? '?' : c, f);
+	}
+	fputc('"', f);
+}
+
+static FILE *
+create(int dfd, const char *name)
+{
+	int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	FILE *f;
+
+	if (fd < 0)
+		return NULL;
+	f = fdopen(fd, "w");
+	if (!f)
+		close(fd);
+	return f;
+}
+
+static int
+close_ok(FILE *f)
+{
+	int bad = ferror(f);
+
+	return fclose(f) != 0 || bad ? -1 : 0;
+}
+
+static int
+write_data(const struct plot_data *d, int dfd)
+{
+	FILE *m = create(dfd, "mem.dat"), *k = create(dfd, "kills.dat");
+	FILE *cls[3] = { create(dfd, "high.dat"), create(dfd, "low.dat"), create(dfd, "other.dat") };
+	double first = INFINITY, last = -INFINITY;
+	size_t i;
+	int bad = !m || !k || !cls[0] || !cls[1] || !cls[2];
+
+	for (i = 0; !bad && i < d->nmem; i++) {
+		fprintf(m, "%.3f\t%.3f\n", d->mem[i].ts, d->mem[i].pct);
+		first = fmin(first, d->mem[i].ts);
+		last = fmax(last, d->mem[i].ts);
+	}
+	for (i = 0; !bad && i < d->nkill; i++) {
+		first = fmin(first, d->kill[i].ts);
+		last = fmax(last, d->kill[i].ts);
+	}
+	if (!bad && (d->nmem || d->nkill)) {
+		/* the step line spans the whole time axis */
+		fprintf(k, "%.3f\t0\n", first);
+		for (i = 0; i < d->nkill; i++)
+			fprintf(k, "%.3f\t%zu\n", d->kill[i].ts, i + 1);
+		fprintf(k, "%.3f\t%zu\n", last, d->nkill);
+	}
+	for (i = 0; !bad && i < d->nkill; i++) {
+		const struct plot_kill *p = &d->kill[i];
+		FILE *f = !strcmp(p->cls, "high") ? cls[0] : !strcmp(p->cls, "low") ? cls[1] : cls[2];
+
+		fprintf(f, "%.3f\t%.3f\t", p->vsz_mib, p->rss_mib);
+		put_label(f, p->name);
+		fputc('\n', f);
+	}
+	if (m && close_ok(m) < 0)
+		bad = 1;
+	if (k && close_ok(k) < 0)
+		bad = 1;
+	for (i = 0; i < 3; i++)
+		if (cls[i] && close_ok(cls[i]) < 0)
+			bad = 1;
+	return bad ? -1 : 0;
+}
+
+static const char *const tmp_files[] = {
+	"mem.dat", "kills.dat", "high.dat", "low.dat", "other.dat", "plot.gp",
+	"gnuplot.err", "ram_usage.png.tmp", "vsz_rss.png.tmp", NULL
+};
+
+/* Run gnuplot on plot.gp inside dir: fork/exec, no shell, its own process
+ * group (a Ctrl-C meant for us must not kill the picture we draw on exit). */
+static int
+run_gnuplot(const char *dir)
+{
+	const char *gp = getenv("CULL_GNUPLOT");
+	pid_t pid;
+	int st;
+
+	if (!gp || !*gp)
+		gp = "gnuplot";
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int in = open("/dev/null", O_RDONLY), err;
+
+		setpgid(0, 0);
+		signal(SIGPIPE, SIG_DFL);
+		if (chdir(dir) < 0 || in < 0)
+			_exit(127);
+		err = open("gnuplot.err", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (err < 0 || dup2(in, 0) < 0 || dup2(err, 1) < 0 || dup2(err, 2) < 0)
+			_exit(127);
+		execlp(gp, gp, "plot.gp", (char *)NULL);
+		_exit(127);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
+		cull_warn("cannot run %s (is gnuplot installed?)", gp);
+	else
+		cull_warn("%s failed (%s %d)", gp, WIFEXITED(st) ? "exit status" : "signal",
+			  WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+	return -1;
+}
+
+static void
+show_err(int dfd)
+{
+	char buf[1024];
+	int fd = openat(dfd, "gnuplot.err", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n > 0) {
+		buf[n] = '\0';
+		cull_warn("gnuplot said: %s", buf);
+	}
+}
+
+int
+plot_render(const struct plot_data *d, const char *dir, int which)
+{
+	static const struct {
+		int which;
+		const char *tmp, *final;
+	} out[] = {
+		{ PLOT_RAM, "ram_usage.png.tmp", "ram_usage.png" },
+		{ PLOT_VSZ, "vsz_rss.png.tmp", "vsz_rss.png" },
+	};
+	char tdir[PATH_MAX], from[PATH_MAX + 32], to[PATH_MAX + 32];
+	int dfd = -1, rc = 0;
+	size_t i;
+
+	if (snprintf(tdir, sizeof tdir, "%s/.cull-plot.XXXXXX", dir) >= (int)sizeof tdir) {
+		cull_warn("%s: path too long", dir);
+		return -1;
+	}
+	if (!mkdtemp(tdir)) {
+		cull_warn("cannot make a temporary directory in %s:", dir);
+		return -1;
+	}
+	dfd = open(tdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || write_data(d, dfd) < 0) {
+		cull_warn("cannot write the graph data in %s:", tdir);
+		rc = -1;
+		goto out;
+	}
+	for (i = 0; i < 2 && rc == 0; i++) {
+		const char *script;
+		FILE *f;
+
+		if (!(which & out[i].which))
+			continue;
+		script = plot_script(d, out[i].which);
+		f = create(dfd, "plot.gp");
+		if (!f || fputs(script, f) < 0 || close_ok(f) < 0) {
+			cull_warn("cannot write the gnuplot script in %s:", tdir);
+			rc = -1;
+			break;
+		}
+		if (run_gnuplot(tdir) < 0) {
+			show_err(dfd);
+			rc = -1;
+			break;
+		}
+		snprintf(from, sizeof from, "%s/%s", tdir, out[i].tmp);
+		snprintf(to, sizeof to, "%s/%s", dir, out[i].final);
+		if (rename(from, to) < 0) {
+			cull_warn("cannot put the graph in place as %s:", to);
+			rc = -1;
+		}
+	}
+out:
+	for (i = 0; dfd >= 0 && tmp_files[i]; i++)
+		unlinkat(dfd, tmp_files[i], 0);
+	if (dfd >= 0)
+		close(dfd);
+	rmdir(tdir);
+	return rc;
+}

@@ -1,0 +1,55 @@
+/*
+ * plot.h - the two graphs, drawn by gnuplot from the log.
+ *
+ *   ram_usage.png  RAM used (%) over time, and the cumulative count of
+ *                  killed containers on the second y axis
+ *   vsz_rss.png    VSZ against RSS (MiB) of every killed container, high and
+ *                  low in two colours, each point labelled with its name
+ *
+ * Data goes to gnuplot as data: tab-separated files in a private directory,
+ * names as quoted data columns. The script is constant text chosen in C; no
+ * byte of the log and no path reaches it (gnuplot runs in the private
+ * directory and names files relatively). gnuplot is run with fork/exec, no
+ * shell. PNGs are written to a temporary name and renamed into place, so a
+ * reader never sees half a picture.
+ */
+#ifndef CULL_PLOT_H
+#define CULL_PLOT_H
+
+#include <stddef.h>
+
+struct plot_kill {
+	double ts, vsz_mib, rss_mib;
+	char *cls, *name;
+};
+
+struct plot_mem {
+	double ts, pct;
+};
+
+struct plot_data {
+	struct plot_mem *mem;		/* mem records: used_pct over ts */
+	size_t nmem, cap_mem;
+	struct plot_kill *kill;		/* killed records with ok:true */
+	size_t nkill, cap_kill;
+};
+
+enum { PLOT_RAM = 1, PLOT_VSZ = 2, PLOT_ALL = 3 };
+
+#define PLOT_W 1000	/* pixels of every PNG */
+#define PLOT_H 600
+
+/* Read the log at path (warning about bad lines, "path: line N: ...", and a
+ * torn last line). A missing log is empty data. 0, or -1 with a message. */
+int plot_load(const char *path, struct plot_data *d);
+void plot_free(struct plot_data *d);
+
+/* Draw the graphs in which into dir as ram_usage.png / vsz_rss.png.
+ * 0, or -1 with a message on stderr. */
+int plot_render(const struct plot_data *d, const char *dir, int which);
+
+/* The gnuplot script for one graph, given the data (exposed for tests: it
+ * must not contain anything from the data). Static storage. */
+const char *plot_script(const struct plot_data *d, int which);
+
+#endif

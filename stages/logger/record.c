@@ -1,0 +1,113 @@
+/* record.c - see record.h */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "record.h"
+
+int
+rec_check(struct jv *v, json_object *o, const char **type, double *ts)
+{
+	size_t n;
+
+	v->where[0] = '\0';
+	if (jv_str(v, o, "type", JV_REQ, type, &n) < 0)
+		return -1;
+	if (n == 0)
+		return jv_fail(v, "\"type\" is empty");
+	if (jv_dbl(v, o, "ts", JV_REQ, -1e12, 1e12, ts) < 0)
+		return -1;
+	return 0;
+}
+
+void
+rec_why_not(struct jv *v, const char *line, size_t n)
+{
+	json_object *o = jv_parse(v, line, n);
+	const char *type;
+	double ts;
+
+	if (o && rec_check(v, o, &type, &ts) == 0)
+		jv_fail(v, "not strict JSON (NaN, Infinity, leading zeros, \"2.\", single "
+			   "quotes, raw control characters or a lone surrogate in a string)");
+	json_object_put(o);
+}
+
+/* Copy s into out with control bytes shown as '?', at most 64 bytes. */
+static void
+safe_copy(char *out, size_t size, const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i] && i + 1 < size && i < 64; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		out[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+	}
+	out[i] = '\0';
+}
+
+static const char *
+get_str(json_object *o, const char *key, const char *dflt)
+{
+	json_object *f;
+
+	if (json_object_object_get_ex(o, key, &f) && json_object_is_type(f, json_type_string))
+		return json_object_get_string(f);
+	return dflt;
+}
+
+static int
+get_num(json_object *o, const char *key, double *d)
+{
+	json_object *f;
+
+	if (!json_object_object_get_ex(o, key, &f) ||
+	    !(json_object_is_type(f, json_type_double) || json_object_is_type(f, json_type_int)))
+		return 0;
+	*d = json_object_get_double(f);
+	return isfinite(*d);
+}
+
+size_t
+rec_human(struct rec_human *h, json_object *o, const char *type, double ts,
+	  char *out, size_t size)
+{
+	char clock[16] = "??:??:??", ram[32] = "", name[72], cls[72], why[72];
+	time_t t = (time_t)ts;
+	struct tm tm;
+	double d;
+	json_object *f;
+	int okv = 1, n;
+
+	if (strcmp(type, "mem") != 0 && strcmp(type, "killed") != 0)
+		return 0;
+	if (localtime_r(&t, &tm))
+		strftime(clock, sizeof clock, "%H:%M:%S", &tm);
+	if (strcmp(type, "mem") == 0) {
+		if (!get_num(o, "used_pct", &d))
+			return 0;
+		h->used_pct = d;
+		h->have_pct = 1;
+		n = snprintf(out, size, "%s RAM %.1f%%", clock, d);
+		return n < 0 ? 0 : strlen(out);
+	}
+	if (h->have_pct)
+		snprintf(ram, sizeof ram, "RAM %.1f%% | ", h->used_pct);
+	safe_copy(name, sizeof name, get_str(o, "name", get_str(o, "id", "?")));
+	safe_copy(cls, sizeof cls, get_str(o, "class", "?"));
+	if (json_object_object_get_ex(o, "ok", &f) && json_object_is_type(f, json_type_boolean))
+		okv = json_object_get_boolean(f);
+	if (okv) {
+		char rss[32] = "";
+
+		if (get_num(o, "rss_kb", &d))
+			snprintf(rss, sizeof rss, " rss %.0f MiB", d / 1024);
+		n = snprintf(out, size, "%s %skilled %s (%s)%s", clock, ram, name, cls, rss);
+	} else {
+		safe_copy(why, sizeof why, get_str(o, "error", "unknown error"));
+		n = snprintf(out, size, "%s %skill FAILED %s (%s): %s", clock, ram, name, cls, why);
+	}
+	return n < 0 ? 0 : strlen(out);
+}

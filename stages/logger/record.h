@@ -1,0 +1,37 @@
+/*
+ * record.h - what the logger accepts and what it tells people.
+ *
+ * A record is one JSON object with "type" (a string) and "ts" (a finite
+ * number, Unix seconds), as every cull stream line is (DESIGN.md "Streams"):
+ *	{"type":"mem","ts":1700000000.5,"used_pct":61.2,...}
+ * Anything else is refused with one sentence in v->err.
+ */
+#ifndef CULL_RECORD_H
+#define CULL_RECORD_H
+
+#include <stddef.h>
+#include "jv.h"
+
+/* 0 when o is a record (type and ts stored), -1 with v->err set. */
+int rec_check(struct jv *v, json_object *o, const char **type, double *ts);
+
+/* Why line[0..n) is not a record, in v->err, when jscan_record refused it:
+ * json-c's reason, or "not strict JSON" for what only json-c lets through. */
+void rec_why_not(struct jv *v, const char *line, size_t n);
+
+/* State for the human lines: the last RAM figure seen. */
+struct rec_human {
+	double used_pct;
+	int have_pct;
+};
+
+/* One short line for people about a mem or killed record, e.g.
+ *	12:03:04 RAM 61.2%
+ *	12:03:04 RAM 61.2% | killed cull-high-3f2a (high) rss 210 MiB
+ * written into out (NUL-terminated, no '\n'). Returns its length, or 0 when
+ * the record is of another type. Names are shown with control characters
+ * replaced, so a container cannot write escape sequences to a terminal. */
+size_t rec_human(struct rec_human *h, json_object *o, const char *type, double ts,
+		 char *out, size_t size);
+
+#endif

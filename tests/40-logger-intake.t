@@ -1,0 +1,137 @@
+#!/bin/bash
+# cull-logger intake: golden logs from mixed input, FIFO writers coming and
+# going, 8 concurrent writers, kill -9 mid-stream, a full disk, signals.
+. "${0%/*}/lib.sh"
+export TZ=UTC
+L=$CULL_LOGGER
+[ -x "$L" ] || t_bail "no logger at $L"
+
+# ---- golden: stdout is the log without --log; messages and exit codes
+t_golden "$L" "$TOP/tests/golden/logger"
+
+# ---- --help and usage
+t_run 0 "--help exits 0" "$L" --help
+t_grep '^Exit status: 0' "$T_TMP/out" "--help says the exit codes"
+t_run 2 "plot without --out is a usage error" "$L" plot --log x
+t_run 2 "--plot-every 0 refused" "$L" --log x --plots . --plot-every 0
+t_run 2 "http option in intake refused" "$L" --max-body 5
+
+# ---- the log file: appended, never rewritten
+log=$T_TMP/a.log
+printf '{"type":"a","ts":1}\n' >"$log"
+printf '{"type":"b","ts":2}\n' | "$L" --quiet --log "$log" 2>"$T_TMP/err"
+t_is "$(cat "$log")" $'{"type":"a","ts":1}\n{"type":"b","ts":2}' "--log appends to what is there"
+
+# a torn line left by a crash is closed, so it cannot swallow the next line
+printf '{"type":"a","ts":1}\n{"type":"torn","t' >"$log"
+printf '{"type":"c","ts":3}\n' | "$L" --quiet --log "$log" 2>"$T_TMP/err"
+t_is "$(sed -n 3p "$log")" '{"type":"c","ts":3}' "a torn last line does not swallow the next append"
+t_grep 'torn line' "$T_TMP/err" "and it is reported"
+
+# ---- SIGTERM flushes and exits 0
+fifo=$T_TMP/in.fifo
+log=$T_TMP/sig.log
+"$L" --quiet --fifo "$fifo" --log "$log" 2>"$T_TMP/sig.err" &
+pid=$!
+for i in $(seq 100); do [ -p "$fifo" ] && break; sleep 0.05; done
+t_ok "the FIFO is made" test -p "$fifo"
+# a writer comes, writes, goes; a second one does the same
+printf '{"type":"w1","ts":1}\n' >"$fifo"
+printf '{"type":"w2","ts":2}\nbad\n' >"$fifo"
+for i in $(seq 100); do [ "$(wc -l <"$log")" -ge 2 ] && break; sleep 0.05; done
+kill -TERM $pid; wait $pid; rc=$?
+t_is "$rc" 0 "SIGTERM: exit status 0"
+t_is "$(cut -c1-13 "$log" | tr '\n' ' ')" '{"type":"w1", {"type":"w2", ' "both FIFO writers stored, in order"
+t_grep 'line 3: not JSON' "$T_TMP/sig.err" "line numbers go on across writers"
+t_grep '2 lines stored, 1 refused' "$T_TMP/sig.err" "the count on exit"
+
+# ---- 8 writers x 5000 lines through one FIFO: 40000 whole lines
+log=$T_TMP/conc.log
+rm -f "$fifo"
+"$L" --quiet --fifo "$fifo" --log "$log" 2>"$T_TMP/conc.err" &
+pid=$!
+for i in $(seq 100); do [ -p "$fifo" ] && break; sleep 0.05; done
+writer() {	# one write(2) per line, as a stage with line-buffered stdout does
+	local w=$1 i pad=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
+	for ((i = 1; i <= 5000; i++)); do
+		printf '{"type":"t","ts":%d,"w":%d,"pad":"%s"}\n' $i $w $pad
+	done >"$fifo"
+}
+for w in 1 2 3 4 5 6 7 8; do writer $w & done
+wait $(jobs -p | grep -v "^$pid\$")
+for i in $(seq 400); do [ "$(wc -l <"$log")" -ge 40000 ] && break; sleep 0.05; done
+kill -TERM $pid; wait $pid
+t_is "$(wc -l <"$log")" 40000 "8 FIFO writers x 5000 lines: 40000 lines"
+t_is "$(grep -c '^{"type":"t","ts":[0-9]*,"w":[1-8],"pad":"x*"}$' "$log")" 40000 "every one whole"
+t_is "$(jq -r .w "$log" | sort | uniq -c | awk '{print $1}' | sort -u)" 5000 "5000 from each writer"
+t_is "$(for w in 1 5 8; do jq -r "select(.w==$w) | .ts" "$log" | sort -n -c && echo ok; done | tr -d '\n')" okokok \
+	"each writer's lines in its own order"
+
+# ---- kill -9 mid-stream: only whole lines in the log
+log=$T_TMP/k9.log
+big=$T_TMP/big.in
+for ((i = 1; i <= 200000; i++)); do echo "{\"type\":\"k\",\"ts\":$i,\"v\":\"some text to make the line longer\"}"; done >"$big"
+# the input: 200000 lines, then half a line, then nothing for a while
+mkfifo "$T_TMP/k9.fifo"
+( cat "$big"; printf '{"type":"half","ts":'; exec sleep 60 ) >"$T_TMP/k9.fifo" &
+prod=$!
+t_cleanup "kill $prod"
+"$L" --quiet --log "$log" <"$T_TMP/k9.fifo" &
+pid=$!
+for i in $(seq 200); do [ -s "$log" ] && break; sleep 0.01; done
+kill -9 $pid; wait $pid 2>/dev/null
+n=$(wc -l <"$log")
+echo "# killed after $n of 200000 lines"
+t_ok "kill -9 mid-stream left some lines ($n)" test "$n" -gt 0
+t_is "$(tail -c 1 "$log" | od -An -c | tr -d ' ')" '\n' "the log ends with a whole line"
+t_nogrep half "$log" "the half line is not in it"
+t_ok "the log is a prefix of the input" cmp -s "$log" <(head -n "$n" "$big")
+
+# ---- full disk: a 64 KiB tmpfs
+mnt=$T_TMP/full
+mkdir -p "$mnt"
+if mount -t tmpfs -o size=64k cull-test "$mnt" 2>"$T_TMP/mount.err"; then
+	t_cleanup "umount '$mnt'"
+	head -n 3000 "$big" >"$T_TMP/full.in"
+	"$L" --quiet --log "$mnt/log" <"$T_TMP/full.in" 2>"$T_TMP/full.err"; rc=$?
+	t_is "$rc" 1 "full disk: exit status 1"
+	t_grep 'cannot append to .*No space left on device; [0-9]+ lines stored' "$T_TMP/full.err" "full disk reported"
+	n=$(sed -n 's/.*; \([0-9]*\) lines stored.*/\1/p' "$T_TMP/full.err")
+	t_is "$(wc -l <"$mnt/log")" "$n" "the log holds exactly the lines it says were stored"
+	t_ok "they are the first $n input lines, all whole" cmp -s "$mnt/log" <(head -n "$n" "$T_TMP/full.in")
+	# a line bigger than the whole disk: the part that went in is taken back
+	printf '{"type":"more","ts":1,"v":"%070000d"}\n' 0 | "$L" --quiet --log "$mnt/log" 2>"$T_TMP/full2.err"; rc=$?
+	t_is "$rc" 1 "a line larger than the free space: exit 1"
+	t_ok "and no part of it stays in the log" cmp -s "$mnt/log" <(head -n "$n" "$T_TMP/full.in")
+else
+	t_skip "cannot mount a tmpfs here: $(cat "$T_TMP/mount.err")"
+fi
+
+# ---- JSONTestSuite on stdin: a message or acceptance, never a crash
+if [ ! -d "$SHARED/testdata" ] && [ -d "$TOP/../../shared/testdata" ]; then
+	SHARED=$(cd "$TOP/../../shared" && pwd)	# from a worktree
+fi
+suite=$SHARED/testdata/jsontestsuite/test_parsing
+if [ -d "$suite" ]; then
+	: >"$T_TMP/suite.bad"
+	for f in "$suite"/*.json; do
+		"$L" --quiet <"$f" >"$T_TMP/s.out" 2>"$T_TMP/s.err"; rc=$?
+		if [ $rc -ne 0 ] || ! jq -e . "$T_TMP/s.out" >/dev/null 2>&1 && [ -s "$T_TMP/s.out" ]; then
+			echo "${f##*/}: exit $rc" >>"$T_TMP/suite.bad"
+		fi
+		# a file is one line or several; every line is stored or refused with a message
+		if [ ! -s "$T_TMP/s.out" ] && [ -s "$f" ] && ! grep -q 'line [0-9]*: ' "$T_TMP/s.err" && grep -q '[^[:space:]]' "$f"; then
+			echo "${f##*/}: neither stored nor refused" >>"$T_TMP/suite.bad"
+		fi
+	done
+	t_ok "JSONTestSuite on stdin: exit 0, strict JSON out, a message for the rest" test ! -s "$T_TMP/suite.bad"
+	t_diag "$T_TMP/suite.bad"
+else
+	t_skip "JSONTestSuite not found under $SHARED"
+fi
+
+# ---- a log we cannot open
+t_run 1 "an unwritable log path: exit 1" "$L" --log /nonexistent/dir/log
+t_grep 'cannot open the log' "$T_TMP/err" "and says why"
+
+t_done

@@ -1,0 +1,116 @@
+#!/bin/bash
+# cull-logger plot: two valid PNGs of the promised size that follow the data;
+# a hostile container name changes nothing but its own label.
+. "${0%/*}/lib.sh"
+L=$CULL_LOGGER
+[ -x "$L" ] || t_bail "no logger at $L"
+command -v gnuplot >/dev/null || t_skip_all "gnuplot is not installed (mk/deps.sh test)"
+
+# mklog FILE SHIFT NAME - 120 mem records and 8 kills, one named NAME
+mklog() {
+	awk -v shift="$2" -v hostile="$3" 'BEGIN {
+		t = 1700000000
+		for (i = 0; i < 120; i++) {
+			printf "{\"type\":\"mem\",\"ts\":%d,\"seq\":%d,\"used_pct\":%.2f}\n", t + i, i, 40 + 30 * sin(i / 15) + i / 6 + shift
+			if (i % 15 == 7) {
+				cls = int(i / 15) % 2 ? "low" : "high"
+				name = i == 37 ? hostile : sprintf("cull-%s-%04x", cls, i * 977)
+				gsub(/\\/, "\\\\", name); gsub(/"/, "\\\"", name)
+				printf "{\"type\":\"killed\",\"ts\":%d.5,\"name\":\"%s\",\"class\":\"%s\",\"ok\":true,\"rss_kb\":%d,\"vsz_kb\":%d}\n", t + i, name, cls, 50000 + i * 1500 + shift * 100, 120000 + i * 2500
+			}
+		}
+	}' >"$1"
+}
+
+# png_size FILE - "WIDTHxHEIGHT" from the IHDR chunk, after checking the signature
+png_size() {
+	[ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] || { echo "not a PNG"; return; }
+	local w h
+	w=$(od -An -tu1 -j16 -N4 "$1" | awk '{print $1*16777216+$2*65536+$3*256+$4}')
+	h=$(od -An -tu1 -j20 -N4 "$1" | awk '{print $1*16777216+$2*65536+$3*256+$4}')
+	echo "${w}x$h"
+}
+
+mklog "$T_TMP/a.log" 0 cull-high-8d8d
+mkdir -p "$T_TMP/a" "$T_TMP/b" "$T_TMP/c" "$T_TMP/d" "$T_TMP/e"
+t_run 0 "plot draws" "$L" plot --log "$T_TMP/a.log" --out "$T_TMP/a"
+for p in ram_usage vsz_rss; do
+	t_is "$(png_size "$T_TMP/a/$p.png")" 1000x600 "$p.png is a 1000x600 PNG"
+done
+t_is "$(ls -A "$T_TMP/a" | tr '\n' ' ')" "ram_usage.png vsz_rss.png " "nothing else left in the directory"
+
+# other data, other pictures
+mklog "$T_TMP/b.log" 15 cull-high-8d8d
+"$L" plot --log "$T_TMP/b.log" --out "$T_TMP/b" 2>"$T_TMP/err"
+for p in ram_usage vsz_rss; do
+	t_ok "$p.png differs when the data differ" bash -c "! cmp -s '$T_TMP/a/$p.png' '$T_TMP/b/$p.png'"
+done
+
+# the hostile name: gnuplot must not run it, and it may change only its label
+hostile='"; system("touch /tmp/x"); "'
+hostile2='"; system("touch '"$T_TMP"'/pwned"); print "\'
+mklog "$T_TMP/c.log" 0 "$hostile"
+mklog "$T_TMP/e.log" 0 "$hostile2"
+# a gnuplot that keeps a copy of each script it is given
+cat >"$T_TMP/gp" <<'EOS'
+#!/bin/sh
+cat "$1" >>"$CULL_GP_COPY"
+exec gnuplot "$@"
+EOS
+chmod +x "$T_TMP/gp"
+if unshare -m true 2>/dev/null && [ -d /mnt ]; then
+	# the exact name, for real, with a /tmp of its own: nobody else's /tmp/x
+	# can fool the check and a hole would not touch the real one
+	CULL_GNUPLOT=/mnt/gp CULL_GP_COPY=/mnt/scripts unshare -m sh -c '
+		mount --bind "$1" /mnt && mount -t tmpfs cull-test-tmp /tmp || exit 99
+		"$2" plot --log /mnt/c.log --out /mnt/c; rc=$?
+		if [ -e /tmp/x ]; then echo "/tmp/x was made"; fi
+		exit $rc' sh "$T_TMP" "$L" >"$T_TMP/ns.out" 2>"$T_TMP/err"
+	t_is "$?" 0 "plot with the name \"; system(\"touch /tmp/x\"); \" (private /tmp)"
+	t_ok "/tmp/x was not made" test ! -s "$T_TMP/ns.out"
+else
+	x_before=$(stat -c %Y /tmp/x 2>/dev/null || echo none)
+	CULL_GNUPLOT=$T_TMP/gp CULL_GP_COPY=$T_TMP/scripts t_run 0 "plot with a hostile container name" \
+		"$L" plot --log "$T_TMP/c.log" --out "$T_TMP/c"
+	t_is "$(stat -c %Y /tmp/x 2>/dev/null || echo none)" "$x_before" "/tmp/x was not touched"
+fi
+CULL_GNUPLOT=$T_TMP/gp CULL_GP_COPY=$T_TMP/scripts "$L" plot --log "$T_TMP/e.log" --out "$T_TMP/e" 2>"$T_TMP/err"
+t_ok "$T_TMP/pwned was not made" test ! -e "$T_TMP/pwned"
+t_grep 'pngcairo' "$T_TMP/scripts" "the scripts were seen"
+t_nogrep 'system|touch' "$T_TMP/scripts" "no byte of the name is in a gnuplot script"
+t_cmp "$T_TMP/a/ram_usage.png" "$T_TMP/c/ram_usage.png" "ram_usage.png is the same as with a plain name"
+t_ok "vsz_rss.png differs only by that label (not the same file)" bash -c "! cmp -s '$T_TMP/a/vsz_rss.png' '$T_TMP/c/vsz_rss.png'"
+t_is "$(png_size "$T_TMP/c/vsz_rss.png")" 1000x600 "and it is still a whole 1000x600 PNG"
+
+# an empty log, a missing log, a torn last line
+: >"$T_TMP/empty.log"
+t_run 0 "an empty log still gives both graphs" "$L" plot --log "$T_TMP/empty.log" --out "$T_TMP/d"
+t_is "$(png_size "$T_TMP/d/ram_usage.png") $(png_size "$T_TMP/d/vsz_rss.png")" "1000x600 1000x600" "two 'no data' PNGs"
+t_run 0 "a missing log is empty data" "$L" plot --log "$T_TMP/none.log" --out "$T_TMP/d"
+{ head -n 20 "$T_TMP/a.log"; printf '{"type":"mem","ts":17000'; } >"$T_TMP/torn.log"
+t_run 0 "a torn last line is skipped" "$L" plot --log "$T_TMP/torn.log" --out "$T_TMP/d"
+t_grep 'line 21: torn last line' "$T_TMP/err" "and reported with its line number"
+t_run 1 "an output directory that does not exist: exit 1" "$L" plot --log "$T_TMP/a.log" --out "$T_TMP/nope"
+
+# --plots: drawn when the intake ends
+mkdir -p "$T_TMP/f"
+T_IN=$T_TMP/a.log t_run 0 "intake with --plots" "$L" --quiet --log "$T_TMP/f.log" --plots "$T_TMP/f"
+t_cmp "$T_TMP/a/ram_usage.png" "$T_TMP/f/ram_usage.png" "draws the same ram_usage.png on exit"
+
+# --plot-every: drawn while running, once something new came in
+mkdir -p "$T_TMP/g"
+"$L" --quiet --fifo "$T_TMP/g.fifo" --log "$T_TMP/g.log" --plots "$T_TMP/g" --plot-every 0.2 2>"$T_TMP/g.err" &
+pid=$!
+for i in $(seq 100); do [ -p "$T_TMP/g.fifo" ] && break; sleep 0.05; done
+t_ok "no graph before any data" test ! -e "$T_TMP/g/ram_usage.png"
+head -n 30 "$T_TMP/a.log" >"$T_TMP/g.fifo"
+for i in $(seq 200); do [ -e "$T_TMP/g/vsz_rss.png" ] && break; sleep 0.05; done
+t_is "$(png_size "$T_TMP/g/ram_usage.png") $(png_size "$T_TMP/g/vsz_rss.png")" "1000x600 1000x600" "--plot-every draws while the logger runs"
+kill -TERM $pid; wait $pid
+t_is "$?" 0 "and it still ends with 0 on SIGTERM"
+
+# a broken gnuplot is reported, not hidden
+CULL_GNUPLOT=/bin/false t_run 1 "a failing gnuplot: exit 1" "$L" plot --log "$T_TMP/a.log" --out "$T_TMP/d"
+t_grep 'failed' "$T_TMP/err" "and says so"
+
+t_done

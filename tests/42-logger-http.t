@@ -1,0 +1,150 @@
+#!/bin/bash
+# cull-logger serve/http: every answer through real socat and curl, 8
+# concurrent HTTP writers, JSONTestSuite bodies, stalled clients.
+. "${0%/*}/lib.sh"
+L=$CULL_LOGGER
+[ -x "$L" ] || t_bail "no logger at $L"
+command -v socat >/dev/null || t_skip_all "socat is not installed (mk/deps.sh test)"
+command -v curl >/dev/null || t_skip_all "curl is not installed (mk/deps.sh test)"
+if [ ! -d "$SHARED/testdata" ] && [ -d "$TOP/../../shared/testdata" ]; then
+	SHARED=$(cd "$TOP/../../shared" && pwd)	# from a worktree
+fi
+
+log=$T_TMP/h.log
+# serve on a free loopback port; the port is in its first message
+"$L" serve --listen 127.0.0.1:0 --log "$log" --max-body 65536 --timeout 1 2>"$T_TMP/serve.err" &
+spid=$!
+t_cleanup "kill $spid"
+for i in $(seq 100); do grep -q 'serving' "$T_TMP/serve.err" && break; sleep 0.05; done
+port=$(sed -n 's|.*serving http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$T_TMP/serve.err")
+[ -n "$port" ] || t_bail "serve did not start: $(cat "$T_TMP/serve.err")"
+U=http://127.0.0.1:$port
+for i in $(seq 100); do curl -s -o /dev/null "$U/healthz" && break; sleep 0.05; done
+
+t_ok "socat listens on 127.0.0.1:$port only" bash -c "ss -ltnH | awk '{print \$4}' | grep -qx '127.0.0.1:$port'"
+
+# req WANT_CODE DESC CURL_ARGS... - the status code, body in $T_TMP/body
+req() {
+	local want=$1 desc=$2 code; shift 2
+	code=$(curl -s -o "$T_TMP/body" -D "$T_TMP/headers" -w '%{http_code}' "$@")
+	if [ "$code" = "$want" ]; then t_pass "$desc: $want"
+	else t_fail "$desc: $want" "got $code"; t_diag "$T_TMP/body"; fi
+}
+
+req 200 "GET /healthz" "$U/healthz"
+t_is "$(cat "$T_TMP/body")" '{"ok":true}' "healthz body"
+req 200 "POST one object" -d '{"type":"mem","ts":1700000000,"used_pct":50}' "$U/logs"
+t_is "$(cat "$T_TMP/body")" '{"stored":1}' "says how many were stored"
+req 200 "POST an array" -d '[{"type":"mem","ts":1700000001,"used_pct":51},{"type":"killed","ts":1700000001.5,"name":"c1","class":"high","ok":true,"rss_kb":2048,"vsz_kb":4096}]' "$U/logs"
+t_is "$(cat "$T_TMP/body")" '{"stored":2}' "two stored"
+req 200 "POST NDJSON" --data-binary $'{"type":"a","ts":2}\n{"type":"b","ts":3}\n' "$U/logs"
+t_is "$(cat "$T_TMP/body")" '{"stored":2}' "two stored"
+req 400 "POST bad JSON" -d '{"type":"a",' "$U/logs"
+t_grep '"error":"not JSON' "$T_TMP/body" "with the reason"
+req 400 "POST a record without ts" --data-binary $'{"type":"a","ts":4}\n{"type":"b"}' "$U/logs"
+t_grep 'line 2: \\"ts\\" is missing' "$T_TMP/body" "with the line"
+req 400 "POST an empty body" -d '' "$U/logs"
+head -c 70000 /dev/zero | tr '\0' ' ' >"$T_TMP/big"
+req 413 "POST over --max-body" --data-binary @"$T_TMP/big" "$U/logs"
+req 413 "POST over --max-body without Expect" -H 'Expect:' --data-binary @"$T_TMP/big" "$U/logs"
+req 411 "POST chunked" -H 'Transfer-Encoding: chunked' -d '{"type":"a","ts":1}' "$U/logs"
+t_is "$(wc -l <"$log")" 5 "only the good POSTs are in the log"
+t_ok "the handlers share one fsync clock: $log.synced" test -f "$log.synced"
+
+req 200 "GET /logs?tail=2" "$U/logs?tail=2"
+t_is "$(cat "$T_TMP/body")" $'{"type":"a","ts":2}\n{"type":"b","ts":3}' "the last two lines"
+t_grep '^Content-Type: application/x-ndjson' "$T_TMP/headers" "as NDJSON"
+req 200 "GET /logs (default tail)" "$U/logs"
+t_is "$(wc -l <"$T_TMP/body")" 5 "all five lines"
+req 400 "GET /logs?tail=abc" "$U/logs?tail=abc"
+req 405 "DELETE /logs" -X DELETE "$U/logs"
+t_grep '^Allow: GET, HEAD, POST' "$T_TMP/headers" "405 says what is allowed"
+req 405 "POST /graph" -d x "$U/graph"
+req 404 "GET /nothing" "$U/nothing"
+req 200 "GET /graph" "$U/graph"
+t_grep '^Content-Type: image/png' "$T_TMP/headers" "image/png"
+t_is "$(head -c 4 "$T_TMP/body" | od -An -c | tr -d ' ')" '211PNG' "a PNG"
+req 200 "GET /scatter_vsz_rss" "$U/scatter_vsz_rss"
+t_is "$(head -c 4 "$T_TMP/body" | od -An -c | tr -d ' ')" '211PNG' "a PNG"
+req 200 "HEAD /healthz" --head "$U/healthz"
+t_nogrep '"ok"' "$T_TMP/body" "HEAD has no body"
+
+# a client that stalls in the middle of its head, then one that says nothing
+exec 3<>"/dev/tcp/127.0.0.1/$port"
+printf 'GET /healthz HTTP/1.1\r\nHost: x\r\n' >&3
+timeout 10 cat <&3 >"$T_TMP/stall"
+exec 3<&-
+t_grep '^HTTP/1.1 408 ' "$T_TMP/stall" "a stalled head is cut off with 408"
+exec 3<>"/dev/tcp/127.0.0.1/$port"
+printf 'POST /logs HTTP/1.1\r\nContent-Length: 100\r\n\r\n{"type":' >&3
+timeout 10 cat <&3 >"$T_TMP/stall"
+exec 3<&-
+t_grep '^HTTP/1.1 408 ' "$T_TMP/stall" "a stalled body is cut off with 408"
+exec 3<>"/dev/tcp/127.0.0.1/$port"
+printf 'GET /healthz HTTP/2.0\r\n\r\n' >&3
+timeout 10 cat <&3 >"$T_TMP/stall"
+exec 3<&-
+t_grep '^HTTP/1.1 505 ' "$T_TMP/stall" "HTTP/2.0 gets 505"
+exec 3<>"/dev/tcp/127.0.0.1/$port"
+printf 'GARBAGE\r\n\r\n' >&3
+timeout 10 cat <&3 >"$T_TMP/stall"
+exec 3<&-
+t_grep '^HTTP/1.1 400 ' "$T_TMP/stall" "a malformed request line gets 400"
+# the head and the start of the body in one write, the rest later
+exec 3<>"/dev/tcp/127.0.0.1/$port"
+printf 'POST /logs HTTP/1.1\r\nContent-Length: 39\r\n\r\n{"type":"split",' >&3
+sleep 0.2
+printf '"ts":1,"v":"abcdefgh"}\n' >&3
+timeout 10 cat <&3 >"$T_TMP/split"
+exec 3<&-
+t_grep '^\{"stored":1\}' "$T_TMP/split" "a body split across reads is put together"
+t_is "$(tail -n 1 "$log")" '{"type":"split","ts":1,"v":"abcdefgh"}' "and stored whole"
+n0=$(wc -l <"$log")
+t_is "$n0" 6 "none of the refused requests reached the log"
+
+# 8 concurrent clients x 5000 lines (50 POSTs of 100 NDJSON lines each)
+for w in 1 2 3 4 5 6 7 8; do
+	for ((i = 1; i <= 100; i++)); do
+		printf '{"type":"h","ts":%d,"w":%d,"pad":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}\n' $i $w
+	done >"$T_TMP/w$w"
+	curl -s -o /dev/null -w '%{http_code}\n' --data-binary @"$T_TMP/w$w" "$U/logs?post=[1-50]" >"$T_TMP/codes$w" &
+done
+wait $(jobs -p | grep -v "^$spid\$")
+t_is "$(cat "$T_TMP"/codes? | sort | uniq -c | awk '{print $1 " " $2}')" "400 200" "400 POSTs, all 200"
+t_is "$(grep -c '"type":"h"' "$log")" 40000 "8 HTTP writers x 5000 lines: 40000 lines"
+t_is "$(grep -c '^{"type":"h","ts":[0-9]*,"w":[1-8],"pad":"x*"}$' "$log")" 40000 "every one whole"
+t_is "$(grep '"type":"h"' "$log" | jq -r .w | sort | uniq -c | awk '{print $1}' | sort -u)" 5000 "5000 from each writer"
+
+# JSONTestSuite bodies: 200 or 400, never anything else
+suite=$SHARED/testdata/jsontestsuite/test_parsing
+if [ -d "$suite" ]; then
+	: >"$T_TMP/suite"
+	for f in "$suite"/*.json; do
+		printf '%s %s %s\n' "$(curl -s -o /dev/null -w '%{http_code}' --data-binary @"$f" "$U/logs")" \
+			"$(wc -c <"$f")" "${f##*/}" >>"$T_TMP/suite"
+	done
+	t_is "$(wc -l <"$T_TMP/suite")" "$(ls "$suite"/*.json | wc -l)" "every JSONTestSuite file posted"
+	# 413 only for the files over this server's --max-body (65536)
+	awk '!($1 == 200 || $1 == 400 || ($1 == 413 && $2 > 65536))' "$T_TMP/suite" >"$T_TMP/suite.bad"
+	t_ok "every answer 200 or 400 (413 over --max-body)" test ! -s "$T_TMP/suite.bad"
+	t_diag "$T_TMP/suite.bad"
+	t_grep '^200 ' "$T_TMP/suite" "some stored (an empty array, say)"
+	t_nogrep '^200 [0-9]+ n_' "$T_TMP/suite" "no n_ file stored"
+	t_ok "the log is still strict NDJSON" jq -e . "$log"
+else
+	t_skip "JSONTestSuite not found under $SHARED"
+fi
+req 200 "still healthy after all that" "$U/healthz"
+t_nogrep 'Sanitizer|runtime error|Segmentation|core dumped' "$T_TMP/serve.err" "no handler crashed or tripped a sanitizer"
+
+# serve refuses what socat would misread, and non-loopback needs saying
+t_run 2 "serve refuses a log path with socat syntax in it" "$L" serve --listen 127.0.0.1:0 --log "$T_TMP/a,b:c"
+t_grep 'socat would read as syntax' "$T_TMP/err" "and says why"
+t_run 2 "serve refuses a bad address" "$L" serve --listen localhost:80 --log "$log"
+t_run 2 "serve refuses a bad port" "$L" serve --listen 127.0.0.1:99999 --log "$log"
+
+# http alone, on a pipe: one request in, one answer out
+printf 'GET /healthz HTTP/1.0\r\n\r\n' | "$L" http --log "$log" >"$T_TMP/one"
+t_grep '^HTTP/1.1 200 OK' "$T_TMP/one" "http answers one request on stdin/stdout"
+
+t_done
