@@ -224,7 +224,7 @@ if [ "$duration" != 0 ]; then
 	start timer /dev/null /dev/null sleep "$duration"
 	timer_pid=$last
 fi
-watched=("${stages[@]}" "$logger_pid" $serve_pid $spawner_pid $timer_pid)
+watched=("${stages[@]}" "$logger_pid" ${serve_pid:+"$serve_pid"} ${spawner_pid:+"$spawner_pid"} ${timer_pid:+"$timer_pid"})
 say "running: ${#stages[@]} stages through $run; log $log${listen:+; http://$listen/graph}"
 
 # explain STATUS - "status 137 (SIGKILL)"
@@ -318,7 +318,7 @@ halt "$logger_pid" TERM 60
 
 # Name every other part that failed, even as a consequence of the first
 # failure, so nothing is hidden. The spawner and socat may end by our SIGTERM.
-for pid in "${stages[@]}" "$logger_pid" $serve_pid $spawner_pid; do
+for pid in "${stages[@]}" "$logger_pid" ${serve_pid:+"$serve_pid"} ${spawner_pid:+"$spawner_pid"}; do
 	rc=${status_of[$pid]:-0}
 	[ -n "${reported[$pid]+x}" ] || [ "$rc" = 0 ] && continue
 	[ "$rc" = 143 ] && { [ "$pid" = "$serve_pid" ] || [ "$pid" = "$spawner_pid" ]; } && continue
