@@ -8,6 +8,7 @@
 #   kmod   the Debian kernel, its headers, qemu, busybox, cpio (module tests)
 #   bench  hyperfine
 #   fuzz   clang and its libFuzzer runtime
+#   valgrind  valgrind
 set -u
 
 pkgs_build="gcc make pkg-config libc6-dev libjson-c-dev libcurl4-openssl-dev"
@@ -15,6 +16,7 @@ pkgs_test="perl curl jq socat gnuplot-nox docker.io iproute2 procps"
 pkgs_kmod="linux-image-amd64 linux-headers-amd64 qemu-system-x86 busybox-static cpio kmod"
 pkgs_bench="hyperfine"
 pkgs_fuzz="clang libclang-rt-dev"
+pkgs_valgrind="valgrind"
 
 want=""
 for g in "$@"; do
@@ -24,7 +26,8 @@ for g in "$@"; do
 	kmod) want="$want $pkgs_kmod" ;;
 	bench) want="$want $pkgs_bench" ;;
 	fuzz) want="$want $pkgs_fuzz" ;;
-	*) echo "deps.sh: unknown group \"$g\" (build, test, kmod, bench, fuzz)" >&2; exit 2 ;;
+	valgrind) want="$want $pkgs_valgrind" ;;
+	*) echo "deps.sh: unknown group \"$g\" (build, test, kmod, bench, fuzz, valgrind)" >&2; exit 2 ;;
 	esac
 done
 

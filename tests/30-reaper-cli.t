@@ -84,7 +84,7 @@ fi
 suite=$SHARED/testdata/jsontestsuite/test_parsing
 if [ -d "$suite" ]; then
 	crashed="" unexplained=""
-	for f in "$suite"/*.json; do
+	for f in $(t_suite "$suite"); do
 		timeout 20 "$R" --socket "$T_TMP/none.sock" --retry 0 <"$f" >"$T_TMP/js.out" 2>"$T_TMP/js.err"
 		rc=$?
 		[ "$rc" -eq 0 ] || crashed="$crashed ${f##*/}($rc)"

@@ -114,7 +114,7 @@ fi
 suite=$SHARED/testdata/jsontestsuite/test_parsing
 if [ -d "$suite" ]; then
 	: >"$T_TMP/suite.bad"
-	for f in "$suite"/*.json; do
+	for f in $(t_suite "$suite"); do
 		"$L" --quiet <"$f" >"$T_TMP/s.out" 2>"$T_TMP/s.err"; rc=$?
 		if [ $rc -ne 0 ] || ! jq -e . "$T_TMP/s.out" >/dev/null 2>&1 && [ -s "$T_TMP/s.out" ]; then
 			echo "${f##*/}: exit $rc" >>"$T_TMP/suite.bad"

@@ -118,3 +118,14 @@ t_golden() {
 		t_cmp "$name.err" "$T_TMP/g.err2" "${name##*/}: stderr"
 	done
 }
+
+# t_suite DIR - the JSONTestSuite files to feed a stage: all of them, or
+# under valgrind (CULL_VALGRIND=1, make valgrind) every 8th, which keeps the
+# run to minutes; make test and make asan feed all 318.
+t_suite() {
+	local i=0 f step=1
+	[ "${CULL_VALGRIND:-0}" = 1 ] && step=8
+	for f in "$1"/*.json; do
+		[ $((i++ % step)) -eq 0 ] && printf '%s\n' "$f"
+	done
+}
