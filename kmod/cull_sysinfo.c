@@ -47,6 +47,8 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
+#include "jesc.h"
+
 #define CS_NAME		"cull_sysinfo"
 #define CS_ID_LEN	64		/* hex digits of a container id */
 #define CS_CMDLINE_CAP	65536		/* most cmdline_max may be */
@@ -135,91 +137,17 @@ static __printf(2, 3) void buf_printf(struct cs_buf *b, const char *fmt, ...)
 	buf_put(b, tmp, n);
 }
 
-/*
- * Length of the well-formed UTF-8 sequence at s (at most n bytes), or 0.
- * The same rule as lib/jw.c, so both sources escape a name alike.
- */
-static size_t utf8_len(const unsigned char *s, size_t n)
+/* The escaping rule is lib/jesc.h's, shared with the reader's procfs path. */
+static void buf_put_cb(void *ctx, const char *p, size_t n)
 {
-	unsigned int c = s[0];
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		return n >= 2 && (s[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (c >= 0xe0 && c <= 0xef) {
-		if (n < 3 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
-			return 0;
-		if (c == 0xe0 && s[1] < 0xa0)
-			return 0;	/* overlong */
-		if (c == 0xed && s[1] > 0x9f)
-			return 0;	/* surrogate */
-		return 3;
-	}
-	if (c >= 0xf0 && c <= 0xf4) {
-		if (n < 4 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 ||
-		    (s[3] & 0xc0) != 0x80)
-			return 0;
-		if (c == 0xf0 && s[1] < 0x90)
-			return 0;	/* overlong */
-		if (c == 0xf4 && s[1] > 0x8f)
-			return 0;	/* above U+10FFFF */
-		return 4;
-	}
-	return 0;
+	buf_put(ctx, p, n);
 }
 
-/*
- * A JSON string, quotes included, valid for any bytes: '"' and '\' escaped,
- * control characters and DEL as \n \t ... or \u00XX, each byte that does not
- * start a well-formed UTF-8 sequence as \ufffd.
- */
+/* A JSON string, quotes included, valid for any bytes (lib/jesc.h). */
 static void buf_json_str(struct cs_buf *b, const char *str, size_t n)
 {
-	static const char hex[] = "0123456789abcdef";
-	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0, run = 0;
-
 	buf_put(b, "\"", 1);
-	while (i < n) {
-		unsigned int c = s[i];
-		size_t k;
-
-		if (c >= 0x20 && c != '"' && c != '\\' && c < 0x7f) {
-			i++;
-			run++;
-			continue;
-		}
-		buf_put(b, str + i - run, run);
-		run = 0;
-		if (c >= 0x80) {
-			k = utf8_len(s + i, n - i);
-			if (k) {
-				buf_put(b, str + i, k);
-				i += k;
-			} else {
-				buf_put(b, "\\ufffd", 6);
-				i++;
-			}
-			continue;
-		}
-		switch (c) {
-		case '"':  buf_put(b, "\\\"", 2); break;
-		case '\\': buf_put(b, "\\\\", 2); break;
-		case '\n': buf_put(b, "\\n", 2); break;
-		case '\t': buf_put(b, "\\t", 2); break;
-		case '\r': buf_put(b, "\\r", 2); break;
-		case '\b': buf_put(b, "\\b", 2); break;
-		case '\f': buf_put(b, "\\f", 2); break;
-		default: {
-			char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-
-			buf_put(b, u, 6);
-		}
-		}
-		i++;
-	}
-	buf_put(b, str + i - run, run);
+	cull_json_escape(b, buf_put_cb, str, n);
 	buf_put(b, "\"", 1);
 }
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "jesc.h"
 #include "jw.h"
 
 static void
@@ -56,84 +57,17 @@ jw_free(struct jw *w)
 	memset(w, 0, sizeof *w);
 }
 
-/* Length of the well-formed UTF-8 sequence at s (at most n bytes), or 0. */
-static size_t
-utf8_len(const unsigned char *s, size_t n)
+static void
+put_cb(void *ctx, const char *p, size_t n)
 {
-	unsigned c = s[0];
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		return n >= 2 && (s[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (c >= 0xe0 && c <= 0xef) {
-		if (n < 3 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
-			return 0;
-		if (c == 0xe0 && s[1] < 0xa0)
-			return 0;	/* overlong */
-		if (c == 0xed && s[1] > 0x9f)
-			return 0;	/* surrogate */
-		return 3;
-	}
-	if (c >= 0xf0 && c <= 0xf4) {
-		if (n < 4 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 ||
-		    (s[3] & 0xc0) != 0x80)
-			return 0;
-		if (c == 0xf0 && s[1] < 0x90)
-			return 0;	/* overlong */
-		if (c == 0xf4 && s[1] > 0x8f)
-			return 0;	/* above U+10FFFF */
-		return 4;
-	}
-	return 0;
+	put(ctx, p, n);
 }
 
 void
 jw_escape(struct jw *w, const char *str, size_t n)
 {
-	static const char hex[] = "0123456789abcdef";
-	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0, run = 0;
-
 	reserve(w, n + 2);
-	while (i < n) {
-		unsigned c = s[i];
-		size_t k;
-
-		if (c >= 0x20 && c != '"' && c != '\\' && c < 0x7f) {
-			i++;
-			run++;
-			continue;
-		}
-		put(w, (const char *)s + i - run, run);
-		run = 0;
-		if (c >= 0x80) {
-			k = utf8_len(s + i, n - i);
-			if (k) {
-				put(w, (const char *)s + i, k);
-				i += k;
-			} else {
-				put(w, "\\ufffd", 6);
-				i++;
-			}
-			continue;
-		}
-		switch (c) {
-		case '"':  put(w, "\\\"", 2); break;
-		case '\\': put(w, "\\\\", 2); break;
-		case '\n': put(w, "\\n", 2); break;
-		case '\t': put(w, "\\t", 2); break;
-		case '\r': put(w, "\\r", 2); break;
-		case '\b': put(w, "\\b", 2); break;
-		case '\f': put(w, "\\f", 2); break;
-		default: {
-			char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-			put(w, u, 6);
-		}
-		}
-		i++;
-	}
-	put(w, (const char *)s + i - run, run);
+	cull_json_escape(w, put_cb, str, n);
 }
 
 /* Comma if needed, then "key": */

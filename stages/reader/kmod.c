@@ -1,9 +1,7 @@
 /* kmod.c - see kmod.h */
-#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "err.h"
 #include "kmod.h"
@@ -135,47 +133,21 @@ out:
 int
 kmod_read(struct kmod *k, struct sample *s)
 {
-	int fd = open(k->path, O_RDONLY | O_CLOEXEC);
-	size_t len = 0;
+	ssize_t len = read_file_at(AT_FDCWD, k->path, &k->buf, &k->cap, DOC_MAX + 1);
 
-	if (fd < 0) {
-		cull_warn("cannot open %s:", k->path);
+	if (len < 0) {
+		cull_warn("cannot read %s:", k->path);
 		return -1;
 	}
-	for (;;) {
-		ssize_t n;
-
-		if (k->cap - len < 4096) {
-			size_t cap = k->cap ? k->cap * 2 : 65536;
-			char *nb;
-
-			if (cap > DOC_MAX || !(nb = realloc(k->buf, cap))) {
-				cull_warn("%s: report too large", k->path);
-				close(fd);
-				return -1;
-			}
-			k->buf = nb;
-			k->cap = cap;
-		}
-		n = read(fd, k->buf + len, k->cap - len - 1);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			cull_warn("cannot read %s:", k->path);
-			close(fd);
-			return -1;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
+	if ((size_t)len > DOC_MAX) {
+		cull_warn("%s: report larger than %zu bytes", k->path, DOC_MAX);
+		return -1;
 	}
-	close(fd);
-	k->buf[len] = '\0';
 	if (len == 0) {
 		cull_warn("%s: the report is empty", k->path);
 		return -1;
 	}
-	if (kmod_parse(&k->jv, k->buf, len, k->all, s) < 0) {
+	if (kmod_parse(&k->jv, k->buf, (size_t)len, k->all, s) < 0) {
 		cull_warn("%s: %s", k->path, k->jv.err);
 		return -1;
 	}

@@ -55,50 +55,11 @@ procfs_close(struct procfs *pf)
 	pf->rootfd = -1;
 }
 
-/* Read a whole file below the root into pf->buf (NUL-terminated), at most
- * max bytes (0: all of it, growing the buffer). Returns its length or -1. */
+/* A file below the root, whole or its first max bytes, into pf->buf. */
 static ssize_t
 slurp(struct procfs *pf, const char *rel, size_t max)
 {
-	int fd = openat(pf->rootfd, rel, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	size_t len = 0;
-
-	if (fd < 0)
-		return -1;
-	for (;;) {
-		size_t room = pf->cap - len - 1;
-		ssize_t n;
-
-		if (max && len >= max)
-			break;
-		if (max && room > max - len)
-			room = max - len;
-		if (room == 0) {
-			char *nb = realloc(pf->buf, pf->cap * 2);
-
-			if (!nb) {
-				close(fd);
-				errno = ENOMEM;
-				return -1;
-			}
-			pf->buf = nb;
-			pf->cap *= 2;
-			continue;
-		}
-		n = read(fd, pf->buf + len, room);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			close(fd);
-			return -1;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	pf->buf[len] = '\0';
-	return (ssize_t)len;
+	return read_file_at(pf->rootfd, rel, &pf->buf, &pf->cap, max);
 }
 
 /*

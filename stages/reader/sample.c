@@ -1,6 +1,9 @@
 /* sample.c - see sample.h */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sample.h"
 
@@ -104,4 +107,49 @@ cgroup_container_id(const char *buf, size_t len, char id[CONTAINER_ID_LEN + 1])
 	}
 	id[0] = '\0';
 	return 0;
+}
+
+ssize_t
+read_file_at(int dirfd, const char *path, char **buf, size_t *cap, size_t max)
+{
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	size_t len = 0;
+
+	if (fd < 0)
+		return -1;
+	for (;;) {
+		size_t room;
+		ssize_t n;
+
+		if (max && len >= max)
+			break;
+		if (*cap - len < 2) {	/* room for a byte and the NUL */
+			size_t ncap = *cap ? *cap * 2 : 16384;
+			char *nb = realloc(*buf, ncap);
+
+			if (!nb) {
+				close(fd);
+				errno = ENOMEM;
+				return -1;
+			}
+			*buf = nb;
+			*cap = ncap;
+		}
+		room = *cap - len - 1;
+		if (max && room > max - len)
+			room = max - len;
+		n = read(fd, *buf + len, room);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			close(fd);
+			return -1;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	(*buf)[len] = '\0';
+	return (ssize_t)len;
 }

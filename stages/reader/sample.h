@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define COMM_MAX 64		/* bytes kept of a process name */
 #define CMDLINE_MAX 4096	/* bytes kept of a command line */
@@ -49,5 +50,12 @@ void sample_free(struct sample *s);
  * returns 1, or returns 0 when the path belongs to no container.
  */
 int cgroup_container_id(const char *buf, size_t len, char id[CONTAINER_ID_LEN + 1]);
+
+/*
+ * Read path (relative to dirfd, or absolute) into *buf, growing it and *cap
+ * as needed: the whole file, or its first max bytes when max is not 0.
+ * NUL-terminates it; returns its length, or -1 with errno set.
+ */
+ssize_t read_file_at(int dirfd, const char *path, char **buf, size_t *cap, size_t max);
 
 #endif

@@ -1,0 +1,169 @@
+#!/bin/bash
+# bench/pipeline.sh [SECONDS] - what the whole pipeline costs while it runs,
+# and how fast it reacts, side by side in one run with `docker stats`:
+#
+#   - CPU (% of one core) and RSS (mean and peak) of each stage, sampled
+#     every second for SECONDS (default $DURATION or 300), with 10 containers
+#     running and the pipeline at a 1 s interval;
+#   - `docker stats` (the CLI, streaming) running over the same window: its
+#     own CPU and RSS; the engine's (dockerd) CPU over the window is given as
+#     context, shared by both and by anyone else using the engine;
+#   - reaction time: every 20 s one surplus container is started; the time
+#     from its process starting (its start time in /proc) to the ts of its
+#     `killed` line. Goal: within the interval + 300 ms.
+#
+# The steady set is 5 high (cull-high-mem) and 5 low (3 cull-low-idle, 2
+# cull-low-http), kept by --keep-high 5 --keep-low 5; the surplus container is
+# a cull-high-cpu and the pipeline sorts by cpu, so the surplus one is the one
+# sentenced. The engine is shared here, so the pipeline runs with --select
+# cull.test=<this run>: a jq filter between reader and ranker, listed apart
+# (it is not part of the product). Prints a Markdown section; progress on
+# stderr. Needs root and a Docker engine (started if none answers).
+set -u
+cd "$(dirname "$0")/.." || exit 1
+. tests/lib.sh >/dev/null
+. tests/docker.sh
+DURATION=${1:-${DURATION:-300}}
+PROBE_EVERY=${PROBE_EVERY:-20}
+DOCKER=${DOCKER:-/usr/bin/docker}	# Debian's 20.10 CLI (another may be first on PATH)
+export CULL_BIN CULL_READER CULL_RANKER CULL_REAPER CULL_LOGGER
+exec 3>&1 1>&2	# lib.sh and docker.sh talk on stdout: keep it for the section
+[[ $DURATION =~ ^[0-9]+$ ]] && [ "$DURATION" -ge 30 ] || { echo "bench/pipeline.sh: SECONDS must be 30 or more"; exit 2; }
+for p in "$CULL_READER" "$CULL_RANKER" "$CULL_REAPER" "$CULL_LOGGER"; do
+	[ -x "$p" ] || { echo "bench/pipeline.sh: build first (make): $p"; exit 1; }
+done
+docker_up
+env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make -s images >&2 || exit 1
+RUN_LABEL=cull.test=$CULL_TEST_RUN
+SPAWN=workloads/spawn.sh
+t_cleanup "'$SPAWN' --clean --label '$RUN_LABEL' >/dev/null"
+hz=$(getconf CLK_TCK)
+# boot time as epoch seconds, to 10 ms (btime in /proc/stat is whole seconds)
+boot=$(awk -v now="$(date +%s.%N)" '{ printf "%.3f", now - $1 }' /proc/uptime)
+
+echo "bench/pipeline.sh: starting 10 containers" >&2
+$SPAWN --label "$RUN_LABEL" -n 5 --image cull-high-mem >/dev/null || exit 1
+$SPAWN --label "$RUN_LABEL" -n 3 --image cull-low-idle >/dev/null || exit 1
+$SPAWN --label "$RUN_LABEL" -n 2 --image cull-low-http >/dev/null || exit 1
+
+for _ in $(seq 20); do
+	port=$((20000 + RANDOM % 30000))
+	ss -ltnH "sport = :$port" | grep -q . || break
+done
+out=$T_TMP/out
+set -m
+TMPDIR=$T_TMP ./pipeline.sh --interval 1 --keep-high 5 --keep-low 5 --sort-by cpu --select "$RUN_LABEL" \
+	--listen "127.0.0.1:$port" --out "$out" --quiet >"$T_TMP/p.out" 2>"$T_TMP/p.err" </dev/null &
+ppid=$!
+set +m
+t_cleanup "kill -KILL -- -$ppid"
+"$DOCKER" stats --format '{{.Name}} {{.CPUPerc}} {{.MemUsage}}' >/dev/null 2>&1 </dev/null &
+dspid=$!
+t_cleanup "kill $dspid"
+sleep 3	# let everything start and settle
+declare -A who=()
+while read -r pid comm; do
+	case $comm in
+	cull-reader|cull-ranker|cull-reaper|cull-logger) who[$pid]=$comm ;;
+	socat) who[$pid]="cull-logger serve (socat, idle)" ;;
+	jq) who[$pid]="select (jq; this bench's scoping only)" ;;
+	esac
+done < <(ps -o pid=,comm= --ppid "$ppid")
+who[$dspid]="docker stats (CLI)"
+dockerd=$(cat /var/run/docker.pid 2>/dev/null || pgrep -xo dockerd)
+[ ${#who[@]} -ge 7 ] || { echo "bench/pipeline.sh: the pipeline did not start:"; cat "$T_TMP/p.err"; exit 1; }
+
+ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+declare -A t0=() rss_sum=() rss_max=() pss_sum=()
+for pid in "${!who[@]}" $dockerd; do t0[$pid]=$(ticks "$pid"); rss_sum[$pid]=0; rss_max[$pid]=0; pss_sum[$pid]=0; done
+w0=$(date +%s.%N)
+samples=0
+probes=()
+echo "bench/pipeline.sh: measuring for $DURATION s (a surplus container every $PROBE_EVERY s)" >&2
+for ((s = 1; s <= DURATION; s++)); do
+	sleep 1
+	for pid in "${!who[@]}"; do
+		read -r r p < <(awk '/^Rss:/ { r = $2 } /^Pss:/ { p = $2 } END { print r + 0, p + 0 }' "/proc/$pid/smaps_rollup" 2>/dev/null)
+		r=${r:-0} p=${p:-0}
+		rss_sum[$pid]=$((rss_sum[$pid] + r)); pss_sum[$pid]=$((pss_sum[$pid] + p))
+		[ "$r" -gt "${rss_max[$pid]}" ] && rss_max[$pid]=$r
+	done
+	samples=$((samples + 1))
+	if [ $((s % PROBE_EVERY)) = 0 ] && [ $((DURATION - s)) -ge 5 ]; then
+		line=$($SPAWN --label "$RUN_LABEL" -n 1 --image cull-high-cpu) || { echo "bench/pipeline.sh: the surplus container did not start"; continue; }
+		read -r id pid < <(docker_api GET "/containers/${line##* }/json" | jq -r '"\(.Id) \(.State.Pid // 0)"')
+		st=$(awk '{ print $22 }' "/proc/$pid/stat" 2>/dev/null)
+		echo "bench/pipeline.sh: surplus container ${id:0:12} at ${s} s"
+		if [ -n "$st" ]; then probes+=("$id $(echo "$boot $st $hz" | awk '{ printf "%.3f", $1 + $2 / $3 }')")
+		else echo "bench/pipeline.sh: the surplus container's process ($pid) was gone before it was looked at"; fi
+	fi
+done
+w1=$(date +%s.%N)
+declare -A t1=()
+for pid in "${!who[@]}" $dockerd; do t1[$pid]=$(ticks "$pid"); done
+kill -TERM "$ppid"; wait "$ppid"; prc=$?	# TERM: a background job may ignore INT
+kill "$dspid" 2>/dev/null; wait "$dspid" 2>/dev/null
+wall=$(echo "$w0 $w1" | awk '{ print $2 - $1 }')
+
+# --- the figures ---------------------------------------------------------------
+cpu() { echo "${t1[$1]} ${t0[$1]} $hz $wall" | awk '{ printf "%.2f", ($1 - $2) / $3 / $4 * 100 }'; }
+mib() { echo "$1" | awk '{ printf "%.1f", $1 / 1024 }'; }
+rows="" stage_cpu=0 stage_mean=0 stage_max=0 stage_pss=0
+row() {	# row NAME PID
+	local pid=$2
+	echo "| $1 | $(cpu "$pid") | $(mib $((rss_sum[$pid] / samples))) | $(mib "${rss_max[$pid]}") | $(mib $((pss_sum[$pid] / samples))) |"
+}
+for name in cull-reader cull-ranker cull-reaper cull-logger; do
+	for pid in "${!who[@]}"; do
+		[ "${who[$pid]}" = "$name" ] || continue
+		rows+=$(row "$name" "$pid")$'\n'
+		stage_cpu=$(echo "$stage_cpu $(cpu "$pid")" | awk '{ print $1 + $2 }')
+		stage_mean=$((stage_mean + rss_sum[$pid] / samples)); stage_max=$((stage_max + rss_max[$pid]))
+		stage_pss=$((stage_pss + pss_sum[$pid] / samples))
+	done
+done
+rows+="| **the four stages** | **$(printf '%.2f' "$stage_cpu")** | **$(mib $stage_mean)** | **$(mib $stage_max)** | **$(mib $stage_pss)** |"$'\n'
+for pid in "${!who[@]}"; do
+	case ${who[$pid]} in cull-reader|cull-ranker|cull-reaper|cull-logger|docker*) continue ;; esac
+	rows+=$(row "${who[$pid]}" "$pid")$'\n'
+done
+ds_cpu=$(cpu "$dspid")
+rows+=$(row "docker stats (CLI)" "$dspid")$'\n'
+[ -n "$dockerd" ] && rows+="| dockerd (the engine: both, and everyone else) | $(cpu "$dockerd") | | | |"$'\n'
+
+# reactions: probe start -> ts of its killed line
+: >"$T_TMP/react"
+for p in "${probes[@]}"; do
+	id=${p% *} start=${p#* }
+	jq -r --arg id "$id" --argjson t "$start" 'select(.type == "killed" and .id == $id and .ok == true) | (.ts - $t) * 1000 | round' \
+		"$out/cull.log" | head -n 1 >>"$T_TMP/react"
+done
+nprobe=${#probes[@]}
+nreact=$(grep -c . "$T_TMP/react")
+react=$(sort -n "$T_TMP/react" | awk '{ a[NR] = $1 } END { if (NR) printf "median %d ms, min %d ms, max %d ms", a[int((NR + 1) / 2)], a[1], a[NR]; else print "none measured" }')
+ratio=$(echo "$ds_cpu $stage_cpu" | awk '{ if ($2 > 0) printf "%.1f", $1 / $2; else print "n/a" }')
+
+cat >&3 <<EOF
+## The whole pipeline: cost while running, and reaction time
+
+\`bench/pipeline.sh $DURATION\`: $DURATION s at a 1 s interval ($(date -u +%F), $(nproc) cores, a shared
+machine), 10 containers (5 cull-high-mem, 3 cull-low-idle, 2 cull-low-http) kept by
+\`--keep-high 5 --keep-low 5 --sort-by cpu\`, every $PROBE_EVERY s one surplus cull-high-cpu.
+\`docker stats\` ($("$DOCKER" --version | sed 's/,.*//'), streaming) ran over the same window. CPU is
+utime+stime over the window as % of one core; RSS and PSS (shared pages
+divided among the processes sharing them: libc, libcurl and its TLS
+libraries) from smaps_rollup every second ($samples samples). Goals: the four
+stages under 1% of one core and under 16 MiB.
+
+| process | CPU % of one core | RSS mean MiB | RSS peak MiB | PSS mean MiB |
+|---|---|---|---|---|
+$rows
+\`docker stats\` ÷ the four stages, CPU: **${ratio}×**. The engine's own work for
+\`docker stats\` (it reads every container's cgroups each second) and for the
+reader's one \`GET /containers/json\` a snapshot is in the dockerd line, which also
+holds everything else the shared engine did meanwhile.
+
+Reaction, from a surplus container's process starting to its \`killed\` line
+(the line's ts; goal ≤ 1 s + 300 ms): $react ($nreact of $nprobe surplus containers
+killed). pipeline.sh exited with $prc on SIGTERM.
+EOF
