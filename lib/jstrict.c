@@ -247,8 +247,12 @@ rec_type(struct st *s, struct jstrict_rec *rec)
 {
 	const unsigned char *v = s->p + 1;
 
-	if (s->p >= s->end || *s->p != '"')
+	if (s->p >= s->end || *s->p != '"') {
+		if (value(s))
+			return -1;
+		s->p = v - 1;
 		return fail(s, "\"type\" is not a string");
+	}
 	if (string(s))
 		return -1;
 	rec->type = (const char *)v;

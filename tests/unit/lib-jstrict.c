@@ -72,6 +72,7 @@ test_reasons(void)
 		{ 1, "{\"type\":\"\",\"ts\":1}", "\"type\" is empty", 18 },
 		{ 1, "{\"type\":\"x\"}", "\"ts\" is missing", 12 },
 		{ 1, "{\"type\":1,\"ts\":1}", "\"type\" is not a string", 8 },
+		{ 1, "{\"type\":NaN,\"ts\":1}", "NaN or Infinity is not a number", 8 },
 		{ 1, "{\"type\":\"x\",\"ts\":true}", "\"ts\" is not a number", 17 },
 		{ 1, "{\"type\":\"x\",\"ts\":-1e13}", "\"ts\" is out of range", 17 },
 		{ 1, "{\"type\":\"x\",\"ts\":NaN}", "NaN or Infinity is not a number", 17 },
