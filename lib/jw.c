@@ -195,13 +195,19 @@ jw_raw(struct jw *w, const char *key, const char *json, size_t n)
 int
 jw_line(struct jw *w, FILE *f)
 {
+	size_t n;
+	int bad;
+
 	putc1(w, '\n');
-	if (fwrite(w->buf, 1, w->len, f) != w->len || fflush(f) != 0) {
-		jw_reset(w);
-		return -1;
-	}
+	/* A line that fits stdio's buffer is "written" whole even when the
+	 * write(2) behind it fails (EPIPE): only the error flag tells. */
+	errno = 0;
+	n = fwrite(w->buf, 1, w->len, f);
+	bad = n != w->len || fflush(f) != 0 || ferror(f);
 	jw_reset(w);
-	return 0;
+	if (bad && errno == 0)
+		errno = EIO;
+	return bad ? -1 : 0;
 }
 
 int

@@ -262,7 +262,8 @@ policy_run(struct snap *s, const struct policy_opt *o, struct cooldown *cd, stru
 
 		for (i = 0; i < n; i++)
 			v->by[k][i] = i;
-		qsort_r(v->by[k], n, sizeof *v->by[k], heavier, &ctx);
+		if (n > 1)	/* by[k] is NULL while no snapshot had a container */
+			qsort_r(v->by[k], n, sizeof *v->by[k], heavier, &ctx);
 		for (i = 0; i < n; i++)
 			s->ctr[v->by[k][i]].order[k] = (int)i + 1;
 	}

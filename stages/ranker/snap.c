@@ -156,7 +156,7 @@ label(struct jv *v, json_object *labels, const char *id, const char *key, const 
 static int
 container_fields(struct jv *v, const char *id, json_object *c)
 {
-	json_object *labels;
+	json_object *labels = NULL;	/* stays NULL when absent (JV_OPT) */
 	const char *str;
 
 	if (jv_str(v, c, "name", JV_OPT, &str, NULL) < 0 ||

@@ -1,0 +1,54 @@
+/* logger-http.c - fuzz the logger's HTTP request head parser, its query
+ * reader, and the POST /logs body splitter: every line it accepts for the
+ * log must be one whole JSON object on one line. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "http.h"
+#include "jv.h"
+
+int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
+{
+	static struct jv v;
+	static int ready;
+	struct http_req rq;
+	struct http_lines out = {0};
+	const char *why;
+	char err[256];
+	long long n;
+	size_t i, start = 0;
+
+	if (!ready) {
+		jv_init(&v);
+		ready = 1;
+	}
+	if (size < 1)
+		return 0;
+	if (data[0] % 2 == 0) {
+		if (http_parse_head((const char *)data + 1, size - 1, &rq, &why) == 0) {
+			if (rq.head_len > size - 1 || !memchr(rq.path, '\0', sizeof rq.path))
+				abort();
+			http_query_num(rq.query, "tail", 0, 1000000, &n);
+		}
+		return 0;
+	}
+	if (http_body_lines(&v, (const char *)data + 1, size - 1, &out, err, sizeof err) > 0) {
+		for (i = 0; i < out.len; i++) {
+			if (out.buf[i] != '\n')
+				continue;
+			json_object *o = jv_parse(&v, out.buf + start, i - start);
+
+			if (!o || !json_object_is_type(o, json_type_object))
+				abort();
+			json_object_put(o);
+			start = i + 1;
+		}
+		if (start != out.len)
+			abort();	/* a line without its newline */
+	}
+	http_lines_free(&out);
+	return 0;
+}
