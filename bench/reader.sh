@@ -47,22 +47,15 @@ start_set() {	# start_set N_CONTAINERS FORKS
 	sleep 1
 }
 
-stop_set() {
-	local id
-	for id in $(docker_api GET "/containers/json?filters=$(jq -rn '{"label":["cull.test='"$CULL_TEST_RUN"'"]}|tojson|@uri')" | jq -r '.[].Id'); do
-		docker_api DELETE "/containers/$id?force=true" >/dev/null
-	done
-}
-
 rows=""
 start_set 10 0 || exit 1
 n1=$("$CULL_READER" --source procfs --count 1 --no-docker 2>/dev/null | jq '.procs|length')
 rows+=$(measure "10 containers, $n1 processes")$'\n'
-stop_set
+docker_remove_ours
 start_set 10 99 || exit 1
 n2=$("$CULL_READER" --source procfs --count 1 --no-docker 2>/dev/null | jq '.procs|length')
 rows+=$(measure "10 containers, $n2 processes")$'\n'
-stop_set
+docker_remove_ours
 hostprocs=$(ls -d /proc/[0-9]* | wc -l)
 
 cat >&3 <<EOF2

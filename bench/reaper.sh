@@ -7,7 +7,7 @@
 #  2. a burst of 10 kill lines written at once: wall time until all 10 are
 #     reported, vs the CLI killing the same 10 one after another.
 # Prints one Markdown section on stdout; progress on stderr.
-# Containers: the test image, --network none, labelled cull.bench=<pid>.
+# Containers: the test image, --network none, labelled cull.test=<this run>.
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 # tests/lib.sh gives a temp dir and exit cleanups; tests/docker.sh the image
@@ -20,14 +20,8 @@ docker_ping || { echo "bench/reaper.sh: no engine on $DOCKER_SOCK" >&2; exit 1; 
 img=$(docker_test_image) || exit 1
 api=$(docker_api GET /version | jq -r .ApiVersion)
 
-bench_cleanup() {
-	local f id
-	f=$(jq -rn --arg l "cull.test=$CULL_TEST_RUN" '{label:[$l]}|@uri')
-	for id in $(docker_api GET "/containers/json?all=1&filters=$f" | jq -r '.[].Id'); do
-		docker_api DELETE "/containers/$id?force=true" >/dev/null
-	done
-}
-t_cleanup bench_cleanup
+# no docker_up here (it would start an engine): remove ours at exit by hand
+t_cleanup docker_remove_ours
 
 start_n() {	# start_n N - N managed containers, ids on stdout
 	local i
@@ -69,7 +63,7 @@ for i in $(seq 0 $((N - 1))); do
 	echo "bench/reaper.sh: single kills $((i + 1))/$N" >&2
 done
 m_reaper=$(median <"$T_TMP/reaper"); m_cli=$(median <"$T_TMP/cli"); m_curl=$(median <"$T_TMP/curl")
-bench_cleanup
+docker_remove_ours
 
 # --- 2. bursts of 10 ---
 : >"$T_TMP/burst" ; : >"$T_TMP/seq" ; : >"$T_TMP/par"
@@ -104,7 +98,7 @@ for b in $(seq 1 "$BURSTS"); do
 	wait "${pids[@]}"
 	t1=$(now_us)
 	echo $((t1 - t0)) >>"$T_TMP/par"
-	bench_cleanup
+	docker_remove_ours
 done
 m_burst=$(median <"$T_TMP/burst"); m_seq=$(median <"$T_TMP/seq"); m_par=$(median <"$T_TMP/par")
 

@@ -5,13 +5,14 @@
 #include <string.h>
 
 #include "err.h"
+#include "jstrict.h"
 #include "jv.h"
 
 void
 jv_init(struct jv *v)
 {
 	memset(v, 0, sizeof *v);
-	v->tok = json_tokener_new_ex(64);
+	v->tok = json_tokener_new_ex(JSTRICT_DEPTH);
 	if (!v->tok)
 		cull_die(CULL_EXIT_FAIL, "fatal: out of memory");
 	json_tokener_set_flags(v->tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
@@ -72,7 +73,8 @@ jv_parse(struct jv *v, const char *line, size_t len)
 {
 	json_object *o;
 	enum json_tokener_error e;
-	size_t off, i;
+	const char *why;
+	size_t off, i, at;
 
 	v->err[0] = '\0';
 	if (len > INT32_MAX) {
@@ -101,6 +103,12 @@ jv_parse(struct jv *v, const char *line, size_t len)
 		;
 	if (i < len) {
 		jv_fail(v, "not JSON: extra data after the value at byte %zu", i + 1);
+		json_object_put(o);
+		return NULL;
+	}
+	/* json-c's strict mode is not RFC 8259: check what it let through */
+	if ((why = jstrict_check(line, len, &at)) != NULL) {
+		jv_fail(v, "not JSON: %s at byte %zu", why, at + 1);
 		json_object_put(o);
 		return NULL;
 	}

@@ -6,8 +6,10 @@
  *	"procs[3].rss_kb" is a string, not a number
  *	"mem.total_kb" is missing
  *
- * The tokener is strict (no NaN, no trailing commas, no comments) and checks
- * UTF-8. One struct jv per stage, reused for every line.
+ * The tokener is strict (no trailing commas, no comments) and checks UTF-8;
+ * what json-c's strict mode still lets through (NaN, -01, 2., raw control
+ * characters, lone surrogates: jstrict.h) is refused after it. One struct jv
+ * per stage, reused for every line.
  */
 #ifndef CULL_JV_H
 #define CULL_JV_H

@@ -8,7 +8,7 @@ RANKER_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard stages/ranker/*.c))
 # lib/jv.c does, and nothing else.
 $(BUILD)/bench/jsonc-parse: bench/jsonc-parse.c | deps-build
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(ALL_LDLIBS)
 
 bench-ranker-tools: $(BIN)/cull-ranker $(BUILD)/bench/jsonc-parse
 

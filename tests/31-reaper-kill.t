@@ -8,16 +8,6 @@
 R=$CULL_REAPER
 docker_up
 img=$(docker_test_image)
-# docker_run's own cleanup is lost inside $(...): remove this run's
-# containers by their label at exit.
-reaper_cleanup() {
-	local f id
-	f=$(jq -rn --arg l "cull.test=$CULL_TEST_RUN" '{label:[$l]}|@uri')
-	for id in $(docker_api GET "/containers/json?all=1&filters=$f" | jq -r '.[].Id'); do
-		docker_api DELETE "/containers/$id?force=true" >/dev/null
-	done
-}
-t_cleanup reaper_cleanup
 S=(--socket "$DOCKER_SOCK")
 
 # socat_listen ADDRESS - socat on a free loopback port, forking ADDRESS for

@@ -7,14 +7,6 @@
 R=$CULL_REAPER
 docker_up
 img=$(docker_test_image)
-reaper_cleanup() {
-	local f id
-	f=$(jq -rn --arg l "cull.test=$CULL_TEST_RUN" '{label:[$l]}|@uri')
-	for id in $(docker_api GET "/containers/json?all=1&filters=$f" | jq -r '.[].Id'); do
-		docker_api DELETE "/containers/$id?force=true" >/dev/null
-	done
-}
-t_cleanup reaper_cleanup
 [ -x /usr/bin/docker ] || t_skip_all "the docker CLI is needed to attach stdin"
 export DOCKER_HOST=unix://$DOCKER_SOCK
 

@@ -8,7 +8,7 @@
 
 #include "err.h"
 #include "http.h"
-#include "jscan.h"
+#include "jstrict.h"
 #include "record.h"
 
 const char *
@@ -284,9 +284,10 @@ http_body_lines(struct jv *v, const char *body, size_t len, struct http_lines *o
 		char *err, size_t errsize)
 {
 	json_object *o;
-	struct jscan_rec jr;
+	struct jstrict_rec jr;
 	enum json_tokener_error e;
-	size_t i, off, start, lineno;
+	const char *why;
+	size_t i, off, start, lineno, at;
 
 	out->len = out->count = 0;
 	for (i = 0; i < len && is_ws(body[i]); i++)
@@ -312,10 +313,8 @@ http_body_lines(struct jv *v, const char *body, size_t len, struct http_lines *o
 	if (e == json_tokener_success && i == len) {
 		long r = 0;
 
-		if (jscan_value(body, len) < 0) {
-			snprintf(err, errsize, "not strict JSON (NaN, Infinity, leading zeros, "
-				 "\"2.\", single quotes, raw control characters or a lone "
-				 "surrogate in a string)");
+		if ((why = jstrict_check(body, len, &at)) != NULL) {
+			snprintf(err, errsize, "not JSON: %s at byte %zu", why, at + 1);
 			json_object_put(o);
 			return -1;
 		}
@@ -355,8 +354,8 @@ http_body_lines(struct jv *v, const char *body, size_t len, struct http_lines *o
 			b--;
 		if (a == b)
 			continue;
-		if (jscan_record(body + a, b - a, &jr) < 0) {
-			rec_why_not(v, body + a, b - a);
+		if ((why = jstrict_record(body + a, b - a, &jr, &at)) != NULL) {
+			rec_why_not(v, body + a, b - a, why, at);
 			snprintf(err, errsize, "line %zu: %s", lineno, v->err);
 			return -1;
 		}

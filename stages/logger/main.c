@@ -33,7 +33,7 @@
 
 #include "err.h"
 #include "http.h"
-#include "jscan.h"
+#include "jstrict.h"
 #include "jv.h"
 #include "jw.h"
 #include "lines.h"
@@ -283,10 +283,10 @@ accept_line(struct intake *in, struct jv *v, struct rec_human *h, char *line, si
 	    unsigned long lineno)
 {
 	json_object *o;
-	struct jscan_rec jr;
-	const char *type;
+	struct jstrict_rec jr;
+	const char *type, *why;
 	double ts;
-	size_t a = 0;
+	size_t a = 0, at;
 
 	/* store the line as it came, without the white space around it */
 	while (a < n && (line[a] == ' ' || line[a] == '\t' || line[a] == '\r'))
@@ -295,7 +295,7 @@ accept_line(struct intake *in, struct jv *v, struct rec_human *h, char *line, si
 		n--;
 	line += a;
 	n -= a;
-	if (jscan_record(line, n, &jr) == 0) {
+	if ((why = jstrict_record(line, n, &jr, &at)) == NULL) {
 		/* the fast path: json-c only for the lines people see */
 		batch_add(&in->b, line, n, lineno);
 		if (!in->o->quiet && !jr.type_escaped &&
@@ -312,7 +312,7 @@ accept_line(struct intake *in, struct jv *v, struct rec_human *h, char *line, si
 			flush(in);
 		return;
 	}
-	rec_why_not(v, line, n);
+	rec_why_not(v, line, n, why, at);
 	cull_warn("line %lu: %s", lineno, v->err);
 	in->refused++;
 }

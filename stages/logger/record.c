@@ -22,15 +22,15 @@ rec_check(struct jv *v, json_object *o, const char **type, double *ts)
 }
 
 void
-rec_why_not(struct jv *v, const char *line, size_t n)
+rec_why_not(struct jv *v, const char *line, size_t n, const char *why, size_t at)
 {
 	json_object *o = jv_parse(v, line, n);
 	const char *type;
 	double ts;
 
 	if (o && rec_check(v, o, &type, &ts) == 0)
-		jv_fail(v, "not strict JSON (NaN, Infinity, leading zeros, \"2.\", single "
-			   "quotes, raw control characters or a lone surrogate in a string)");
+		jv_fail(v, "%s at byte %zu (write the names \"type\" and \"ts\" without "
+			"escapes, \"ts\" in at most 63 characters)", why, at + 1);
 	json_object_put(o);
 }
 

@@ -15,9 +15,11 @@
 /* 0 when o is a record (type and ts stored), -1 with v->err set. */
 int rec_check(struct jv *v, json_object *o, const char **type, double *ts);
 
-/* Why line[0..n) is not a record, in v->err, when jscan_record refused it:
- * json-c's reason, or "not strict JSON" for what only json-c lets through. */
-void rec_why_not(struct jv *v, const char *line, size_t n);
+/* Why line[0..n) is not a record, in v->err, when jstrict_record refused it
+ * for why at byte at: jv_parse's or rec_check's sentence, as for any line;
+ * why itself when they see a record (names "type" or "ts" written with
+ * escapes, which the fast path does not read). */
+void rec_why_not(struct jv *v, const char *line, size_t n, const char *why, size_t at);
 
 /* State for the human lines: the last RAM figure seen. */
 struct rec_human {

@@ -21,7 +21,6 @@
 
 #include "err.h"
 #include "jv.h"
-#include "jstrict.h"
 #include "jw.h"
 #include "lines.h"
 #include "opt.h"
@@ -214,8 +213,7 @@ main(int argc, char **argv)
 
 	while (!stop_signal) {
 		json_object *o;
-		const char *type, *why;
-		size_t at;
+		const char *type;
 		char *line;
 		ssize_t n;
 
@@ -233,12 +231,6 @@ main(int argc, char **argv)
 			continue;
 		}
 		o = jv_parse(&v, line, (size_t)n);
-		/* json-c's strict mode is not RFC 8259: check what it let through */
-		if (o && (why = jstrict_check(line, (size_t)n, &at)) != NULL) {
-			json_object_put(o);
-			o = NULL;
-			snprintf(v.err, sizeof v.err, "not JSON: %s at byte %zu", why, at + 1);
-		}
 		if (!o || jv_str(&v, o, "type", JV_REQ, &type, NULL)) {
 			cull_warn("line %lu: %s", r.lineno, v.err);
 			json_object_put(o);

@@ -120,9 +120,7 @@ test_body(void)
 		{ "[{\"type\":\"a\",\"ts\":1},{}]", -1, "item 2: \"type\" is missing" },
 		{ "{\"type\":\"a\",\"ts\":1}\n{\"type\":\"b\"}", -1, "line 2: \"ts\" is missing" },
 		{ "{\"type\":\"a\",\"ts\":1}\nnope", -1, "line 2: not JSON: null expected at byte 2" },
-		{ "{\"type\":\"a\",\"ts\":NaN}", -1,
-		  "not strict JSON (NaN, Infinity, leading zeros, \"2.\", single quotes, raw "
-		  "control characters or a lone surrogate in a string)" },
+		{ "{\"type\":\"a\",\"ts\":NaN}", -1, "not JSON: NaN or Infinity is not a number at byte 18" },
 		{ "\"x\"", -1, "not a JSON object but a string" },
 		{ "{\"type\":\"a\"", -1, "not JSON: the body ends inside a value at byte 12" },
 	};

@@ -1,4 +1,6 @@
 /* jstrict.c - see jstrict.h */
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "jstrict.h"
@@ -7,6 +9,9 @@ struct st {
 	const unsigned char *p, *end;
 	const char *why;
 	int depth;
+	int esc;		/* the last string held a backslash escape */
+	int have_type;		/* record: 1 a non-empty "type", -1 an empty one */
+	int have_ts;
 };
 
 /* Loops work on a local pointer: through s->p every byte read (a char
@@ -21,10 +26,10 @@ ws(struct st *s)
 	s->p = p;
 }
 
-/* 8 bytes at a time: the bytes that are < 0x20, '"' or '\\' have their
- * high bit set in the mask. Bits above the first such byte may be wrong
- * (borrows), the lowest one is exact: on a little-endian machine it is the
- * first special byte. */
+/* 8 bytes at a time: the bytes that are < 0x20, '"', '\\' or >= 0x80 have
+ * their high bit set in the mask. Bits above the first such byte may be
+ * wrong (borrows), the lowest one is exact: on a little-endian machine it is
+ * the first special byte. */
 #define ONES 0x0101010101010101ull
 #define HIGHS 0x8080808080808080ull
 #define HAS_LESS(x, n) (((x) - ONES * (n)) & ~(x) & HIGHS)
@@ -32,7 +37,8 @@ ws(struct st *s)
 static unsigned long long
 special8(unsigned long long x)
 {
-	return HAS_LESS(x, 0x20) | HAS_ZERO(x ^ (ONES * '"')) | HAS_ZERO(x ^ (ONES * '\\'));
+	return HAS_LESS(x, 0x20) | HAS_ZERO(x ^ (ONES * '"')) | HAS_ZERO(x ^ (ONES * '\\')) |
+	       (x & HIGHS);
 }
 
 static int
@@ -71,11 +77,40 @@ u4(const unsigned char *p, const unsigned char *e, unsigned *u)
 	return 1;
 }
 
+/* One well-formed UTF-8 sequence at p (lead byte >= 0x80): its length or 0. */
+static size_t
+utf8(const unsigned char *p, const unsigned char *e)
+{
+	unsigned c = p[0];
+	size_t n = (size_t)(e - p);
+
+	if (c >= 0xc2 && c <= 0xdf)
+		return n >= 2 && (p[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (c >= 0xe0 && c <= 0xef) {
+		if (n < 3 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80)
+			return 0;
+		if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f))
+			return 0;	/* overlong, surrogate */
+		return 3;
+	}
+	if (c >= 0xf0 && c <= 0xf4) {
+		if (n < 4 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 ||
+		    (p[3] & 0xc0) != 0x80)
+			return 0;
+		if ((c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] > 0x8f))
+			return 0;	/* overlong, above U+10FFFF */
+		return 4;
+	}
+	return 0;
+}
+
+/* A string at s->p ('"'); s->esc says whether it held an escape. */
 static int
 string(struct st *s)
 {
 	const unsigned char *p = s->p + 1, *e = s->end;
 
+	s->esc = 0;
 	for (;;) {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 		while (e - p >= 8) {
@@ -89,7 +124,7 @@ string(struct st *s)
 			p += 8;
 		}
 #endif
-		while (p < e && *p >= 0x20 && *p != '"' && *p != '\\')
+		while (p < e && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
 			p++;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 special:
@@ -106,7 +141,18 @@ special:
 			s->p = p;
 			return fail(s, "raw control character in a string");
 		}
+		if (*p >= 0x80) {
+			size_t k = utf8(p, e);
+
+			if (!k) {
+				s->p = p;
+				return fail(s, "bad UTF-8 in a string");
+			}
+			p += k;
+			continue;
+		}
 		/* backslash */
+		s->esc = 1;
 		if (p + 1 >= e) {
 			s->p = p;
 			return fail(s, "unterminated string");
@@ -195,8 +241,61 @@ word(struct st *s, const char *w)
 
 static int value(struct st *s);
 
+/* The value of a record's "type" at s->p, kept in rec. */
 static int
-container(struct st *s, unsigned char close)
+rec_type(struct st *s, struct jstrict_rec *rec)
+{
+	const unsigned char *v = s->p + 1;
+
+	if (s->p >= s->end || *s->p != '"') {
+		if (value(s))
+			return -1;
+		s->p = v - 1;
+		return fail(s, "\"type\" is not a string");
+	}
+	if (string(s))
+		return -1;
+	rec->type = (const char *)v;
+	rec->type_len = (size_t)(s->p - 1 - v);
+	rec->type_escaped = s->esc;
+	s->have_type = rec->type_len > 0 ? 1 : -1;
+	return 0;
+}
+
+/* The value of a record's "ts" at s->p, kept in rec. */
+static int
+rec_ts(struct st *s, struct jstrict_rec *rec)
+{
+	const unsigned char *v = s->p;
+	char num[64];
+
+	if (s->p >= s->end || (*s->p != '-' && (*s->p < '0' || *s->p > '9'))) {
+		if (value(s))
+			return -1;
+		s->p = v;
+		return fail(s, "\"ts\" is not a number");
+	}
+	if (number(s))
+		return -1;
+	if ((size_t)(s->p - v) >= sizeof num) {
+		s->p = v;
+		return fail(s, "\"ts\" is written with too many digits");
+	}
+	memcpy(num, v, (size_t)(s->p - v));
+	num[s->p - v] = '\0';
+	rec->ts = strtod(num, NULL);
+	if (!isfinite(rec->ts) || rec->ts < -1e12 || rec->ts > 1e12) {
+		s->p = v;
+		return fail(s, "\"ts\" is out of range");
+	}
+	s->have_ts = 1;
+	return 0;
+}
+
+/* An array (close ']') or object ('}') at s->p; for the top object of a
+ * record, rec gets its "type" and "ts". */
+static int
+container(struct st *s, unsigned char close, struct jstrict_rec *rec)
 {
 	if (++s->depth > JSTRICT_DEPTH)
 		return fail(s, "nested too deep");
@@ -208,19 +307,33 @@ container(struct st *s, unsigned char close)
 		return 0;
 	}
 	for (;;) {
+		int r;
+
 		if (close == '}') {
+			const unsigned char *k = s->p + 1;
+			size_t klen;
+
 			if (s->p >= s->end || *s->p != '"')
 				return fail(s, s->p < s->end && *s->p == '\''
 					    ? "single quotes are not JSON" : "expected a string key");
 			if (string(s))
 				return -1;
+			klen = (size_t)(s->p - 1 - k);
 			ws(s);
 			if (s->p >= s->end || *s->p != ':')
 				return fail(s, "expected ':'");
 			s->p++;
 			ws(s);
+			if (rec && !s->esc && klen == 4 && memcmp(k, "type", 4) == 0)
+				r = rec_type(s, rec);
+			else if (rec && !s->esc && klen == 2 && memcmp(k, "ts", 2) == 0)
+				r = rec_ts(s, rec);
+			else
+				r = value(s);
+		} else {
+			r = value(s);
 		}
-		if (value(s))
+		if (r)
 			return -1;
 		ws(s);
 		if (s->p < s->end && *s->p == ',') {
@@ -243,8 +356,8 @@ value(struct st *s)
 	if (s->p >= s->end)
 		return fail(s, "a value is missing");
 	switch (*s->p) {
-	case '{': return container(s, '}');
-	case '[': return container(s, ']');
+	case '{': return container(s, '}', NULL);
+	case '[': return container(s, ']', NULL);
 	case '"': return string(s);
 	case 't': return word(s, "true");
 	case 'f': return word(s, "false");
@@ -258,18 +371,51 @@ value(struct st *s)
 	}
 }
 
-const char *
-jstrict_check(const char *text, size_t n, size_t *at)
+/* The value (a record's top object when rec is set) and white space around
+ * it fill text[0..n). */
+static const char *
+check(const char *text, size_t n, struct jstrict_rec *rec, size_t *at)
 {
-	struct st s = { (const unsigned char *)text, (const unsigned char *)text + n, 0, 0 };
+	struct st s = { (const unsigned char *)text, (const unsigned char *)text + n, 0, 0, 0, 0, 0 };
+	const unsigned char *start;
+	int r;
 
 	ws(&s);
-	if (value(&s) == 0) {
+	start = s.p;
+	if (!rec)
+		r = value(&s);
+	else if (s.p < s.end && *s.p == '{')
+		r = container(&s, '}', rec);
+	else if ((r = value(&s)) == 0) {
+		s.p = start;
+		r = fail(&s, "not a JSON object");
+	}
+	if (r == 0) {
 		ws(&s);
-		if (s.p == s.end)
+		if (s.p != s.end)
+			s.why = "extra data after the value";
+		else if (rec && s.have_type == 0)
+			s.why = "\"type\" is missing";
+		else if (rec && s.have_type < 0)
+			s.why = "\"type\" is empty";
+		else if (rec && !s.have_ts)
+			s.why = "\"ts\" is missing";
+		else
 			return NULL;
-		s.why = "extra data after the value";
 	}
 	*at = (size_t)(s.p - (const unsigned char *)text);
 	return s.why;
+}
+
+const char *
+jstrict_check(const char *text, size_t n, size_t *at)
+{
+	return check(text, n, NULL, at);
+}
+
+const char *
+jstrict_record(const char *text, size_t n, struct jstrict_rec *out, size_t *at)
+{
+	memset(out, 0, sizeof *out);
+	return check(text, n, out, at);
 }

@@ -1,0 +1,49 @@
+/* lib-jstrict.c - fuzz the strict JSON check against json-c: what
+ * jstrict_check takes json-c takes (an array or object: json-c waits for
+ * more after a lone scalar), the offset of a refusal is inside the input,
+ * and a record jstrict_record takes is a value jstrict_check takes, with
+ * its "type" inside the input. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "jstrict.h"
+#include "jv.h"
+
+int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
+{
+	static struct jv v;
+	static int ready;
+	const char *s = (const char *)data;
+	struct jstrict_rec r;
+	size_t at, i;
+	json_object *o;
+
+	if (!ready) {
+		jv_init(&v);
+		ready = 1;
+	}
+	if (jstrict_check(s, size, &at) != NULL) {
+		if (at > size)
+			abort();
+	} else {
+		for (i = 0; i < size && strchr(" \t\r\n", s[i]) && s[i]; i++)
+			;
+		if (i < size && s[i] == '{') {
+			o = jv_parse(&v, s, size);
+			if (!o)
+				abort();	/* json-c refuses what jstrict takes */
+			json_object_put(o);
+		}
+	}
+	if (jstrict_record(s, size, &r, &at) == NULL) {
+		if (jstrict_check(s, size, &at) != NULL || r.type < s || r.type_len == 0 ||
+		    r.type + r.type_len > s + size)
+			abort();
+	} else if (at > size) {
+		abort();
+	}
+	return 0;
+}

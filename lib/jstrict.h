@@ -1,0 +1,47 @@
+/*
+ * jstrict.h - RFC 8259 syntax check of one JSON text, without building a
+ * tree and without allocating.
+ *
+ * json-c 0.16, even with JSON_TOKENER_STRICT, accepts NaN, Infinity, -01,
+ * 2., 'single quotes', raw control characters in strings, lone surrogate
+ * escapes ("\ud800", which jq cannot read back) and UTF-8 with overlong or
+ * surrogate sequences; the JSONTestSuite n_ files show it. A stage must not
+ * pass such a line on, so jv_parse() runs jstrict_check() after json-c, and
+ * cull-logger's intake uses jstrict_record() as its fast path instead of
+ * json-c (about ten times faster than building a tree).
+ *
+ * Both check UTF-8 (no overlong forms, no surrogates, nothing above
+ * U+10FFFF) and bound nesting to JSTRICT_DEPTH, the depth lib/jv.c gives
+ * json-c, so neither accepts what json-c refuses.
+ * tests/unit/lib-jstrict.c runs them on JSONTestSuite and on mutations.
+ */
+#ifndef CULL_JSTRICT_H
+#define CULL_JSTRICT_H
+
+#include <stddef.h>
+
+/* Arrays and objects nested deeper than this are refused (json-c, made with
+ * json_tokener_new_ex(JSTRICT_DEPTH), refuses them too). */
+#define JSTRICT_DEPTH 64
+
+/* NULL when s[0..n) is exactly one JSON value of any kind with optional
+ * white space around it; else what is wrong, a phrase such as "NaN or
+ * Infinity is not a number", with *at the 0-based offset of the offending
+ * byte. */
+const char *jstrict_check(const char *s, size_t n, size_t *at);
+
+/* A cull record: one object with "type" a non-empty string and "ts" a
+ * finite number within +-1e12 (Unix seconds), found at its top level under
+ * names written without escapes. */
+struct jstrict_rec {
+	const char *type;	/* raw bytes of the "type" string, no quotes */
+	size_t type_len;
+	int type_escaped;	/* it holds a backslash escape */
+	double ts;
+};
+
+/* NULL when s[0..n) is a record (out filled); else what is wrong and *at,
+ * as jstrict_check() says it. */
+const char *jstrict_record(const char *s, size_t n, struct jstrict_rec *out, size_t *at);
+
+#endif
