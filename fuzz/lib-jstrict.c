@@ -7,24 +7,18 @@
 #include <string.h>
 
 #include "jstrict.h"
+#include "fuzz.h"
 #include "jv.h"
-
-int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
-	static struct jv v;
-	static int ready;
+	struct jv *v = fuzz_jv();
 	const char *s = (const char *)data;
 	struct jstrict_rec r;
 	size_t at, i;
 	json_object *o;
 
-	if (!ready) {
-		jv_init(&v);
-		ready = 1;
-	}
 	if (jstrict_check(s, size, &at) != NULL) {
 		if (at > size)
 			abort();
@@ -32,7 +26,7 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		for (i = 0; i < size && strchr(" \t\r\n", s[i]) && s[i]; i++)
 			;
 		if (i < size && s[i] == '{') {
-			o = jv_parse(&v, s, size);
+			o = jv_parse(v, s, size);
 			if (!o)
 				abort();	/* json-c refuses what jstrict takes */
 			json_object_put(o);

@@ -3,27 +3,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "jv.h"
 #include "jw.h"
-
-int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
-	static struct jv v;
-	static int ready;
+	struct jv *v = fuzz_jv();
 	struct jw w = {0};
 	json_object *o, *f;
 
-	if (!ready) {
-		jv_init(&v);
-		ready = 1;
-	}
 	jw_open(&w, NULL);
 	jw_strn(&w, "s", (const char *)data, size);
 	jw_end(&w);
-	o = jv_parse(&v, w.buf, w.len);
+	o = jv_parse(v, w.buf, w.len);
 	if (!o || !json_object_object_get_ex(o, "s", &f))
 		abort();
 	if (!memchr(data, 0, size) && !memmem(w.buf, w.len, "\\ufffd", 6)) {

@@ -5,15 +5,13 @@
 #include <string.h>
 
 #include "http.h"
+#include "fuzz.h"
 #include "jv.h"
-
-int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
-	static struct jv v;
-	static int ready;
+	struct jv *v = fuzz_jv();
 	struct http_req rq;
 	struct http_lines out = {0};
 	const char *why;
@@ -21,10 +19,6 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	long long n;
 	size_t i, start = 0;
 
-	if (!ready) {
-		jv_init(&v);
-		ready = 1;
-	}
 	if (size < 1)
 		return 0;
 	if (data[0] % 2 == 0) {
@@ -35,11 +29,11 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		}
 		return 0;
 	}
-	if (http_body_lines(&v, (const char *)data + 1, size - 1, &out, err, sizeof err) > 0) {
+	if (http_body_lines(v, (const char *)data + 1, size - 1, &out, err, sizeof err) > 0) {
 		for (i = 0; i < out.len; i++) {
 			if (out.buf[i] != '\n')
 				continue;
-			json_object *o = jv_parse(&v, out.buf + start, i - start);
+			json_object *o = jv_parse(v, out.buf + start, i - start);
 
 			if (!o || !json_object_is_type(o, json_type_object))
 				abort();

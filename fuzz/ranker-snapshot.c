@@ -3,19 +3,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "fuzz.h"
 #include "jv.h"
 #include "jw.h"
 #include "out.h"
 #include "policy.h"
 #include "snap.h"
 
-int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
-
 int
 LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
-	static struct jv v;
-	static int ready;
+	struct jv *v = fuzz_jv();
 	struct snap s = {0};
 	struct policy_opt po;
 	struct cooldown cd = {0};
@@ -23,13 +21,9 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	struct jw w = {0};
 	json_object *o;
 
-	if (!ready) {
-		jv_init(&v);
-		ready = 1;
-	}
 	policy_opt_default(&po);
-	o = jv_parse(&v, (const char *)data, size);
-	if (o && snap_parse(&s, &v, o) == 0) {
+	o = jv_parse(v, (const char *)data, size);
+	if (o && snap_parse(&s, v, o) == 0) {
 		size_t i, start = 0;
 
 		policy_run(&s, &po, &cd, &vd);
@@ -37,7 +31,7 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		for (i = 0; i < w.len; i++) {	/* every line written is JSON */
 			if (w.buf[i] != '\n')
 				continue;
-			json_object *back = jv_parse(&v, w.buf + start, i - start);
+			json_object *back = jv_parse(v, w.buf + start, i - start);
 
 			if (!back)
 				abort();

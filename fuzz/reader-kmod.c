@@ -3,33 +3,27 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "jv.h"
 #include "jw.h"
 #include "kmod.h"
 #include "snapshot.h"
 
-int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
-
 int
 LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
-	static struct jv v;
-	static int ready;
+	struct jv *v = fuzz_jv();
 	struct sample s = {0};
 	struct cpu_prev prev = {0};
 	struct jw w = {0};
 
-	if (!ready) {
-		jv_init(&v);
-		ready = 1;
-	}
-	if (kmod_parse(&v, (const char *)data, size, 1, &s) == 0) {
+	if (kmod_parse(v, (const char *)data, size, 1, &s) == 0) {
 		struct snapshot_meta m = { 1, 1.0, "kmod", 1.0, NULL };
 		json_object *o;
 
 		snapshot_cpu(&s, &prev);
 		snapshot_write(&w, &s, &m);
-		o = jv_parse(&v, w.buf, w.len);
+		o = jv_parse(v, w.buf, w.len);
 		if (!o)
 			abort();	/* we wrote something that is not JSON */
 		json_object_put(o);

@@ -4,30 +4,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "jv.h"
 #include "reaper.h"
-
-int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
-	static struct jv v;
-	static int ready;
+	struct jv *v = fuzz_jv();
 	char *body, err[256];
 
-	if (!ready) {
-		jv_init(&v);
-		ready = 1;
-	}
 	if (size < 1)
 		return 0;
 	if (data[0] % 2 == 0) {
 		struct kill_req k;
-		json_object *o = jv_parse(&v, (const char *)data + 1, size - 1);
+		json_object *o = jv_parse(v, (const char *)data + 1, size - 1);
 
 		memset(&k, 0, sizeof k);
-		if (o && kill_req_parse(&v, o, &k) == 0) {
+		if (o && kill_req_parse(v, o, &k) == 0) {
 			if (!reaper_ref_ok(k.ref) || strpbrk(k.ref, "/?#% \"\\"))
 				abort();	/* would reach the URL */
 			kill_req_free(&k);

@@ -1,0 +1,24 @@
+/* fuzz.h - what every fuzz target shares: one strict JSON reader, made on
+ * first use and kept for the whole run (libFuzzer calls the target millions
+ * of times; a tokener each time would be most of the work). */
+#ifndef CULL_FUZZ_H
+#define CULL_FUZZ_H
+
+#include "jv.h"
+
+int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
+
+static inline struct jv *
+fuzz_jv(void)
+{
+	static struct jv v;
+	static int ready;
+
+	if (!ready) {
+		jv_init(&v);
+		ready = 1;
+	}
+	return &v;
+}
+
+#endif
