@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "mem.h"
 #include "jv.h"
 #include "lines.h"
 #include "logfile.h"
@@ -35,32 +36,6 @@ plot_free(struct plot_data *d)
 	memset(d, 0, sizeof *d);
 }
 
-static void *
-grow(void *p, size_t *cap, size_t need, size_t elem)
-{
-	size_t n = *cap ? *cap : 256;
-
-	if (need <= *cap)
-		return p;
-	while (n < need)
-		n *= 2;
-	p = realloc(p, n * elem);
-	if (!p)
-		cull_die(CULL_EXIT_FAIL, "fatal: out of memory");
-	*cap = n;
-	return p;
-}
-
-static char *
-xstrdup(const char *s)
-{
-	char *c = strdup(s);
-
-	if (!c)
-		cull_die(CULL_EXIT_FAIL, "fatal: out of memory");
-	return c;
-}
-
 /* One log record into d; -1 with v->err when a mem or killed line lacks what
  * the graphs need. */
 static int
@@ -75,7 +50,7 @@ add_record(struct plot_data *d, struct jv *v, json_object *o)
 	if (strcmp(type, "mem") == 0) {
 		if (jv_dbl(v, o, "used_pct", JV_REQ, 0, 100, &pct) < 0)
 			return -1;
-		d->mem = grow(d->mem, &d->cap_mem, d->nmem + 1, sizeof *d->mem);
+		d->mem = cull_grow(d->mem, &d->cap_mem, d->nmem + 1, sizeof *d->mem);
 		d->mem[d->nmem].ts = ts;
 		d->mem[d->nmem++].pct = pct;
 	} else if (strcmp(type, "killed") == 0) {
@@ -90,12 +65,12 @@ add_record(struct plot_data *d, struct jv *v, json_object *o)
 			return -1;
 		if (!name && jv_str(v, o, "id", JV_OPT, &name, NULL) < 0)
 			return -1;
-		d->kill = grow(d->kill, &d->cap_kill, d->nkill + 1, sizeof *d->kill);
+		d->kill = cull_grow(d->kill, &d->cap_kill, d->nkill + 1, sizeof *d->kill);
 		d->kill[d->nkill].ts = ts;
 		d->kill[d->nkill].vsz_mib = vsz / 1024;
 		d->kill[d->nkill].rss_mib = rss / 1024;
-		d->kill[d->nkill].cls = xstrdup(cls);
-		d->kill[d->nkill].name = xstrdup(name ? name : "?");
+		d->kill[d->nkill].cls = cull_strdup(cls);
+		d->kill[d->nkill].name = cull_strdup(name ? name : "?");
 		d->nkill++;
 	}
 	return 0;

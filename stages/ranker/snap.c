@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "mem.h"
 #include "snap.h"
 #include "policy.h"
 
@@ -29,22 +30,6 @@ snap_free(struct snap *s)
 	free(s->ctr);
 	free(s->idx);
 	memset(s, 0, sizeof *s);
-}
-
-static void *
-grow(void *p, size_t *cap, size_t want, size_t size)
-{
-	size_t n = *cap ? *cap : 32;
-
-	if (want <= *cap)
-		return p;
-	while (n < want)
-		n *= 2;
-	p = realloc(p, n * size);
-	if (!p)
-		cull_die(CULL_EXIT_FAIL, "fatal: out of memory");
-	*cap = n;
-	return p;
 }
 
 /* qsort has no context argument: the procs being sorted */
@@ -247,8 +232,8 @@ snap_parse(struct snap *s, struct jv *v, json_object *o)
 	s->has_containers = r == 0;
 
 	n = json_object_array_length(procs);
-	s->procs = grow(s->procs, &s->procs_cap, n, sizeof *s->procs);
-	s->idx = grow(s->idx, &s->idx_cap, n, sizeof *s->idx);
+	s->procs = cull_grow(s->procs, &s->procs_cap, n, sizeof *s->procs);
+	s->idx = cull_grow(s->idx, &s->idx_cap, n, sizeof *s->idx);
 	for (i = 0; i < n; i++) {
 		if (parse_proc(&s->procs[i], v, json_object_array_get_idx(procs, i), i))
 			return -1;
@@ -276,7 +261,7 @@ snap_parse(struct snap *s, struct jv *v, json_object *o)
 			;
 		if (p->clen == 0)
 			continue;	/* host processes */
-		s->ctr = grow(s->ctr, &s->ctr_cap, s->nctr + 1, sizeof *s->ctr);
+		s->ctr = cull_grow(s->ctr, &s->ctr_cap, s->nctr + 1, sizeof *s->ctr);
 		k = &s->ctr[s->nctr++];
 		memset(k, 0, sizeof *k);
 		k->id = p->container;

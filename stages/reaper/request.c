@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "err.h"
+#include "mem.h"
 #include "reaper.h"
 
 int
@@ -30,16 +31,6 @@ reaper_ref_ok(const char *s)
 			return 0;
 	}
 	return 1;
-}
-
-static char *
-xstrdup(const char *s)
-{
-	char *d = strdup(s);
-
-	if (!d)
-		cull_die(CULL_EXIT_FAIL, "fatal: out of memory");
-	return d;
 }
 
 /* A figure >= 0 copied as written; integral when whole is set. */
@@ -61,7 +52,7 @@ figure(struct jv *v, json_object *o, const char *key, int whole, char **out)
 	if (r)
 		return r < 0 ? -1 : 0;
 	json_object_object_get_ex(o, key, &f);
-	*out = xstrdup(json_object_to_json_string_ext(f, JSON_C_TO_STRING_PLAIN));
+	*out = cull_strdup(json_object_to_json_string_ext(f, JSON_C_TO_STRING_PLAIN));
 	return 0;
 }
 
@@ -85,11 +76,11 @@ kill_req_parse(struct jv *v, json_object *o, struct kill_req *k)
 	if ((r = jv_str(v, o, "name", JV_OPT, &s, NULL)) < 0)
 		goto bad;
 	if (r == 0)
-		k->name = xstrdup(s);
+		k->name = cull_strdup(s);
 	if ((r = jv_str(v, o, "class", JV_OPT, &s, NULL)) < 0)
 		goto bad;
 	if (r == 0)
-		k->class = xstrdup(s);
+		k->class = cull_strdup(s);
 	if ((r = jv_i64(v, o, "seq", JV_OPT, 0, INT64_MAX, &k->seq)) < 0)
 		goto bad;
 	k->has_seq = r == 0;

@@ -1,0 +1,16 @@
+/*
+ * mem.h - allocation that cannot fail quietly: out of memory is fatal
+ * (exit 1, "fatal: out of memory"), as a stage cannot go on without its
+ * working storage.
+ */
+#ifndef CULL_MEM_H
+#define CULL_MEM_H
+
+#include <stddef.h>
+
+/* p (an array of elem-sized items with room for *cap) grown to room for at
+ * least need, doubling from 32; returns the (maybe moved) array. */
+void *cull_grow(void *p, size_t *cap, size_t need, size_t elem);
+char *cull_strdup(const char *s);
+
+#endif
