@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "err.h"
 #include "jesc.h"
@@ -208,25 +207,4 @@ jw_line(struct jw *w, FILE *f)
 	if (bad && errno == 0)
 		errno = EIO;
 	return bad ? -1 : 0;
-}
-
-int
-jw_line_fd(struct jw *w, int fd)
-{
-	size_t off = 0;
-
-	putc1(w, '\n');
-	while (off < w->len) {
-		ssize_t n = write(fd, w->buf + off, w->len - off);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			jw_reset(w);
-			return -1;
-		}
-		off += (size_t)n;
-	}
-	jw_reset(w);
-	return 0;
 }

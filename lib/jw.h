@@ -51,7 +51,6 @@ void jw_raw(struct jw *w, const char *key, const char *json, size_t n);
 /* Append '\n' and write the whole buffer; then reset. Returns 0, or -1 with
  * errno set (the caller decides: a failed write of data is fatal). */
 int jw_line(struct jw *w, FILE *f);
-int jw_line_fd(struct jw *w, int fd);
 
 /* Escape s[0..n) as the body of a JSON string (no quotes) into w. */
 void jw_escape(struct jw *w, const char *s, size_t n);

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "err.h"
+#include "mem.h"
 #include "http.h"
 #include "jstrict.h"
 #include "record.h"
@@ -228,18 +229,7 @@ http_query_num(const char *query, const char *key, long long min, long long max,
 static void
 put(struct http_lines *l, const char *s, size_t n)
 {
-	if (l->len + n + 1 > l->cap) {
-		size_t cap = l->cap ? l->cap : 4096;
-		char *nb;
-
-		while (cap < l->len + n + 1)
-			cap *= 2;
-		nb = realloc(l->buf, cap);
-		if (!nb)
-			cull_die(CULL_EXIT_FAIL, "fatal: out of memory");
-		l->buf = nb;
-		l->cap = cap;
-	}
+	l->buf = cull_grow(l->buf, &l->cap, l->len + n + 1, 1);
 	memcpy(l->buf + l->len, s, n);
 	l->len += n;
 	l->buf[l->len++] = '\n';

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "mem.h"
 #include "http.h"
 #include "jstrict.h"
 #include "jv.h"
@@ -196,22 +197,8 @@ struct batch {
 static void
 batch_add(struct batch *b, const char *s, size_t n, unsigned long lineno)
 {
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : BATCH_MAX * 2;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		b->buf = realloc(b->buf, cap);
-		if (!b->buf)
-			cull_die(CULL_EXIT_FAIL, "fatal: out of memory");
-		b->cap = cap;
-	}
-	if (b->n == b->cap_n) {
-		b->cap_n = b->cap_n ? b->cap_n * 2 : 1024;
-		b->lineno = realloc(b->lineno, b->cap_n * sizeof *b->lineno);
-		if (!b->lineno)
-			cull_die(CULL_EXIT_FAIL, "fatal: out of memory");
-	}
+	b->buf = cull_grow(b->buf, &b->cap, b->len + n + 1, 1);
+	b->lineno = cull_grow(b->lineno, &b->cap_n, b->n + 1, sizeof *b->lineno);
 	memcpy(b->buf + b->len, s, n);
 	b->len += n;
 	b->buf[b->len++] = '\n';

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "mem.h"
 #include "policy.h"
 
 const char *const policy_class_name[2] = { "low", "high" };
@@ -135,9 +136,7 @@ cooldown_add(struct cooldown *cd, const char *id, double until)
 			i--;
 	}
 	memmove(&cd->e[i + 1], &cd->e[i], (cd->n - i) * sizeof *cd->e);
-	cd->e[i].id = strdup(id);
-	if (!cd->e[i].id)
-		cull_die(CULL_EXIT_FAIL, "fatal: out of memory");
+	cd->e[i].id = cull_strdup(id);
 	cd->e[i].until = until;
 	cd->n++;
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "mem.h"
 #include "snapshot.h"
 
 static int
@@ -55,14 +56,7 @@ snapshot_cpu(struct sample *s, struct cpu_prev *prev)
 		else
 			p->cpu_pct = 0;
 	}
-	if (prev->cap < s->nprocs) {
-		struct cpu_seen *nv = realloc(prev->v, s->nprocs * sizeof *nv);
-
-		if (!nv)
-			cull_die(CULL_EXIT_FAIL, "fatal: out of memory");
-		prev->v = nv;
-		prev->cap = s->nprocs;
-	}
+	prev->v = cull_grow(prev->v, &prev->cap, s->nprocs, sizeof *prev->v);
 	for (i = 0; i < s->nprocs; i++)
 		prev->v[i] = (struct cpu_seen){ s->procs[i].pid, s->procs[i].start_ns,
 						s->procs[i].cpu_ns };
