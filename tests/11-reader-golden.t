@@ -27,6 +27,11 @@ golden() {
 golden procfs-containers --proc-root "$T_TMP/proc" --no-docker --count 1
 golden procfs-all --proc-root "$T_TMP/proc" --no-docker --count 1 --all
 golden procfs-auto --proc-root "$T_TMP/proc" --no-docker --count 1 --source auto
+# a host without a single container process (UBSan once caught qsort(NULL, 0))
+mkdir -p "$T_TMP/hostonly"
+cp "$T_TMP/proc/meminfo" "$T_TMP/proc/uptime" "$T_TMP/hostonly/"
+cp -r "$T_TMP/proc/1" "$T_TMP/hostonly/"
+golden procfs-no-containers --proc-root "$T_TMP/hostonly" --no-docker --count 2 --interval 0.01
 for f in "$G"/kmod-*.json; do
 	n=$(basename "$f" .json)
 	golden "$n" --source kmod --proc-file "$f" --no-docker --count 1

@@ -43,7 +43,8 @@ snapshot_cpu(struct sample *s, struct cpu_prev *prev)
 {
 	size_t i;
 
-	qsort(s->procs, s->nprocs, sizeof *s->procs, by_pid);
+	if (s->nprocs > 1)	/* procs is NULL while nothing was listed */
+		qsort(s->procs, s->nprocs, sizeof *s->procs, by_pid);
 	for (i = 0; i < s->nprocs; i++) {
 		struct proc *p = &s->procs[i];
 		const struct cpu_seen *q = find_prev(prev, p->pid);
