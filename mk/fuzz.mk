@@ -35,6 +35,6 @@ fuzz: $(FUZZ_TARGETS)
 		grep -E '^stat::number_of_executed_units|^stat::peak_rss' build-fuzz/$$n.log | sed "s/^/fuzz: $$n /"; \
 	done
 
-SHARED_TESTDATA ?= $(wildcard ../shared/testdata/jsontestsuite/test_parsing)
+SHARED_TESTDATA ?= tests/data/jsontestsuite/test_parsing
 
 .PHONY: fuzz deps-fuzz

@@ -53,7 +53,8 @@ t_is "$(jq -r '.procs[]|select(.pid==500)|.comm' "$T_TMP/all.json" | od -An -c |
 	"hostile comm round-trips, the invalid byte as U+FFFD"
 
 # The module's report: a process name of any bytes keeps the line valid.
-for f in $(t_suite "$SHARED/testdata/jsontestsuite/test_parsing"); do
+t_suite "$JSONTESTSUITE"
+for f in "${T_SUITE[@]}"; do
 	"$CULL_READER" --source kmod --proc-file "$f" --no-docker --count 1 >"$T_TMP/js.out" 2>"$T_TMP/js.err"
 	rc=$?
 	if [ $rc -ne 1 ] || [ -s "$T_TMP/js.out" ] || ! grep -q "^${CULL_READER##*/}: .*: " "$T_TMP/js.err"; then

@@ -5,11 +5,7 @@
 . "${0%/*}/lib.sh"
 
 [ -x "$CULL_RANKER" ] || t_bail "no ranker at $CULL_RANKER (make first)"
-# ../shared beside the checkout; a git worktree one level deeper looks higher up
-for d in "$SHARED" "$TOP/../../shared"; do
-	SUITE=$d/testdata/jsontestsuite/test_parsing
-	[ -d "$SUITE" ] && break
-done
+t_suite "$JSONTESTSUITE"
 GOOD='{"type":"snapshot","v":1,"seq":9,"ts":9,"mem":{"total_kb":100,"used_kb":1,"used_pct":1},"procs":[{"pid":1,"container":"c","vsz_kb":1,"rss_kb":1,"mem_pct":1,"cpu_pct":1}]}'
 P=${CULL_RANKER##*/}
 
@@ -17,38 +13,34 @@ P=${CULL_RANKER##*/}
 # after the bad input still gives its two lines.
 shape_ok() { ! grep -Evq "^$P: line [0-9]+: " "$1"; }
 
-if [ ! -d "$SUITE" ]; then
-	t_skip "JSONTestSuite not found in $SUITE"
-else
-	crashes="" shapes="" wrong="" n=0
-	for f in "$SUITE"/*.json; do
-		b=${f##*/}; n=$((n + 1))
-		# 1: the file as it is, then a good snapshot on a line of its own
-		{ cat "$f"; printf '\n%s\n' "$GOOD"; } >"$T_TMP/in"
-		timeout 20 "$CULL_RANKER" <"$T_TMP/in" >"$T_TMP/out" 2>"$T_TMP/err"; rc=$?
-		[ $rc = 0 ] || crashes="$crashes $b($rc)"
-		shape_ok "$T_TMP/err" || shapes="$shapes $b"
-		grep -q '"type":"rank","ts":9,' "$T_TMP/out" || crashes="$crashes $b(stopped)"
-		# 2: as the value of a line of another type, which passes through
-		# only when it is JSON: y_ files must, n_ files must not
-		last=$(tail -c 1 "$f" | od -An -c | tr -d ' ')
-		if [ "$last" = '\n' ]; then head -c -1 "$f" >"$T_TMP/v"; else cat "$f" >"$T_TMP/v"; fi
-		grep -q "$(printf '\r')" "$T_TMP/v" && continue
-		[ "$(wc -l <"$T_TMP/v")" = 0 ] || continue
-		{ printf '{"type":"t","v":'; cat "$T_TMP/v"; printf '}\n'; } >"$T_TMP/in"
-		timeout 20 "$CULL_RANKER" <"$T_TMP/in" >"$T_TMP/out" 2>"$T_TMP/err"; rc=$?
-		[ $rc = 0 ] || crashes="$crashes wrapped-$b($rc)"
-		shape_ok "$T_TMP/err" || shapes="$shapes wrapped-$b"
-		case $b in
-		y_*) cmp -s "$T_TMP/in" "$T_TMP/out" || wrong="$wrong $b(rejected)" ;;
-		n_*) [ -s "$T_TMP/out" ] && wrong="$wrong $b(accepted)"
-		     [ "$(wc -l <"$T_TMP/err")" = 1 ] || wrong="$wrong $b(no message)" ;;
-		esac
-	done
-	t_is "${crashes:-none}" none "JSONTestSuite ($n files): exit 0 and goes on after each"
-	t_is "${shapes:-none}" none "JSONTestSuite: every message is 'line N: ...'"
-	t_is "${wrong:-none}" none "JSONTestSuite as a pass-through value: y_ passes, n_ is reported"
-fi
+crashes="" shapes="" wrong="" n=0
+for f in "${T_SUITE[@]}"; do
+	b=${f##*/}; n=$((n + 1))
+	# 1: the file as it is, then a good snapshot on a line of its own
+	{ cat "$f"; printf '\n%s\n' "$GOOD"; } >"$T_TMP/in"
+	timeout 20 "$CULL_RANKER" <"$T_TMP/in" >"$T_TMP/out" 2>"$T_TMP/err"; rc=$?
+	[ $rc = 0 ] || crashes="$crashes $b($rc)"
+	shape_ok "$T_TMP/err" || shapes="$shapes $b"
+	grep -q '"type":"rank","ts":9,' "$T_TMP/out" || crashes="$crashes $b(stopped)"
+	# 2: as the value of a line of another type, which passes through
+	# only when it is JSON: y_ files must, n_ files must not
+	last=$(tail -c 1 "$f" | od -An -c | tr -d ' ')
+	if [ "$last" = '\n' ]; then head -c -1 "$f" >"$T_TMP/v"; else cat "$f" >"$T_TMP/v"; fi
+	grep -q "$(printf '\r')" "$T_TMP/v" && continue
+	[ "$(wc -l <"$T_TMP/v")" = 0 ] || continue
+	{ printf '{"type":"t","v":'; cat "$T_TMP/v"; printf '}\n'; } >"$T_TMP/in"
+	timeout 20 "$CULL_RANKER" <"$T_TMP/in" >"$T_TMP/out" 2>"$T_TMP/err"; rc=$?
+	[ $rc = 0 ] || crashes="$crashes wrapped-$b($rc)"
+	shape_ok "$T_TMP/err" || shapes="$shapes wrapped-$b"
+	case $b in
+	y_*) cmp -s "$T_TMP/in" "$T_TMP/out" || wrong="$wrong $b(rejected)" ;;
+	n_*) [ -s "$T_TMP/out" ] && wrong="$wrong $b(accepted)"
+	     [ "$(wc -l <"$T_TMP/err")" = 1 ] || wrong="$wrong $b(no message)" ;;
+	esac
+done
+t_is "${crashes:-none}" none "JSONTestSuite ($n files): exit 0 and goes on after each"
+t_is "${shapes:-none}" none "JSONTestSuite: every message is 'line N: ...'"
+t_is "${wrong:-none}" none "JSONTestSuite as a pass-through value: y_ passes, n_ is reported"
 
 # a 10 MB line that never ends its string, then a good line
 { printf '{"type":"snapshot","junk":"'; head -c 10000000 /dev/zero | tr '\0' x; printf '\n%s\n' "$GOOD"; } >"$T_TMP/in"

@@ -81,21 +81,17 @@ if [ -w /dev/full ]; then
 fi
 
 # --- the JSON test suite: a message or acceptance, never a crash or hang ---
-suite=$SHARED/testdata/jsontestsuite/test_parsing
-if [ -d "$suite" ]; then
-	crashed="" unexplained=""
-	for f in $(t_suite "$suite"); do
-		timeout 20 "$R" --socket "$T_TMP/none.sock" --retry 0 <"$f" >"$T_TMP/js.out" 2>"$T_TMP/js.err"
-		rc=$?
-		[ "$rc" -eq 0 ] || crashed="$crashed ${f##*/}($rc)"
-		# every stderr line has the shape "cull-reaper: line N: ..."
-		if grep -qvE '^cull-reaper: (line [0-9]+: |the engine at )' "$T_TMP/js.err"; then
-			unexplained="$unexplained ${f##*/}"
-		fi
-	done
-	t_is "$crashed" "" "JSON test suite: exit 0 on every file (no crash, no hang)"
-	t_is "$unexplained" "" "JSON test suite: every message is 'cull-reaper: line N: ...'"
-else
-	t_skip "JSON test suite not found at $suite"
-fi
+t_suite "$JSONTESTSUITE"
+crashed="" unexplained=""
+for f in "${T_SUITE[@]}"; do
+	timeout 20 "$R" --socket "$T_TMP/none.sock" --retry 0 <"$f" >"$T_TMP/js.out" 2>"$T_TMP/js.err"
+	rc=$?
+	[ "$rc" -eq 0 ] || crashed="$crashed ${f##*/}($rc)"
+	# every stderr line has the shape "cull-reaper: line N: ..."
+	if grep -qvE '^cull-reaper: (line [0-9]+: |the engine at )' "$T_TMP/js.err"; then
+		unexplained="$unexplained ${f##*/}"
+	fi
+done
+t_is "$crashed" "" "JSON test suite: exit 0 on every file (no crash, no hang)"
+t_is "$unexplained" "" "JSON test suite: every message is 'cull-reaper: line N: ...'"
 t_done

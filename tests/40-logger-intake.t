@@ -119,27 +119,20 @@ else
 fi
 
 # ---- JSONTestSuite on stdin: a message or acceptance, never a crash
-if [ ! -d "$SHARED/testdata" ] && [ -d "$TOP/../../shared/testdata" ]; then
-	SHARED=$(cd "$TOP/../../shared" && pwd)	# from a worktree
-fi
-suite=$SHARED/testdata/jsontestsuite/test_parsing
-if [ -d "$suite" ]; then
-	: >"$T_TMP/suite.bad"
-	for f in $(t_suite "$suite"); do
-		"$L" --quiet <"$f" >"$T_TMP/s.out" 2>"$T_TMP/s.err"; rc=$?
-		if [ $rc -ne 0 ] || ! jq -e . "$T_TMP/s.out" >/dev/null 2>&1 && [ -s "$T_TMP/s.out" ]; then
-			echo "${f##*/}: exit $rc" >>"$T_TMP/suite.bad"
-		fi
-		# a file is one line or several; every line is stored or refused with a message
-		if [ ! -s "$T_TMP/s.out" ] && [ -s "$f" ] && ! grep -q 'line [0-9]*: ' "$T_TMP/s.err" && grep -q '[^[:space:]]' "$f"; then
-			echo "${f##*/}: neither stored nor refused" >>"$T_TMP/suite.bad"
-		fi
-	done
-	t_ok "JSONTestSuite on stdin: exit 0, strict JSON out, a message for the rest" test ! -s "$T_TMP/suite.bad"
-	t_diag "$T_TMP/suite.bad"
-else
-	t_skip "JSONTestSuite not found under $SHARED"
-fi
+t_suite "$JSONTESTSUITE"
+: >"$T_TMP/suite.bad"
+for f in "${T_SUITE[@]}"; do
+	"$L" --quiet <"$f" >"$T_TMP/s.out" 2>"$T_TMP/s.err"; rc=$?
+	if [ $rc -ne 0 ] || ! jq -e . "$T_TMP/s.out" >/dev/null 2>&1 && [ -s "$T_TMP/s.out" ]; then
+		echo "${f##*/}: exit $rc" >>"$T_TMP/suite.bad"
+	fi
+	# a file is one line or several; every line is stored or refused with a message
+	if [ ! -s "$T_TMP/s.out" ] && [ -s "$f" ] && ! grep -q 'line [0-9]*: ' "$T_TMP/s.err" && grep -q '[^[:space:]]' "$f"; then
+		echo "${f##*/}: neither stored nor refused" >>"$T_TMP/suite.bad"
+	fi
+done
+t_ok "JSONTestSuite on stdin (${#T_SUITE[@]} files): exit 0, strict JSON out, a message for the rest" test ! -s "$T_TMP/suite.bad"
+t_diag "$T_TMP/suite.bad"
 
 # ---- a log we cannot open
 t_run 1 "an unwritable log path: exit 1" "$L" --log /nonexistent/dir/log

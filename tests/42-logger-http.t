@@ -6,9 +6,6 @@ L=$CULL_LOGGER
 [ -x "$L" ] || t_bail "no logger at $L"
 command -v socat >/dev/null || t_skip_all "socat is not installed (mk/deps.sh test)"
 command -v curl >/dev/null || t_skip_all "curl is not installed (mk/deps.sh test)"
-if [ ! -d "$SHARED/testdata" ] && [ -d "$TOP/../../shared/testdata" ]; then
-	SHARED=$(cd "$TOP/../../shared" && pwd)	# from a worktree
-fi
 
 log=$T_TMP/h.log
 # serve on a free loopback port; the port is in its first message
@@ -116,24 +113,20 @@ t_is "$(grep -c '^{"type":"h","ts":[0-9]*,"w":[1-8],"pad":"x*"}$' "$log")" 40000
 t_is "$(grep '"type":"h"' "$log" | jq -r .w | sort | uniq -c | awk '{print $1}' | sort -u)" 5000 "5000 from each writer"
 
 # JSONTestSuite bodies: 200 or 400, never anything else
-suite=$SHARED/testdata/jsontestsuite/test_parsing
-if [ -d "$suite" ]; then
-	: >"$T_TMP/suite"
-	for f in "$suite"/*.json; do
-		printf '%s %s %s\n' "$(curl -s -o /dev/null -w '%{http_code}' --data-binary @"$f" "$U/logs")" \
-			"$(wc -c <"$f")" "${f##*/}" >>"$T_TMP/suite"
-	done
-	t_is "$(wc -l <"$T_TMP/suite")" "$(ls "$suite"/*.json | wc -l)" "every JSONTestSuite file posted"
-	# 413 only for the files over this server's --max-body (65536)
-	awk '!($1 == 200 || $1 == 400 || ($1 == 413 && $2 > 65536))' "$T_TMP/suite" >"$T_TMP/suite.bad"
-	t_ok "every answer 200 or 400 (413 over --max-body)" test ! -s "$T_TMP/suite.bad"
-	t_diag "$T_TMP/suite.bad"
-	t_grep '^200 ' "$T_TMP/suite" "some stored (an empty array, say)"
-	t_nogrep '^200 [0-9]+ n_' "$T_TMP/suite" "no n_ file stored"
-	t_ok "the log is still strict NDJSON" jq -e . "$log"
-else
-	t_skip "JSONTestSuite not found under $SHARED"
-fi
+t_suite "$JSONTESTSUITE"
+: >"$T_TMP/suite"
+for f in "${T_SUITE[@]}"; do
+	printf '%s %s %s\n' "$(curl -s -o /dev/null -w '%{http_code}' --data-binary @"$f" "$U/logs")" \
+		"$(wc -c <"$f")" "${f##*/}" >>"$T_TMP/suite"
+done
+t_is "$(wc -l <"$T_TMP/suite")" "${#T_SUITE[@]}" "every JSONTestSuite file posted"
+# 413 only for the files over this server's --max-body (65536)
+awk '!($1 == 200 || $1 == 400 || ($1 == 413 && $2 > 65536))' "$T_TMP/suite" >"$T_TMP/suite.bad"
+t_ok "every answer 200 or 400 (413 over --max-body)" test ! -s "$T_TMP/suite.bad"
+t_diag "$T_TMP/suite.bad"
+t_grep '^200 ' "$T_TMP/suite" "some stored (an empty array, say)"
+t_nogrep '^200 [0-9]+ n_' "$T_TMP/suite" "no n_ file stored"
+t_ok "the log is still strict NDJSON" jq -e . "$log"
 req 200 "still healthy after all that" "$U/healthz"
 t_nogrep 'Sanitizer|runtime error|Segmentation|core dumped' "$T_TMP/serve.err" "no handler crashed or tripped a sanitizer"
 

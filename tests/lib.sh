@@ -16,7 +16,10 @@ CULL_READER=${CULL_READER:-$CULL_BIN/cull-reader}
 CULL_RANKER=${CULL_RANKER:-$CULL_BIN/cull-ranker}
 CULL_REAPER=${CULL_REAPER:-$CULL_BIN/cull-reaper}
 CULL_LOGGER=${CULL_LOGGER:-$CULL_BIN/cull-logger}
-SHARED=${CULL_SHARED:-$TOP/../shared}
+# The JSONTestSuite parsing cases (MIT, tests/data/jsontestsuite/LICENSE)
+# live in the tree, so a checkout anywhere has them; t_suite fails loudly
+# when they are not there rather than feeding a stage a literal glob.
+JSONTESTSUITE=${CULL_JSONTESTSUITE:-$TOP/tests/data/jsontestsuite/test_parsing}
 export LC_ALL=C
 
 T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/cull-test.XXXXXX")
@@ -119,13 +122,19 @@ t_golden() {
 	done
 }
 
-# t_suite DIR - the JSONTestSuite files to feed a stage: all of them, or
-# under valgrind (CULL_VALGRIND=1, make valgrind) every 8th, which keeps the
-# run to minutes; make test and make asan feed all 318.
+# t_suite DIR - set T_SUITE to the JSONTestSuite files to feed a stage: all
+# of them, or under valgrind (CULL_VALGRIND=1, make valgrind) every 8th, which
+# keeps the run to minutes; make test and make asan feed all 318. Not a
+# command substitution: it must bail out of the test itself, and a path with
+# a space must stay one word.
 t_suite() {
-	local i=0 f step=1
+	local i=0 f step=1 files
 	[ "${CULL_VALGRIND:-0}" = 1 ] && step=8
-	for f in "$1"/*.json; do
-		[ $((i++ % step)) -eq 0 ] && printf '%s\n' "$f"
+	shopt -s nullglob; files=("$1"/*.json); shopt -u nullglob
+	[ ${#files[@]} -ge 300 ] || t_bail "JSONTestSuite missing or incomplete: ${#files[@]} files in $1"
+	T_SUITE=()
+	for f in "${files[@]}"; do
+		[ $((i++ % step)) -eq 0 ] && T_SUITE+=("$f")
 	done
+	return 0
 }
