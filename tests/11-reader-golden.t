@@ -32,7 +32,9 @@ mkdir -p "$T_TMP/hostonly"
 cp "$T_TMP/proc/meminfo" "$T_TMP/proc/uptime" "$T_TMP/hostonly/"
 cp -r "$T_TMP/proc/1" "$T_TMP/hostonly/"
 golden procfs-no-containers --proc-root "$T_TMP/hostonly" --no-docker --count 2 --interval 0.01
-for f in "$G"/kmod-*.json; do
+shopt -s nullglob; reports=("$G"/kmod-*.json); shopt -u nullglob
+[ ${#reports[@]} -ge 5 ] || t_bail "module reports missing in $G (${#reports[@]} found)"
+for f in "${reports[@]}"; do
 	n=$(basename "$f" .json)
 	golden "$n" --source kmod --proc-file "$f" --no-docker --count 1
 done

@@ -14,7 +14,7 @@
 . "${0%/*}/lib.sh"
 . "${0%/*}/docker.sh"
 for s in "$CULL_READER" "$CULL_RANKER" "$CULL_REAPER" "$CULL_LOGGER"; do
-	[ -x "$s" ] || t_skip_all "the whole pipeline needs every stage: no $s yet"
+	[ -x "$s" ] || t_bail "the whole pipeline needs every stage: no $s (make first)"
 done
 docker_up
 SPAWN=$TOP/workloads/spawn.sh
@@ -108,7 +108,7 @@ for p in /proc/[0-9]*; do
 	[ "${p#/proc/}" = $$ ] && continue
 	st=$(awk '{print $3}' "$p/stat" 2>/dev/null) || continue
 	[ "$st" = Z ] && continue
-	if tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qF -e "$T_TMP" -e "127.0.0.1:$port"; then
+	if tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -F -e "$T_TMP" -e "127.0.0.1:$port" >/dev/null; then
 		left="$left ${p#/proc/}:$(tr '\0' ' ' <"$p/cmdline")"
 	fi
 done

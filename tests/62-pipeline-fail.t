@@ -10,7 +10,7 @@
 . "${0%/*}/lib.sh"
 . "${0%/*}/docker.sh"
 for s in "$CULL_READER" "$CULL_RANKER" "$CULL_REAPER" "$CULL_LOGGER"; do
-	[ -x "$s" ] || t_skip_all "the whole pipeline needs every stage: no $s yet"
+	[ -x "$s" ] || t_bail "the whole pipeline needs every stage: no $s (make first)"
 done
 docker_up
 PIPELINE=${CULL_PIPELINE:-$TOP/pipeline.sh}
@@ -39,7 +39,7 @@ leftovers() {
 		[ "${p#/proc/}" = $$ ] && continue
 		st=$(awk '{print $3}' "$p/stat" 2>/dev/null) || continue
 		[ "$st" = Z ] && continue
-		tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qF "$T_TMP" && left="$left ${p#/proc/}"
+		tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -F "$T_TMP" >/dev/null && left="$left ${p#/proc/}"
 	done
 	echo "$left"
 }

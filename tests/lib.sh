@@ -8,7 +8,11 @@
 # "# " comments; t_done prints the plan and sets the exit status. The binary
 # under test comes from the environment, so the same suite runs against any
 # implementation of a stage: CULL_READER=/path/to/other-reader prove tests/.
-set -u
+# pipefail: a pipeline whose status is checked fails when any stage fails,
+# so a crashing stage in front of jq or grep is never a pass. A grep that
+# stops early (-q) in such a pipeline can SIGPIPE a long writer: read all
+# of it instead (grep ... >/dev/null).
+set -u -o pipefail
 
 TOP=$(cd "${0%/*}/.." && pwd)
 CULL_BIN=${CULL_BIN:-$TOP/bin}
@@ -103,8 +107,10 @@ t_done() {
 # stderr NAME.err, the exit status NAME.rc (0 when absent). UPDATE_GOLDEN=1
 # rewrites the expected files from what the binary does now: review the diff.
 t_golden() {
-	local bin=$1 dir=$2 filter=${3:-cat} in name rc want args
-	for in in "$dir"/*.in; do
+	local bin=$1 dir=$2 filter=${3:-cat} in name rc want args cases
+	shopt -s nullglob; cases=("$dir"/*.in); shopt -u nullglob
+	[ ${#cases[@]} -gt 0 ] || t_bail "no golden cases (*.in) in $dir"
+	for in in "${cases[@]}"; do
 		name=${in%.in}
 		args=()
 		if [ -f "$name.args" ]; then mapfile -t args <"$name.args"; fi
