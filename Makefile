@@ -76,7 +76,7 @@ PROVE ?= prove
 PROVE_FLAGS ?=
 
 test: deps all $(UNIT)
-	CULL_BIN=$(abspath $(BIN)) $(PROVE) $(PROVE_FLAGS) --exec '' $(UNIT) $(TESTS)
+	CULL_BIN="$(abspath $(BIN))" $(PROVE) $(PROVE_FLAGS) --exec '' $(UNIT) $(TESTS)
 
 # The same suite under AddressSanitizer and UBSan, built apart in build-asan/.
 # Tests that cannot run sanitized binaries (the module's, in a static guest)
@@ -101,7 +101,7 @@ uninstall:
 bench: all
 	@sh mk/deps.sh bench
 	@{ echo "# cull benchmarks"; echo; echo "Made by \`make bench\` on $$(uname -nr), $$(nproc) cores, $$(date -u +%Y-%m-%d)."; \
-	  for s in bench/*.sh; do echo; CULL_BIN=$(abspath $(BIN)) bash $$s || echo "($$s failed: $$?)"; done; } > bench/RESULTS.md.new
+	  for s in bench/*.sh; do echo; CULL_BIN="$(abspath $(BIN))" bash $$s || echo "($$s failed: $$?)"; done; } > bench/RESULTS.md.new
 	@mv bench/RESULTS.md.new bench/RESULTS.md && cat bench/RESULTS.md
 
 clean:

@@ -14,8 +14,8 @@ valgrind: all
 	@command -v valgrind >/dev/null || sh mk/deps.sh valgrind
 	@mkdir -p build-valgrind/bin
 	@for p in $(PROGS); do n=$${p##*/}; \
-		printf '#!/bin/sh\nexec valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite %s "$$@"\n' \
+		printf '#!/bin/sh\nexec valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite "%s" "$$@"\n' \
 			"$(abspath $(BIN))/$$n" > build-valgrind/bin/$$n; chmod +x build-valgrind/bin/$$n; done
-	CULL_BIN=$(abspath build-valgrind/bin) CULL_VALGRIND=1 $(PROVE) $(PROVE_FLAGS) --exec '' $(VALGRIND_TESTS)
+	CULL_BIN="$(abspath build-valgrind/bin)" CULL_VALGRIND=1 $(PROVE) $(PROVE_FLAGS) --exec '' $(VALGRIND_TESTS)
 
 .PHONY: valgrind
