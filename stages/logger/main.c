@@ -409,6 +409,18 @@ intake_main(int argc, char **argv)
 			r.lineno = lineno;
 		}
 	}
+	/* A stop signal ends the reading, not the lines already read: store
+	 * every whole one in the buffer (what is still in a FIFO stays there,
+	 * for the next reader of a FIFO that someone holds open). */
+	while (stop_signal && r.end > r.start &&
+	       memchr(r.buf + r.start, '\n', r.end - r.start)) {
+		char *line;
+		ssize_t n = cull_lines_next(&r, &line);
+
+		if (n < 0)
+			break;
+		accept_line(&in, &v, &h, line, (size_t)n, r.lineno);
+	}
 	flush(&in);
 	if (logf_sync(&in.log, 0) < 0)
 		cull_die(CULL_EXIT_FAIL, "fatal: cannot fsync %s:", in.log.path);
