@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # tests/pipeline-lib.sh - pipeline.sh in the background, and what it left.
 # Source after lib.sh; PIPELINE names the script under test.
 #
