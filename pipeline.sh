@@ -60,7 +60,7 @@ cleanly: reader first, the rest drain, graphs drawn, summary printed.
   --plot-every S   redraw the graphs in DIR every S seconds (default 0:
                    at the end only)
   -q, --quiet      no tables and no per-record lines on the terminal
-  --config FILE    settings from FILE (key = value, see cull.conf(5) in
+  --config FILE    settings from FILE (key = value lines: cull.conf(5),
                    deploy/cull.conf); the command line wins
   --service        run as a service: quiet, no --spawn; a stage that ends is
                    restarted with backoff instead of stopping everything;
