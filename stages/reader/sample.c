@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cgid.h"
 #include "sample.h"
 
 struct proc *
@@ -46,67 +47,10 @@ sample_free(struct sample *s)
 	memset(s, 0, sizeof *s);
 }
 
-static int
-is_hex64(const char *p, const char *end)
-{
-	int i;
-
-	if (end - p < CONTAINER_ID_LEN)
-		return 0;
-	for (i = 0; i < CONTAINER_ID_LEN; i++) {
-		char c = p[i];
-
-		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
-			return 0;
-	}
-	return 1;
-}
-
-/* The forms we know, each a prefix before the id and what must follow it. */
-static const struct {
-	const char *prefix;
-	const char *suffix;	/* "" : '/', end of line or end of buffer */
-} forms[] = {
-	{ "/docker/", "" },
-	{ "docker-", ".scope" },
-	{ "cri-containerd-", ".scope" },
-	{ "libpod-", ".scope" },
-};
-
 int
 cgroup_container_id(const char *buf, size_t len, char id[CONTAINER_ID_LEN + 1])
 {
-	const char *end = buf + len;
-	size_t f;
-
-	for (f = 0; f < sizeof forms / sizeof forms[0]; f++) {
-		size_t pl = strlen(forms[f].prefix), sl = strlen(forms[f].suffix);
-		const char *p = buf;
-
-		while (p < end && (p = memmem(p, (size_t)(end - p), forms[f].prefix, pl))) {
-			const char *h = p + pl, *after = h + CONTAINER_ID_LEN;
-
-			p = h;
-			if (!is_hex64(h, end))
-				continue;
-			/* the id must be a whole path component, ending where it should */
-			if (sl) {
-				if ((size_t)(end - after) < sl || memcmp(after, forms[f].suffix, sl) != 0)
-					continue;
-				after += sl;
-			}
-			if (after < end && *after != '/' && *after != '\n')
-				continue;
-			/* "docker-" etc. must start a path component */
-			if (forms[f].prefix[0] != '/' && h - pl > buf && h[-(long)pl - 1] != '/')
-				continue;
-			memcpy(id, h, CONTAINER_ID_LEN);
-			id[CONTAINER_ID_LEN] = '\0';
-			return 1;
-		}
-	}
-	id[0] = '\0';
-	return 0;
+	return cull_cgroup_file_id(buf, len, id);
 }
 
 ssize_t

@@ -13,7 +13,7 @@
 
 #define COMM_MAX 64		/* bytes kept of a process name */
 #define CMDLINE_MAX 4096	/* bytes kept of a command line */
-#define CONTAINER_ID_LEN 64	/* hex digits of a container id */
+#define CONTAINER_ID_LEN 64	/* hex digits of a container id (lib/cgid.h) */
 
 struct proc {
 	int32_t pid, ppid;

@@ -32,6 +32,29 @@ test_cgroup(void)
 		{ "0::/system.slice/docker-" ID ".scopex\n", 0, "scope suffix with more after it" },
 		{ "0::/system.slice/docker-" ID "\n", 0, "docker- without .scope" },
 		{ "0::/system.slice/mydocker-" ID ".scope\n", 0, "docker- not at a component start" },
+		/* podman's cgroupfs driver (cgroup v1 here), and its conmon */
+		{ "10:memory:/libpod_parent/libpod-" ID "\n", 1, "podman cgroupfs: libpod_parent/libpod-<id>" },
+		{ "10:memory:/libpod_parent/libpod-" ID "/sub\n", 1, "podman cgroupfs, nested" },
+		{ "10:memory:/libpod_parent/conmon\n", 0, "podman's conmon" },
+		{ "10:memory:/libpod-" ID "\n", 0, "libpod-<id> without libpod_parent or .scope" },
+		/* a reader in a private cgroup namespace sees the others above its root */
+		{ "12:memory:/../" ID "\n", 1, "private cgroupns: /../<id>" },
+		{ "0::/../../docker/" ID "\n", 1, "private cgroupns: /../../docker/<id>" },
+		{ "0::/../" ID "/sub\n", 1, "private cgroupns, nested" },
+		{ "0::/\n", 0, "private cgroupns: the reader's own container" },
+		{ "0::/" ID "\n", 0, "an id at the root of the hierarchy" },
+		{ "0::/user.slice/" ID "\n", 0, "an id under something else" },
+		{ "0::/../user.slice/" ID "\n", 0, "an id under something else, above the root" },
+		/* other runtimes */
+		{ "0::/kubepods.slice/kubepods-besteffort.slice/crio-" ID ".scope\n", 1, "CRI-O scope" },
+		{ "0::/kubepods/besteffort/pod0f1e2d3c-aaaa-bbbb-cccc-123456789abc/" ID "\n", 1,
+		  "kubelet cgroupfs: kubepods/.../pod<uid>/<id>" },
+		{ "0::/besteffort/pod0f1e2d3c/" ID "\n", 0, "pod<uid>/<id> outside kubepods" },
+		/* the first form from the root wins; other lines are tried in turn */
+		{ "0::/docker/" ID "/docker/" "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff" "\n", 1,
+		  "docker in docker: the outer id" },
+		{ "12:memory:/\n11:cpu:/docker/" ID "\n", 1, "a later line names it" },
+		{ "12:memory:/docker/x:y\n0::/docker/" ID "\n", 1, "a path with ':' in it" },
 	};
 	size_t i;
 
