@@ -33,7 +33,8 @@ shown=$prog; [ "$prog" = pipeline.sh ] && shown=./pipeline.sh
 usage="usage: $shown [--interval S] [--keep-high N] [--keep-low M] [--sort-by ram|cpu|vsz|rss]
                      [--dry-run] [--spawn] [--duration S] [--out DIR] [--log FILE]
                      [--listen ADDR | --no-http] [--select KEY=VALUE] [--quiet]
-                     [--source auto|kmod|procfs] [--plot-every S] [--config FILE] [--service]"
+                     [--source auto|kmod|procfs] [--proc-root DIR] [--plot-every S]
+                     [--config FILE] [--service]"
 help="$usage
 
 Run cull: cull-reader | cull-ranker | cull-reaper into cull-logger, through
@@ -57,6 +58,7 @@ cleanly: reader first, the rest drain, graphs drawn, summary printed.
                    between reader and ranker; others are not even ranked)
   --source SRC     auto (the module's report when loaded, else /proc), kmod
                    or procfs (default auto)
+  --proc-root DIR  the host's /proc (default /proc; /host/proc in the image)
   --plot-every S   redraw the graphs in DIR every S seconds (default 0:
                    at the end only)
   -q, --quiet      no tables and no per-record lines on the terminal
@@ -78,7 +80,7 @@ bad() { say "$*"; echo "$usage" >&2; exit 2; }
 # setting KEY VALUE sets it, or puts the reason in $why and returns 1.
 defaults() {
 	interval=1 keep_high=2 keep_low=3 sort_by=ram dry_run=0 out="" log=""
-	listen=127.0.0.1:8000 select="" source=auto plot_every=0
+	listen=127.0.0.1:8000 select="" source=auto plot_every=0 proc_root=/proc
 	reader_args="" ranker_args="" reaper_args="" logger_args=""
 }
 setting() {
@@ -112,6 +114,9 @@ setting() {
 	source)
 		case $v in auto|kmod|procfs) ;; *) why="\"$v\" is not auto, kmod or procfs"; return 1 ;; esac
 		source=$v ;;
+	proc_root)
+		[ -n "$v" ] || { why="empty"; return 1; }
+		proc_root=$v ;;
 	plot_every)
 		[[ $v =~ ^[0-9]{1,9}$ ]] || { why="\"$v\" is not a whole number of seconds"; return 1; }
 		plot_every=$v ;;
@@ -146,7 +151,7 @@ parse_args() {
 	while [ $# -gt 0 ]; do
 		o=$1
 		case $o in
-		--interval|--keep-high|--keep-low|--sort-by|--out|--log|--listen|--select|--source|--plot-every)
+		--interval|--keep-high|--keep-low|--sort-by|--out|--log|--listen|--select|--source|--plot-every|--proc-root)
 			[ $# -ge 2 ] || bad "$o needs a value"
 			[ "$o" = --log ] && [ -z "$2" ] && bad "--log: empty"
 			k=${o#--}; k=${k//-/_}
@@ -230,15 +235,20 @@ if [ "$service" = 1 ] && [ "$(curl -s --max-time 3 --unix-socket "$sock" http://
 	say "no Docker engine answers on $sock yet: running without it until it does"
 fi
 
-# pick_source - the module's report when asked or (auto) when it is there
+# pick_source - the module's report when asked, or (auto) when it can be
+# read: it is there in a container too, but refuses a reader outside the
+# host's pid namespace
 pick_source() {
+	local f=$proc_root/cull_sysinfo
 	case $source in
-	kmod) src=kmod; say "source: kmod (/proc/cull_sysinfo, the kernel module's report)" ;;
-	procfs) src=procfs; say "source: procfs (a /proc scan, as configured)" ;;
-	auto) if [ -r /proc/cull_sysinfo ]; then
-		src=kmod; say "source: kmod (/proc/cull_sysinfo, the kernel module's report)"
+	kmod) src=kmod; say "source: kmod ($f, the kernel module's report)" ;;
+	procfs) src=procfs; say "source: procfs (a $proc_root scan, as configured)" ;;
+	auto) if head -c 1 "$f" >/dev/null 2>&1; then
+		src=kmod; say "source: kmod ($f, the kernel module's report)"
+	      elif [ -e "$f" ]; then
+		src=procfs; say "source: procfs ($f is there but cannot be read from here)"
 	      else
-		src=procfs; say "source: procfs (no /proc/cull_sysinfo: the kernel module is not loaded)"
+		src=procfs; say "source: procfs (no $f: the kernel module is not loaded)"
 	      fi ;;
 	esac
 }
@@ -385,7 +395,8 @@ start_path() {
 		stages=("$last" "${stages[@]}")
 		reader_out=$run/raw
 	fi
-	start cull-reader /dev/null "$reader_out" "$reader" --source "$src" --interval "$interval" "${reader_x[@]}"
+	start cull-reader /dev/null "$reader_out" "$reader" --source "$src" --proc-root "$proc_root" \
+		--interval "$interval" "${reader_x[@]}"
 	reader_pid=$last
 	stages=("$last" "${stages[@]}")
 	if [ "$spawn" = 1 ]; then

@@ -12,7 +12,7 @@
 set -u
 
 pkgs_build="gcc make pkg-config libc6-dev libjson-c-dev libcurl4-openssl-dev"
-pkgs_test="perl curl jq socat gnuplot-nox docker.io iproute2 procps systemd"
+pkgs_test="perl curl jq socat gnuplot-nox fontconfig fonts-dejavu-core docker.io iproute2 procps systemd"
 pkgs_kmod="linux-image-amd64 linux-headers-amd64 qemu-system-x86 busybox-static cpio kmod"
 pkgs_bench="hyperfine"
 pkgs_fuzz="clang libclang-rt-dev"

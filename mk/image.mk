@@ -1,0 +1,21 @@
+# mk/image.mk - the cull image.
+#
+#   make image       build cull:$(IMAGE_TAG) FROM scratch, offline: the
+#                    programs, pipeline.sh as the service, and the tools it
+#                    runs with exactly their shared objects (image/rootfs.sh);
+#                    prints its size
+#   make test-image  tests/64-image.t: the image against the real engine
+IMAGE_TAG ?= $(shell git -C "$(CURDIR)" describe --always --dirty 2>/dev/null || echo dev)
+
+image: all
+	@sh workloads/engine.sh
+	@rm -rf $(BUILD)/image && mkdir -p $(BUILD)/image
+	bash image/rootfs.sh $(BUILD)/image/rootfs $(BIN)
+	cp image/Dockerfile $(BUILD)/image/
+	DOCKER_BUILDKIT=0 $(DOCKER) build -q -t cull:$(IMAGE_TAG) $(BUILD)/image >/dev/null
+	@$(DOCKER) image inspect -f 'image cull:$(IMAGE_TAG): {{.Size}} bytes' cull:$(IMAGE_TAG)
+
+test-image: all
+	CULL_BIN="$(abspath $(BIN))" $(PROVE) $(PROVE_FLAGS) tests/64-image.t
+
+.PHONY: image test-image
