@@ -106,17 +106,7 @@ t_ok "  the graphs are in state_dir" test -s "$svc/ram_usage.png" -a -s "$svc/vs
 # path ended by a SIGHUP or SIGTERM (the last three) has mem and rank lines
 # for seq 1..N, in both files of the rotated log together.
 t_ok "every line of both logs is JSON" jq -e . "$log.1" "$log"
-cat "$log.1" "$log" | jq -r 'select(.type == "mem" or .type == "rank") | "\(.type) \(.seq)"' >"$T_TMP/seqs"
-awk '
-	$1 == "mem" && $2 == 1 { g++ }
-	{ n[g, $1]++; if ($2 > top[g, $1]) top[g, $1] = $2 }
-	END {
-		if (g < 4) { print "only " g " data paths"; exit }
-		for (i = g - 2; i <= g; i++)
-			if (n[i, "mem"] != top[i, "mem"] || n[i, "rank"] != top[i, "mem"] || top[i, "rank"] != top[i, "mem"])
-				print "path " i ": " n[i, "mem"] " mem, " n[i, "rank"] " rank lines for seq 1.." top[i, "mem"]
-	}' "$T_TMP/seqs" >"$T_TMP/lost"
-t_is "$(cat "$T_TMP/lost")" "" "no mem or rank line lost across the SIGHUPs and the rotation"
+t_is "$(unpaired -2 "$log.1" "$log")" "" "no mem or rank line lost across the SIGHUPs and the rotation"
 
 # --- the unit file -------------------------------------------------------------
 if command -v systemd-analyze >/dev/null; then

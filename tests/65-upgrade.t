@@ -75,15 +75,6 @@ t_is "$(comm -23 "$T_TMP/ok" "$T_TMP/stored" | wc -l)" 0 "every record answered 
 t_is "$(uniq -d "$T_TMP/stored" | wc -l)" 0 "  and none twice"
 t_ok "  every answer was 200, or none at all (no service then)" \
 	awk '$2 != 200 && $2 != "000" { bad = 1 } END { exit bad }' "$T_TMP/codes"
-jq -r 'select(.type == "mem" or .type == "rank") | "\(.type) \(.seq)"' "$log" >"$T_TMP/seqs"
-awk '
-	$1 == "mem" && $2 == 1 { g++ }
-	{ n[g, $1]++; if ($2 > top[g, $1]) top[g, $1] = $2 }
-	END {
-		if (g != 2) { print g " data paths, not 2"; exit }
-		for (i = 1; i <= g; i++)
-			if (n[i, "mem"] != top[i, "mem"] || n[i, "rank"] != top[i, "mem"] || top[i, "rank"] != top[i, "mem"])
-				print "path " i ": " n[i, "mem"] " mem, " n[i, "rank"] " rank lines for seq 1.." top[i, "mem"]
-	}' "$T_TMP/seqs" >"$T_TMP/lost"
-t_is "$(cat "$T_TMP/lost")" "" "both runs' data paths have all their mem and rank lines"
+t_is "$(unpaired 1 "$log")" "" "both runs' data paths have all their mem and rank lines"
+t_is "$(jq -r 'select(.type == "mem" and .seq == 1) | .seq' "$log" | wc -l)" 2 "  (two of them: one a run)"
 t_done

@@ -6,6 +6,7 @@
 #	mems "$T_TMP/o/cull.log"         # mem lines so far
 #	child cull-ranker                # pid of pipeline.sh's child of that name
 #	leftovers                        # pids of processes still naming $T_TMP
+#	unpaired FIRST LOG...            # data paths FIRST.. that lost mem/rank lines
 
 # no process of ours left: none names $T_TMP (the run dir is made there)
 leftovers() {
@@ -29,3 +30,22 @@ run_bg() {
 }
 mems() { local n; n=$(grep -c '"type":"mem"' "$1" 2>/dev/null); echo "${n:-0}"; }
 child() { ps -o pid=,comm= --ppid "$ppid" | awk -v c="$1" '$2 == c { print $1 }'; }
+
+# unpaired FIRST LOG... - each run of the data path (the reader's seq starts
+# again at 1) from the FIRST-th on, in the logs together, must hold mem and
+# rank lines for seq 1..N, each once; says which do not (nothing: all do).
+# FIRST may be negative: -2 is the last three.
+unpaired() {
+	local first=$1; shift
+	cat "$@" | jq -r 'select(.type == "mem" or .type == "rank") | "\(.type) \(.seq)"' |
+	awk -v first="$first" '
+		$1 == "mem" && $2 == 1 { g++ }
+		{ n[g, $1]++; if ($2 > top[g, $1]) top[g, $1] = $2 }
+		END {
+			if (first < 1) first += g
+			if (first < 1) { print "only " g " data paths"; exit }
+			for (i = first; i <= g; i++)
+				if (n[i, "mem"] != top[i, "mem"] || n[i, "rank"] != top[i, "mem"] || top[i, "rank"] != top[i, "mem"])
+					print "path " i ": " n[i, "mem"] " mem, " n[i, "rank"] " rank lines for seq 1.." top[i, "mem"]
+		}'
+}
