@@ -9,6 +9,8 @@
 #   bench  hyperfine
 #   fuzz   clang and its libFuzzer runtime
 #   valgrind  valgrind
+#   deb    make deb and make test-deb: debhelper, dh-dkms, lintian, and what the
+#          installed packages are tried with (dkms, logrotate, systemd-analyze)
 set -u
 
 pkgs_build="gcc make pkg-config libc6-dev libjson-c-dev libcurl4-openssl-dev"
@@ -17,6 +19,7 @@ pkgs_kmod="linux-image-amd64 linux-headers-amd64 qemu-system-x86 busybox-static 
 pkgs_bench="hyperfine"
 pkgs_fuzz="clang libclang-rt-dev"
 pkgs_valgrind="valgrind"
+pkgs_deb="dpkg-dev debhelper dh-dkms lintian dkms logrotate systemd jq"
 
 want=""
 for g in "$@"; do
@@ -27,7 +30,8 @@ for g in "$@"; do
 	bench) want="$want $pkgs_bench" ;;
 	fuzz) want="$want $pkgs_fuzz" ;;
 	valgrind) want="$want $pkgs_valgrind" ;;
-	*) echo "deps.sh: unknown group \"$g\" (build, test, kmod, bench, fuzz, valgrind)" >&2; exit 2 ;;
+	deb) want="$want $pkgs_deb" ;;
+	*) echo "deps.sh: unknown group \"$g\" (build, test, kmod, bench, fuzz, valgrind, deb)" >&2; exit 2 ;;
 	esac
 done
 
