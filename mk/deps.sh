@@ -9,6 +9,10 @@
 #   bench  hyperfine
 #   fuzz   clang and its libFuzzer runtime
 #   valgrind  valgrind
+#   deb    make deb: dpkg-buildpackage, debhelper, dh-dkms, lintian
+#   deb-test  make test-deb: what the installed packages are tried with (dkms,
+#          logrotate, systemd-analyze, man; pahole, which Debian's 6.12 headers
+#          need: make test-deb unpacks them rather than installs them)
 set -u
 
 pkgs_build="gcc make pkg-config libc6-dev libjson-c-dev libcurl4-openssl-dev"
@@ -17,6 +21,8 @@ pkgs_kmod="linux-image-amd64 linux-headers-amd64 qemu-system-x86 busybox-static 
 pkgs_bench="hyperfine"
 pkgs_fuzz="clang libclang-rt-dev"
 pkgs_valgrind="valgrind"
+pkgs_deb="dpkg-dev debhelper dh-dkms lintian"
+pkgs_deb_test="dkms logrotate systemd jq man-db pahole"
 
 want=""
 for g in "$@"; do
@@ -27,7 +33,9 @@ for g in "$@"; do
 	bench) want="$want $pkgs_bench" ;;
 	fuzz) want="$want $pkgs_fuzz" ;;
 	valgrind) want="$want $pkgs_valgrind" ;;
-	*) echo "deps.sh: unknown group \"$g\" (build, test, kmod, bench, fuzz, valgrind)" >&2; exit 2 ;;
+	deb) want="$want $pkgs_deb" ;;
+	deb-test) want="$want $pkgs_deb_test" ;;
+	*) echo "deps.sh: unknown group \"$g\" (build, test, kmod, bench, fuzz, valgrind, deb, deb-test)" >&2; exit 2 ;;
 	esac
 done
 
@@ -52,4 +60,5 @@ echo "deps.sh: installing$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
 # The package lists may be stale or absent on a fresh machine.
 apt-get update -qq >&2 || exit 1
-apt-get install -y -qq --no-install-recommends $missing >&2 || exit 1
+# Wait for another apt (someone else on a shared machine) rather than fail.
+apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $missing >&2 || exit 1

@@ -42,6 +42,7 @@
 #include "opt.h"
 #include "plot.h"
 #include "record.h"
+#include "version.h"
 
 static const char usage[] =
 	"usage: cull-logger [--log FILE] [--fifo PATH] [--plots DIR] [--plot-every S] [--quiet]\n"
@@ -89,7 +90,7 @@ help_exit(void)
 
 enum {
 	O_LOG = 1, O_FIFO, O_PLOTS, O_PLOT_EVERY, O_QUIET, O_OUT, O_MAX_BODY, O_TIMEOUT,
-	O_LISTEN, O_HELP,
+	O_LISTEN, O_HELP, O_VERSION,
 };
 
 static const struct option longopts[] = {
@@ -103,6 +104,7 @@ static const struct option longopts[] = {
 	{ "timeout", required_argument, NULL, O_TIMEOUT },
 	{ "listen", required_argument, NULL, O_LISTEN },
 	{ "help", no_argument, NULL, O_HELP },
+	{ "version", no_argument, NULL, O_VERSION },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -132,6 +134,8 @@ parse_opts(int argc, char **argv, const char *allowed, struct opts *o)
 	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
 		if (c == O_HELP)
 			help_exit();
+		if (c == O_VERSION)
+			cull_version_exit();
 		if (c == '?' || c == ':' || !strchr(allowed, c)) {
 			cull_warn(c == '?' ? "unknown option %s" : c == ':' ? "option %s needs a value" :
 				  "option %s does not apply here", argv[optind - 1]);

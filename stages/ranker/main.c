@@ -27,6 +27,7 @@
 #include "out.h"
 #include "policy.h"
 #include "snap.h"
+#include "version.h"
 
 #define LINE_MAX_DEFAULT ((size_t)16 << 20)	/* 16 MiB: ~100,000 processes */
 
@@ -142,6 +143,7 @@ main(int argc, char **argv)
 		{ "max-line", required_argument, NULL, O_MAX_LINE },
 		{ "table", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct policy_opt po;
@@ -191,6 +193,8 @@ main(int argc, char **argv)
 		case 'v':
 			table = 1;
 			break;
+		case 'V':
+			cull_version_exit();
 		case 'h':
 			fputs(usage, stdout);
 			fputs(help, stdout);

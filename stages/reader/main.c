@@ -23,6 +23,7 @@
 #include "opt.h"
 #include "procfs.h"
 #include "snapshot.h"
+#include "version.h"
 
 static const char usage[] =
 	"usage: cull-reader [--source auto|kmod|procfs] [--proc-file PATH] [--proc-root DIR]\n"
@@ -80,6 +81,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		{ "docker", required_argument, NULL, 'd' },
 		{ "no-docker", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -96,6 +98,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		case 'd': o->docker = optarg; break;
 		case 'n': o->no_docker = 1; break;
 		case 'h': fputs(usage, stdout); fputs(help, stdout); exit(CULL_EXIT_OK);
+		case 'V': cull_version_exit();
 		default: fputs(usage, stderr); exit(CULL_EXIT_USAGE);
 		}
 	}

@@ -44,6 +44,7 @@
 #include "lines.h"
 #include "opt.h"
 #include "reaper.h"
+#include "version.h"
 
 static const char usage_text[] =
 	"usage: cull-reaper [--socket PATH | --host tcp://HOST:PORT] [--signal SIG]\n"
@@ -853,6 +854,7 @@ main(int argc, char **argv)
 		{ "retry", required_argument, NULL, 'R' },
 		{ "parallel", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *sock = NULL, *host = NULL;
@@ -917,6 +919,8 @@ main(int argc, char **argv)
 		case 'P':
 			R.parallel = (int)cull_opt_ll("--parallel", optarg, 1, 256);
 			break;
+		case 'V':
+			cull_version_exit();
 		case 'h':
 			fputs(usage_text, stdout);
 			fputc('\n', stdout);
