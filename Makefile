@@ -88,13 +88,15 @@ asan:
 		CFLAGS="$(ASAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" test
 
 install: all
-	$(INSTALL) -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(MANDIR)/man1"
+	$(INSTALL) -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(MANDIR)/man1" "$(DESTDIR)$(MANDIR)/man5"
 	$(INSTALL) -m 755 $(PROGS) "$(DESTDIR)$(BINDIR)"
 	for m in $(wildcard docs/*.1); do $(INSTALL) -m 644 $$m "$(DESTDIR)$(MANDIR)/man1"; done
+	for m in $(wildcard docs/*.5); do $(INSTALL) -m 644 $$m "$(DESTDIR)$(MANDIR)/man5"; done
 
 uninstall:
 	for p in $(STAGES:%=cull-%); do rm -f "$(DESTDIR)$(BINDIR)/$$p"; done
 	for m in $(notdir $(wildcard docs/*.1)); do rm -f "$(DESTDIR)$(MANDIR)/man1/$$m"; done
+	for m in $(notdir $(wildcard docs/*.5)); do rm -f "$(DESTDIR)$(MANDIR)/man5/$$m"; done
 
 # Benchmarks: each bench/*.sh prints a Markdown section (progress on
 # stderr); together they make bench/RESULTS.md.

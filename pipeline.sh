@@ -61,6 +61,7 @@ cleanly: reader first, the rest drain, graphs drawn, summary printed.
   --proc-root DIR  the host's /proc (default /proc; /host/proc in the image)
   --plot-every S   redraw the graphs in DIR every S seconds (default 0:
                    at the end only)
+  --version        say the version and exit
   -q, --quiet      no tables and no per-record lines on the terminal
   --config FILE    settings from FILE (key = value lines: cull.conf(5),
                    deploy/cull.conf); the command line wins
@@ -167,6 +168,7 @@ parse_args() {
 		--service) service=1; shift ;;
 		-q|--quiet) quiet=1; shift ;;
 		-h|--help) echo "$help"; exit 0 ;;
+		--version) version=1; shift ;;
 		*) bad "unknown option \"$o\"" ;;
 		esac
 	done
@@ -183,7 +185,7 @@ load_settings() {
 }
 
 cli=("$@")
-spawn=0 duration=0 config="" service=0 quiet=0
+spawn=0 duration=0 config="" service=0 quiet=0 version=0
 parse_args "$@"		# the shape of the command line, and --config
 load_settings || exit 2
 if [ "$service" = 1 ]; then
@@ -210,6 +212,12 @@ reader=${CULL_READER:-$bin/cull-reader}
 ranker=${CULL_RANKER:-$bin/cull-ranker}
 reaper=${CULL_REAPER:-$bin/cull-reaper}
 logger=${CULL_LOGGER:-$bin/cull-logger}
+# One version for all: the stages', which the build gave them.
+if [ "$version" = 1 ]; then
+	v=$("$reader" --version) || { say "cannot tell the version: $reader --version failed"; exit 1; }
+	echo "cull ${v#* }"
+	exit 0
+fi
 missing=()
 for p in "$reader" "$ranker" "$reaper" "$logger"; do
 	[ -x "$p" ] || missing+=("$p (make)")

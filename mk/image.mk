@@ -5,7 +5,8 @@
 #                    runs with exactly their shared objects (image/rootfs.sh);
 #                    prints its size
 #   make test-image  tests/64-image.t: the image against the real engine
-IMAGE_TAG ?= $(shell git -C "$(CURDIR)" describe --always --dirty 2>/dev/null || echo dev)
+# the version (mk/version.sh), with '+' made '-': a tag allows [A-Za-z0-9_.-]
+IMAGE_TAG ?= $(subst +,-,$(shell sh mk/version.sh))
 
 image: all
 	@sh workloads/engine.sh

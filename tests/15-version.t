@@ -19,5 +19,9 @@ for stage in reader ranker reaper logger; do
 	t_is "$(cat "$T_TMP/out")" "cull-$stage $want" "cull-$stage --version prints its name and the tree's version"
 	t_is "$(wc -c <"$T_TMP/err")" 0 "cull-$stage --version: nothing on stderr"
 done
+# the service (pipeline.sh, installed as cull) says the stages' version
+export CULL_BIN CULL_READER CULL_RANKER CULL_REAPER CULL_LOGGER
+t_run 0 "pipeline.sh --version exits 0" "$TOP/pipeline.sh" --version
+t_is "$(cat "$T_TMP/out")" "cull $want" "pipeline.sh --version prints cull and the tree's version"
 
 t_done

@@ -99,6 +99,8 @@ for m in cull cull-pipeline cull-reader cull-ranker cull-reaper cull-logger; do
 done
 man -w 4 cull_sysinfo >"$T_TMP/man" 2>&1
 t_grep '^/usr/share/man/man4/cull_sysinfo\.4\.gz$' "$T_TMP/man" "man 4 cull_sysinfo"
+man -w 5 cull.conf >"$T_TMP/man" 2>&1
+t_grep '^/usr/share/man/man5/cull\.conf\.5\.gz$' "$T_TMP/man" "man 5 cull.conf"
 
 # ---------------------------------------------------------------- cull-dkms
 apt_get install -y -q "${dkms_debs[0]}" >"$T_TMP/apt2.out" 2>&1
