@@ -49,6 +49,7 @@ unmanaged=$(docker_run --name "cull-u-$run" -- "$img")
 labelled_false=$(docker_run --label cull.managed=TRUE -- "$img")
 protected=$(docker_run --name "cull-p-$run" --label cull.managed=true -- "$img")
 protected2=$(docker_run --label cull.managed=true -- "$img")
+protected3=$(docker_run --label cull.managed=true -- "$img")
 stopped=$(docker_run --label cull.managed=true -- "$img")
 docker_api POST "/containers/$stopped/kill" >/dev/null
 [ "$(state "$stopped")" = exited ] || t_bail "could not stop the 409 container"
@@ -61,12 +62,14 @@ missing=0000000000000000000000000000000000000000000000000000000000000000
 	kl "$labelled_false" 3
 	kl "$protected" 4
 	kl "$protected2" 5
+	kl "$protected3" 16
 	kl "$stopped" 6
 	kl "$missing" 7
 	echo '{"type":"rank","ts":1,"seq":1,"by":"ram","containers":[]}'
 } >"$T_TMP/in"
-T_IN=$T_TMP/in t_run 0 "a mixed batch: exit 0" "$R" "${S[@]}" --protect "cull-p-$run" --protect "${protected2:0:12}"
-t_is "$(grep -c '"type":"killed"' "$T_TMP/out")" 7 "one killed line per kill line"
+T_IN=$T_TMP/in t_run 0 "a mixed batch: exit 0" "$R" "${S[@]}" --protect "cull-p-$run" --protect "${protected2:0:12}" \
+	--protect "$(printf '%s' "${protected3:0:16}" | tr a-f A-F)"
+t_is "$(grep -c '"type":"killed"' "$T_TMP/out")" 8 "one killed line per kill line"
 t_cmp <(grep -v '"type":"kill"' "$T_TMP/in") <(grep -v '"type":"killed"' "$T_TMP/out") "other lines pass through byte for byte"
 
 t_is "$(got "$managed" '[.ok,.status,.running,.name,.seq]|@csv')" "true,204,false,\"cull-m-$run\",1" "managed: ok, 204, verified not running, the engine's name"
@@ -82,6 +85,8 @@ t_is "$(got "$protected" '[.ok,.error]|@csv')" 'false,"refused: protected (--pro
 t_is "$(state "$protected")" running "--protect NAME: still running"
 t_is "$(got "$protected2" '.error')" "refused: protected (--protect)" "--protect SHORT-ID: refused"
 t_is "$(state "$protected2")" running "--protect SHORT-ID: still running"
+t_is "$(got "$protected3" '.error')" "refused: protected (--protect)" "--protect SHORT-ID in capitals: refused"
+t_is "$(state "$protected3")" running "--protect SHORT-ID in capitals: still running"
 t_is "$(got "$stopped" '[.ok,.status,.error]|@csv')" 'false,409,"not running"' "a stopped container: 409 not running"
 t_is "$(got "$missing" '[.ok,.status,.error]|@csv')" 'false,404,"no such container"' "no such container: 404"
 t_is "$(got "$missing" '.message')" "No such container: $missing" "404: the engine's message"

@@ -13,6 +13,7 @@
 
 #define ID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define ID2 "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
+#define ID_UC "0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF"
 
 static void
 test_self(void)
@@ -89,6 +90,24 @@ test_policy(void)
 	ok(refuse(INSPECT("dbx", "{\"cull.managed\":\"true\"}", "true"), ID, &p) == NULL, "--protect db does not cover dbx");
 	p.nprotect = 3;
 	is_str(refuse(INSPECT("web", "{\"cull.managed\":\"true\"}", "true"), ID, &p), "refused: protected (--protect)", "--protect short id");
+	/* ids compare case-insensitively; names exactly, as docker keeps them */
+	{
+		char *uc[] = { "0123456789AB", ID_UC, "DB" };
+
+		p.protect = uc;
+		p.nprotect = 1;
+		is_str(refuse(INSPECT("web", "{\"cull.managed\":\"true\"}", "true"), ID, &p),
+		       "refused: protected (--protect)", "--protect SHORT ID in capitals");
+		p.protect = uc + 1;
+		is_str(refuse(INSPECT("web", "{\"cull.managed\":\"true\"}", "true"), ID, &p),
+		       "refused: protected (--protect)", "--protect FULL ID in capitals");
+		p.protect = uc + 2;
+		ok(refuse(INSPECT("db", "{\"cull.managed\":\"true\"}", "true"), ID, &p) == NULL,
+		   "--protect DB does not cover a container named db (names are exact)");
+		p.protect = prot;
+	}
+	ok(refuse(INSPECT("web", "{\"cull.managed\":\"true\"}", "true"), ID_UC, &p) == NULL,
+	   "asked by the full id in capitals: the answer is about it");
 	p.nprotect = 0;
 	memcpy(p.self[1], ID, 65);
 	is_str(refuse(INSPECT("web", "{\"cull.managed\":\"true\"}", "true"), ID, &p),
@@ -99,6 +118,8 @@ test_policy(void)
 
 	ok(target_parse("{\"Id\":\"" ID "\",\"State\":{\"Running\":false}}", &t, err, sizeof err) == 0 &&
 	   !t.running && !t.managed && t.name[0] == 0, "minimal answer parses");
+	ok(target_parse("{\"Id\":\"" ID_UC "\",\"State\":{\"Running\":true}}", &t, err, sizeof err) == 0 &&
+	   strcmp(t.id, ID) == 0, "an Id in capitals is read in lower case");
 	ok(target_parse("{\"Id\":\"abc\",\"State\":{\"Running\":true}}", &t, err, sizeof err) < 0, "short Id rejected");
 	ok(target_parse("{\"Id\":\"" ID "\"}", &t, err, sizeof err) < 0, "no State rejected");
 	ok(target_parse("[]", &t, err, sizeof err) < 0 && target_parse("", &t, err, sizeof err) < 0 &&
@@ -126,6 +147,21 @@ test_request(void)
 	is_str(k.cpu_pct, "0", "cpu_pct 0");
 	kill_req_free(&k);
 	json_object_put(o);
+	{
+		static const char uc[] = "{\"type\":\"kill\",\"id\":\"" ID_UC "\"}";
+		static const char name[] = "{\"type\":\"kill\",\"id\":\"ABCDEF012345\"}";
+
+		o = jv_parse(&v, uc, strlen(uc));
+		ok(o && kill_req_parse(&v, o, &k) == 0, "a kill line with a full id in capitals parses");
+		is_str(k.ref, ID, "a full id in capitals is asked in lower case (the engine's form)");
+		kill_req_free(&k);
+		json_object_put(o);
+		o = jv_parse(&v, name, strlen(name));
+		ok(o && kill_req_parse(&v, o, &k) == 0, "a short all-hex ref parses");
+		is_str(k.ref, "ABCDEF012345", "a short ref may be a name: asked as written");
+		kill_req_free(&k);
+		json_object_put(o);
+	}
 	jv_fini(&v);
 
 	ok(reaper_ref_ok("web-1") && reaper_ref_ok(ID) && reaper_ref_ok("a.b_c"), "good refs");
