@@ -353,6 +353,29 @@ log_done(CURLcode rc)
 	R.log_lines = 0;
 }
 
+/* ---- its own container ----------------------------------------------- */
+
+/* Say once, at start, when the reaper cannot tell which container it runs
+ * in. It is silent when it knows (its cgroup, or the engine matched its
+ * upperdir) and on the host (no evidence of a container at all). */
+static void
+self_warn(enum self_how how)
+{
+	if (R.pol.self[0])
+		return;
+	if (how == SELF_UPPER)
+		cull_warn("cannot tell which container it runs in (no id in /proc/self/cgroup, "
+			  "and the engine %s): it refuses any container whose root is %s",
+			  R.d->api[0] ? "lists none with this root" : "did not answer", R.pol.upper);
+	else if (how == SELF_GUESS)
+		cull_warn("cannot tell for sure which container it runs in: only the bind mounts "
+			  "of /etc/hostname, /etc/hosts, /etc/resolv.conf name %.12s (under "
+			  "--network container:X they are X's); refusing to kill %.12s",
+			  R.pol.guess, R.pol.guess);
+	/* SELF_NONE: not /.dockerenv either, which is no proof: this build
+	 * machine, a VM on ext4, has one */
+}
+
 /* ---- jobs ------------------------------------------------------------ */
 
 static CURL *
@@ -875,6 +898,7 @@ main(int argc, char **argv)
 	const char *sock = NULL, *host = NULL;
 	char *where = NULL;
 	struct sigaction sa;
+	enum self_how how;
 	int c;
 
 	cull_setprog(argv[0]);
@@ -962,7 +986,7 @@ main(int argc, char **argv)
 	free(where);
 
 	cull_stdio_setup();
-	self_detect("/proc", &R.pol);
+	how = self_detect("/proc", &R.pol);
 	if (pipe2(R.sigpipe, O_CLOEXEC | O_NONBLOCK) < 0)
 		cull_die(CULL_EXIT_FAIL, "fatal: pipe:");
 	memset(&sa, 0, sizeof sa);
@@ -985,7 +1009,10 @@ main(int argc, char **argv)
 	if (docker_negotiate(R.d) < 0)
 		cull_warn("the engine at %s does not answer yet; kills will retry",
 			  docker_where(R.d));
+	else if (how == SELF_UPPER)
+		self_resolve(R.d, &R.pol);
 	R.d->timeout_ms = 10000;
+	self_warn(how);
 
 	/* Read stdin without blocking when it is a pipe, so one slow writer
 	 * never holds up kills in flight. */

@@ -76,6 +76,10 @@ target_parse(const char *body, struct target *t, char *err, size_t errlen)
 		goto out;
 	}
 	t->running = json_object_get_boolean(f);
+	f = get(get(get(o, "GraphDriver", json_type_object), "Data", json_type_object), "UpperDir",
+		json_type_string);
+	if (f && (size_t)json_object_get_string_len(f) < sizeof t->upper)
+		memcpy(t->upper, json_object_get_string(f), (size_t)json_object_get_string_len(f) + 1);
 	labels = get(get(o, "Config", json_type_object), "Labels", json_type_object);
 	f = get(labels, "cull.managed", json_type_string);
 	t->managed = f && strcmp(json_object_get_string(f), "true") == 0;
@@ -99,6 +103,23 @@ names(const char *name, const struct target *t)
 	return n >= 12 && n <= 64 && all_hex(name, n) && strncasecmp(name, t->id, n) == 0;
 }
 
+/* t is the container the reaper runs in, or might be and cannot be told
+ * apart (see self.c for the evidence). */
+static int
+target_is_self(const struct target *t, const struct policy *p)
+{
+	int uppers = p->upper[0] && t->upper[0];
+
+	if (p->self[0] && strcasecmp(p->self, t->id) == 0)
+		return 1;
+	/* one root filesystem per container: the same upperdir is us */
+	if (uppers && strcmp(p->upper, t->upper) == 0)
+		return 1;
+	/* only the bind mounts name it, which may be a --network
+	 * container: donor: protect it unless the upperdirs tell them apart */
+	return p->guess[0] && strcasecmp(p->guess, t->id) == 0 && !uppers;
+}
+
 const char *
 target_refuse(const struct target *t, const char *ref, const struct policy *p)
 {
@@ -109,9 +130,8 @@ target_refuse(const struct target *t, const char *ref, const struct policy *p)
 	if (strcmp(ref, t->name) != 0 &&
 	    !(all_hex(ref, strlen(ref)) && strncasecmp(ref, t->id, strlen(ref)) == 0))
 		return "the engine answered for another container";
-	for (i = 0; i < 2; i++)
-		if (p->self[i][0] && strcasecmp(p->self[i], t->id) == 0)
-			return "refused: it is the container cull-reaper runs in";
+	if (target_is_self(t, p))
+		return "refused: it is the container cull-reaper runs in";
 	for (i = 0; i < p->nprotect; i++)
 		if (names(p->protect[i], t))
 			return "refused: protected (--protect)";
