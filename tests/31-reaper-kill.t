@@ -54,6 +54,9 @@ stopped=$(docker_run --label cull.managed=true -- "$img")
 docker_api POST "/containers/$stopped/kill" >/dev/null
 [ "$(state "$stopped")" = exited ] || t_bail "could not stop the 409 container"
 missing=0000000000000000000000000000000000000000000000000000000000000000
+for id in "$managed" "$unmanaged" "$labelled_false" "$protected" "$protected2" "$protected3" "$stopped"; do
+	[ -n "$id" ] || t_bail "cannot start the test containers"
+done
 
 {
 	echo '{"type":"mem","ts":1,"seq":1,"total_kb":1,"used_kb":1,"used_pct":100.0,"containers":6,"procs":6}'
@@ -185,6 +188,8 @@ if command -v socat >/dev/null; then
 	t_is "$(got "$h2" '[.ok,.status]|@csv')" "true,204" "DOCKER_HOST=tcp://: killed"
 	kl "$missing" 42 >"$T_TMP/in"; T_IN=$T_TMP/in t_run 0 "DOCKER_HOST=unix://: exit 0" env DOCKER_HOST="unix://$DOCKER_SOCK" "$R"
 	t_is "$(got "$missing" '.status')" 404 "DOCKER_HOST=unix://: the engine answered"
+else
+	t_skip "socat missing: no --host tcp:// test"
 fi
 
 # --log-url: each killed line is POSTed; a dead logger delays nothing.
@@ -206,6 +211,7 @@ SH
 	l1=$(docker_run --label cull.managed=true -- "$img")
 	{ kl "$l1" 30; kl "$missing" 31; } >"$T_TMP/in"
 	T_IN=$T_TMP/in t_run 0 "--log-url: exit 0" "$R" "${S[@]}" --log-url "http://127.0.0.1:$port/logs"
+	t_is "$(grep -c '"type":"killed"' "$T_TMP/out")" 2 "--log-url: two killed lines out"
 	t_cmp <(sort "$T_TMP/out") <(sort "$T_TMP/posted" 2>/dev/null) "--log-url: the logger got exactly the killed lines"
 	t_is "$(cat "$T_TMP/err")" "" "--log-url: nothing to complain about"
 
