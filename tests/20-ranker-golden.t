@@ -5,6 +5,9 @@
 # containers, the cooldown, the memory guard, pass-through, bad lines, the
 # -v tables). Then determinism: every replay run twice is byte-identical.
 . "${0%/*}/lib.sh"
+# a pipeline's status is the first failure in it (lib.sh on main sets this
+# too; never turned off here)
+set -o pipefail
 
 [ -x "$CULL_RANKER" ] || t_bail "no ranker at $CULL_RANKER (make first)"
 G=$TOP/tests/golden/ranker
@@ -50,10 +53,8 @@ else t_fail "jq rejects the output"; t_diag "$T_TMP/jq.err"; fi
 # cutting the input in two and replaying both halves in one stream is the
 # same as the whole: no state but the cooldown table, fed by input time
 head -n 1000 "$T_TMP/day.in" >"$T_TMP/h1"; tail -n +1001 "$T_TMP/day.in" >"$T_TMP/h2"
-set -o pipefail
 cat "$T_TMP/h1" "$T_TMP/h2" | "$CULL_RANKER" --max-mem-pct 50 >"$T_TMP/d3" 2>/dev/null
 t_is "$?" 0 "through a pipe: cat and the ranker exit 0"
-set +o pipefail
 t_cmp "$T_TMP/d1" "$T_TMP/d3" "the same lines through a pipe give the same output"
 
 # The reader's own golden snapshots (its real output, host processes and
