@@ -20,7 +20,7 @@ socat_listen() {
 		socat TCP-LISTEN:$PORT,bind=127.0.0.1,reuseaddr,fork "$1" 2>>"$T_TMP/socat.err" &
 		pid=$!
 		for _ in $(seq 50); do
-			if ss -ltnpH "sport = :$PORT" 2>/dev/null | grep -q "pid=$pid,"; then
+			if ss -ltnpH "sport = :$PORT" 2>/dev/null | grep "pid=$pid," >/dev/null; then
 				t_cleanup "kill $pid"
 				return 0
 			fi
