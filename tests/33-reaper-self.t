@@ -71,4 +71,21 @@ scenario plain no --network none
 scenario "--network container:X" yes
 scenario "--cgroupns private" no --network none --cgroupns private
 scenario "--cgroupns private --network container:X" yes --cgroupns private
+
+# When it cannot tell it says so: a private cgroup namespace (no id in the
+# cgroup file) and no engine to match its upperdir with (no socket mounted).
+lone=(-i --label "cull.test=$CULL_TEST_RUN" --network none --cgroupns private
+      -v "$bindir:/cull:ro" -v /usr/lib:/usr/lib:ro -v /usr/lib:/lib:ro --entrypoint "/cull/${R##*/}")
+[ -d /usr/lib64 ] && lone+=(-v /usr/lib64:/lib64:ro)
+[ -n "${CULL_SANITIZED:-}" ] && lone+=(-e ASAN_OPTIONS=detect_leaks=0)
+c=$(/usr/bin/docker create "${lone[@]}" "$img" --retry 0 2>"$T_TMP/create.err")
+[ -n "$c" ] || { t_diag "$T_TMP/create.err"; t_bail "cannot create the lone reaper's container"; }
+echo '{"type":"mem"}' >"$T_TMP/in"
+timeout 60 /usr/bin/docker start -ai "$c" <"$T_TMP/in" >"$T_TMP/out" 2>"$T_TMP/err"
+t_is "$?" 0 "no engine, private cgroupns: the reaper ran and ended with 0"
+t_grep '^\{"type":"mem"\}$' "$T_TMP/out" "no engine, private cgroupns: lines still pass"
+t_is "$(grep -c 'cannot tell which container it runs in' "$T_TMP/err")" 1 \
+	"no engine, private cgroupns: it says once that it cannot tell"
+t_grep 'refuses any container whose root is /.*/diff' "$T_TMP/err" \
+	"no engine, private cgroupns: and what it does instead (compares upperdirs)"
 t_done
