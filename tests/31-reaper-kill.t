@@ -223,7 +223,9 @@ else
 	t_skip "socat missing: no --log-url test"
 fi
 
-# --log-url into the real cull-logger (serve), when it is built.
+# --log-url into the real cull-logger (serve), when it is built. The logger
+# refuses to serve from a path socat would misread (a space, a ':'), by
+# design: then this part is a visible skip, not a failure of the reaper.
 if [ -x "$CULL_LOGGER" ]; then
 	"$CULL_LOGGER" serve --listen 127.0.0.1:0 --log "$T_TMP/cull.log" 2>"$T_TMP/logger.err" &
 	lpid=$!
@@ -232,8 +234,16 @@ if [ -x "$CULL_LOGGER" ]; then
 	for _ in $(seq 100); do
 		url=$(sed -n 's|.*serving \(http://[^ ]*\).*|\1|p' "$T_TMP/logger.err")
 		[ -n "$url" ] && break
+		kill -0 "$lpid" 2>/dev/null || break
 		sleep 0.1
 	done
+fi
+if [ ! -x "$CULL_LOGGER" ]; then
+	t_skip "cull-logger not built: no end-to-end --log-url test"
+elif [ -z "$url" ] && grep 'install me under a plain path' "$T_TMP/logger.err" >/dev/null; then
+	t_skip "cull-logger will not serve from this path: $(head -n 1 "$T_TMP/logger.err")"
+else
+	t_ok "--log-url cull-logger: the logger serves (${url:-no url})" test -n "$url"
 	l3=$(docker_run --label cull.managed=true -- "$img")
 	{ kl "$l3" 33; kl "$missing" 34; } >"$T_TMP/in"
 	T_IN=$T_TMP/in t_run 0 "--log-url cull-logger: exit 0" "$R" "${S[@]}" --log-url "${url}logs"
@@ -241,7 +251,5 @@ if [ -x "$CULL_LOGGER" ]; then
 	for _ in $(seq 50); do [ "$(grep -c '"type":"killed"' "$T_TMP/cull.log" 2>/dev/null)" = 2 ] && break; sleep 0.1; done
 	t_is "$(jq -r 'select(.type=="killed") | "\(.seq) \(.ok)"' "$T_TMP/cull.log" | sort | tr '\n' ,)" "33 true,34 false," \
 		"--log-url cull-logger: both killed lines are in its log"
-else
-	t_skip "cull-logger not built: no end-to-end --log-url test"
 fi
 t_done
