@@ -78,11 +78,17 @@ t_is "$(grep -c '"type":"rank","ts":9,' "$T_TMP/out")" 1 "a last line without ne
 if [ -n "${CULL_SANITIZED:-}" ]; then
 	t_skip "peak memory under a sanitizer says nothing"
 else
-	awk -v n=500 -f "$TOP/bench/ranker-gen.awk" >"$T_TMP/small"
-	awk -v n=10000 -f "$TOP/bench/ranker-gen.awk" >"$T_TMP/large"
-	small=$(/usr/bin/time -f %M "$CULL_RANKER" <"$T_TMP/small" 2>&1 >/dev/null | tail -1)
-	large=$(/usr/bin/time -f %M "$CULL_RANKER" <"$T_TMP/large" 2>&1 >/dev/null | tail -1)
-	if [ "$large" -le $((small + 512)) ]; then t_pass "peak RSS flat: $small KiB for 500 snapshots, $large KiB for 10,000"
+	awk -v n=500 -f "$TOP/bench/ranker-gen.awk" >"$T_TMP/small" &&
+		awk -v n=10000 -f "$TOP/bench/ranker-gen.awk" >"$T_TMP/large" ||
+		t_bail "cannot generate snapshots (bench/ranker-gen.awk)"
+	# time(1) exits with the ranker's status and writes only the figure to
+	# its -o file: a crash cannot hide behind the last line of a pipe
+	/usr/bin/time -o "$T_TMP/small.kb" -f %M "$CULL_RANKER" <"$T_TMP/small" >/dev/null 2>&1
+	t_is "$?" 0 "peak RSS run, 500 snapshots: exit 0"
+	/usr/bin/time -o "$T_TMP/large.kb" -f %M "$CULL_RANKER" <"$T_TMP/large" >/dev/null 2>&1
+	t_is "$?" 0 "peak RSS run, 10,000 snapshots: exit 0"
+	small=$(cat "$T_TMP/small.kb") large=$(cat "$T_TMP/large.kb")
+	if [ -n "$small" ] && [ -n "$large" ] && [ "$large" -le $((small + 512)) ]; then t_pass "peak RSS flat: $small KiB for 500 snapshots, $large KiB for 10,000"
 	else t_fail "peak RSS grows: $small KiB for 500 snapshots, $large KiB for 10,000"; fi
 fi
 

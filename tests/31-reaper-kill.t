@@ -20,7 +20,7 @@ socat_listen() {
 		socat TCP-LISTEN:$PORT,bind=127.0.0.1,reuseaddr,fork "$1" 2>>"$T_TMP/socat.err" &
 		pid=$!
 		for _ in $(seq 50); do
-			if ss -ltnpH "sport = :$PORT" 2>/dev/null | grep -q "pid=$pid,"; then
+			if ss -ltnpH "sport = :$PORT" 2>/dev/null | grep "pid=$pid," >/dev/null; then
 				t_cleanup "kill $pid"
 				return 0
 			fi
@@ -49,10 +49,14 @@ unmanaged=$(docker_run --name "cull-u-$run" -- "$img")
 labelled_false=$(docker_run --label cull.managed=TRUE -- "$img")
 protected=$(docker_run --name "cull-p-$run" --label cull.managed=true -- "$img")
 protected2=$(docker_run --label cull.managed=true -- "$img")
+protected3=$(docker_run --label cull.managed=true -- "$img")
 stopped=$(docker_run --label cull.managed=true -- "$img")
 docker_api POST "/containers/$stopped/kill" >/dev/null
 [ "$(state "$stopped")" = exited ] || t_bail "could not stop the 409 container"
 missing=0000000000000000000000000000000000000000000000000000000000000000
+for id in "$managed" "$unmanaged" "$labelled_false" "$protected" "$protected2" "$protected3" "$stopped"; do
+	[ -n "$id" ] || t_bail "cannot start the test containers"
+done
 
 {
 	echo '{"type":"mem","ts":1,"seq":1,"total_kb":1,"used_kb":1,"used_pct":100.0,"containers":6,"procs":6}'
@@ -61,12 +65,14 @@ missing=0000000000000000000000000000000000000000000000000000000000000000
 	kl "$labelled_false" 3
 	kl "$protected" 4
 	kl "$protected2" 5
+	kl "$protected3" 16
 	kl "$stopped" 6
 	kl "$missing" 7
 	echo '{"type":"rank","ts":1,"seq":1,"by":"ram","containers":[]}'
 } >"$T_TMP/in"
-T_IN=$T_TMP/in t_run 0 "a mixed batch: exit 0" "$R" "${S[@]}" --protect "cull-p-$run" --protect "${protected2:0:12}"
-t_is "$(grep -c '"type":"killed"' "$T_TMP/out")" 7 "one killed line per kill line"
+T_IN=$T_TMP/in t_run 0 "a mixed batch: exit 0" "$R" "${S[@]}" --protect "cull-p-$run" --protect "${protected2:0:12}" \
+	--protect "$(printf '%s' "${protected3:0:16}" | tr a-f A-F)"
+t_is "$(grep -c '"type":"killed"' "$T_TMP/out")" 8 "one killed line per kill line"
 t_cmp <(grep -v '"type":"kill"' "$T_TMP/in") <(grep -v '"type":"killed"' "$T_TMP/out") "other lines pass through byte for byte"
 
 t_is "$(got "$managed" '[.ok,.status,.running,.name,.seq]|@csv')" "true,204,false,\"cull-m-$run\",1" "managed: ok, 204, verified not running, the engine's name"
@@ -82,6 +88,8 @@ t_is "$(got "$protected" '[.ok,.error]|@csv')" 'false,"refused: protected (--pro
 t_is "$(state "$protected")" running "--protect NAME: still running"
 t_is "$(got "$protected2" '.error')" "refused: protected (--protect)" "--protect SHORT-ID: refused"
 t_is "$(state "$protected2")" running "--protect SHORT-ID: still running"
+t_is "$(got "$protected3" '.error')" "refused: protected (--protect)" "--protect SHORT-ID in capitals: refused"
+t_is "$(state "$protected3")" running "--protect SHORT-ID in capitals: still running"
 t_is "$(got "$stopped" '[.ok,.status,.error]|@csv')" 'false,409,"not running"' "a stopped container: 409 not running"
 t_is "$(got "$missing" '[.ok,.status,.error]|@csv')" 'false,404,"no such container"' "no such container: 404"
 t_is "$(got "$missing" '.message')" "No such container: $missing" "404: the engine's message"
@@ -180,6 +188,8 @@ if command -v socat >/dev/null; then
 	t_is "$(got "$h2" '[.ok,.status]|@csv')" "true,204" "DOCKER_HOST=tcp://: killed"
 	kl "$missing" 42 >"$T_TMP/in"; T_IN=$T_TMP/in t_run 0 "DOCKER_HOST=unix://: exit 0" env DOCKER_HOST="unix://$DOCKER_SOCK" "$R"
 	t_is "$(got "$missing" '.status')" 404 "DOCKER_HOST=unix://: the engine answered"
+else
+	t_skip "socat missing: no --host tcp:// test"
 fi
 
 # --log-url: each killed line is POSTed; a dead logger delays nothing.
@@ -201,6 +211,7 @@ SH
 	l1=$(docker_run --label cull.managed=true -- "$img")
 	{ kl "$l1" 30; kl "$missing" 31; } >"$T_TMP/in"
 	T_IN=$T_TMP/in t_run 0 "--log-url: exit 0" "$R" "${S[@]}" --log-url "http://127.0.0.1:$port/logs"
+	t_is "$(grep -c '"type":"killed"' "$T_TMP/out")" 2 "--log-url: two killed lines out"
 	t_cmp <(sort "$T_TMP/out") <(sort "$T_TMP/posted" 2>/dev/null) "--log-url: the logger got exactly the killed lines"
 	t_is "$(cat "$T_TMP/err")" "" "--log-url: nothing to complain about"
 
@@ -212,7 +223,9 @@ else
 	t_skip "socat missing: no --log-url test"
 fi
 
-# --log-url into the real cull-logger (serve), when it is built.
+# --log-url into the real cull-logger (serve), when it is built. The logger
+# refuses to serve from a path socat would misread (a space, a ':'), by
+# design: then this part is a visible skip, not a failure of the reaper.
 if [ -x "$CULL_LOGGER" ]; then
 	"$CULL_LOGGER" serve --listen 127.0.0.1:0 --log "$T_TMP/cull.log" 2>"$T_TMP/logger.err" &
 	lpid=$!
@@ -221,8 +234,16 @@ if [ -x "$CULL_LOGGER" ]; then
 	for _ in $(seq 100); do
 		url=$(sed -n 's|.*serving \(http://[^ ]*\).*|\1|p' "$T_TMP/logger.err")
 		[ -n "$url" ] && break
+		kill -0 "$lpid" 2>/dev/null || break
 		sleep 0.1
 	done
+fi
+if [ ! -x "$CULL_LOGGER" ]; then
+	t_skip "cull-logger not built: no end-to-end --log-url test"
+elif [ -z "$url" ] && grep 'install me under a plain path' "$T_TMP/logger.err" >/dev/null; then
+	t_skip "cull-logger will not serve from this path: $(head -n 1 "$T_TMP/logger.err")"
+else
+	t_ok "--log-url cull-logger: the logger serves (${url:-no url})" test -n "$url"
 	l3=$(docker_run --label cull.managed=true -- "$img")
 	{ kl "$l3" 33; kl "$missing" 34; } >"$T_TMP/in"
 	T_IN=$T_TMP/in t_run 0 "--log-url cull-logger: exit 0" "$R" "${S[@]}" --log-url "${url}logs"
@@ -230,7 +251,5 @@ if [ -x "$CULL_LOGGER" ]; then
 	for _ in $(seq 50); do [ "$(grep -c '"type":"killed"' "$T_TMP/cull.log" 2>/dev/null)" = 2 ] && break; sleep 0.1; done
 	t_is "$(jq -r 'select(.type=="killed") | "\(.seq) \(.ok)"' "$T_TMP/cull.log" | sort | tr '\n' ,)" "33 true,34 false," \
 		"--log-url cull-logger: both killed lines are in its log"
-else
-	t_skip "cull-logger not built: no end-to-end --log-url test"
 fi
 t_done

@@ -90,6 +90,8 @@ sleep 1
 if kill -0 "$rpid" 2>/dev/null; then t_pass "engine down: the reaper keeps running"
 else t_fail "engine down: the reaper keeps running"; t_diag "$T_TMP/err"; fi
 t_grep '"note":"while the engine is down"' "$T_TMP/out" "engine down: other lines still pass through at once"
+# an empty answer below means "no killed line yet" only if the output reads
+t_ok "engine down: the output so far is JSON lines" jq -e 'has("type")' "$T_TMP/out"
 t_is "$(line 2 .ok)" "" "engine down: the kill waits (retrying), not reported as failed"
 
 # A second reaper with a short --retry gives up on the same outage and goes on.

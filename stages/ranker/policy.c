@@ -44,6 +44,14 @@ policy_human_kb(char *buf, size_t n, long long kb)
 
 /* ---- the cooldown table: sorted by id, at most COOLDOWN_MAX entries ---- */
 
+/* ts is at most 1e11 s and a cooldown at most 1e9 s (snap.c, main.c):
+ * both fit in int64 microseconds with room to add them. */
+int64_t
+cooldown_us(double seconds)
+{
+	return (int64_t)llround(seconds * 1e6);
+}
+
 void
 cooldown_free(struct cooldown *cd)
 {
@@ -84,16 +92,17 @@ cooldown_find(const struct cooldown *cd, const char *id, double ts)
 	int found;
 	size_t i = cooldown_pos(cd, id, &found);
 
-	return found && ts < cd->e[i].until ? &cd->e[i] : NULL;
+	return found && cooldown_us(ts) < cd->e[i].until_us ? &cd->e[i] : NULL;
 }
 
 static void
 cooldown_expire(struct cooldown *cd, double ts)
 {
+	int64_t now = cooldown_us(ts);
 	size_t i, j = 0;
 
 	for (i = 0; i < cd->n; i++) {
-		if (ts >= cd->e[i].until)
+		if (now >= cd->e[i].until_us)
 			free(cd->e[i].id);
 		else
 			cd->e[j++] = cd->e[i];
@@ -110,7 +119,7 @@ cooldown_drop(struct cooldown *cd, size_t i)
 }
 
 static void
-cooldown_add(struct cooldown *cd, const char *id, double until)
+cooldown_add(struct cooldown *cd, const char *id, int64_t until)
 {
 	size_t i;
 	int found;
@@ -122,14 +131,14 @@ cooldown_add(struct cooldown *cd, const char *id, double until)
 	}
 	i = cooldown_pos(cd, id, &found);
 	if (found) {
-		cd->e[i].until = until;
+		cd->e[i].until_us = until;
 		return;
 	}
 	if (cd->n == COOLDOWN_MAX) {
 		size_t j, old = 0;
 
 		for (j = 1; j < cd->n; j++)
-			if (cd->e[j].until < cd->e[old].until)
+			if (cd->e[j].until_us < cd->e[old].until_us)
 				old = j;
 		cooldown_drop(cd, old);
 		if (old < i)
@@ -137,7 +146,7 @@ cooldown_add(struct cooldown *cd, const char *id, double until)
 	}
 	memmove(&cd->e[i + 1], &cd->e[i], (cd->n - i) * sizeof *cd->e);
 	cd->e[i].id = cull_strdup(id);
-	cd->e[i].until = until;
+	cd->e[i].until_us = until;
 	cd->n++;
 }
 
@@ -339,5 +348,5 @@ policy_run(struct snap *s, const struct policy_opt *o, struct cooldown *cd, stru
 	}
 
 	for (i = 0; i < v->nkill; i++)
-		cooldown_add(cd, s->ctr[v->kill[i]].id, s->ts + v->cooldown);
+		cooldown_add(cd, s->ctr[v->kill[i]].id, cooldown_us(s->ts) + cooldown_us(v->cooldown));
 }

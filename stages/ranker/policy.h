@@ -14,6 +14,7 @@
 #define CULL_RANKER_POLICY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "snap.h"
 
@@ -46,9 +47,16 @@ struct policy_opt {
 
 void policy_opt_default(struct policy_opt *o);
 
+/* Cooldown times are whole microseconds of input time: a container
+ * sentenced at t0 with a cooldown of S is in flight while
+ * us(ts) < us(t0) + us(S), us(x) = x * 1e6 rounded to the nearest, so it is
+ * eligible again from the first snapshot with ts >= t0 + S as written in
+ * decimal (0.3 + 3 x 0.1 ends at 0.6, which binary floating point misses). */
+int64_t cooldown_us(double seconds);
+
 struct cooldown_entry {
 	char *id;
-	double until;		/* input time the container is in flight until */
+	int64_t until_us;	/* input time the container is in flight until */
 };
 
 struct cooldown {

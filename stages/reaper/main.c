@@ -70,7 +70,8 @@ static const char help_text[] =
 	"  --exec CMD          after each kill run sh -c CMD with CULL_ID, CULL_NAME,\n"
 	"                      CULL_CLASS, CULL_RSS_KB, CULL_VSZ_KB in the environment\n"
 	"  --log-url URL       also POST each killed line to URL (cull-logger /logs)\n"
-	"  --retry SECONDS     keep retrying an engine that does not answer or answers\n                      5xx (default 10)\n"
+	"  --retry SECONDS     keep retrying an engine that does not answer or answers\n"
+	"                      5xx (default 10); a hung engine holds a line this long\n"
 	"  --parallel N        kills in flight at once (default 16)\n"
 	"  --help              this text\n"
 	"\n"
@@ -83,6 +84,8 @@ static const char help_text[] =
 #define LOGQ_BYTES ((size_t)4 << 20)
 #define VERIFY_WAIT 5.0		/* seconds to see a killed container stop */
 #define DRAIN_WAIT 5.0		/* at the end, for --exec commands and the logger */
+#define REQUEST_MAX_MS 10000L	/* the longest one request may wait for an answer */
+#define REQUEST_MIN_MS 1000L	/* ... and the shortest, even when --retry is spent */
 
 enum step { ST_VERSION, ST_INSPECT, ST_KILL, ST_REMOVE, ST_VERIFY };
 
@@ -99,6 +102,7 @@ struct job {
 	double backoff;
 	double verify_end;
 	int kill_resent;	/* the kill went out again after a transport failure */
+	long timeout_ms;	/* of the request in flight */
 	long status;		/* of the last answer */
 	long kill_status;	/* of the kill (or stop) */
 	struct docker_buf body;
@@ -350,6 +354,29 @@ log_done(CURLcode rc)
 	R.log_lines = 0;
 }
 
+/* ---- its own container ----------------------------------------------- */
+
+/* Say once, at start, when the reaper cannot tell which container it runs
+ * in. It is silent when it knows (its cgroup, or the engine matched its
+ * upperdir) and on the host (no evidence of a container at all). */
+static void
+self_warn(enum self_how how)
+{
+	if (R.pol.self[0])
+		return;
+	if (how == SELF_UPPER)
+		cull_warn("cannot tell which container it runs in (no id in /proc/self/cgroup, "
+			  "and the engine %s): it refuses any container whose root is %s",
+			  R.d->api[0] ? "lists none with this root" : "did not answer", R.pol.upper);
+	else if (how == SELF_GUESS)
+		cull_warn("cannot tell for sure which container it runs in: only the bind mounts "
+			  "of /etc/hostname, /etc/hosts, /etc/resolv.conf name %.12s (under "
+			  "--network container:X they are X's); refusing to kill %.12s",
+			  R.pol.guess, R.pol.guess);
+	/* SELF_NONE: not /.dockerenv either, which is no proof: this build
+	 * machine, a VM on ext4, has one */
+}
+
 /* ---- jobs ------------------------------------------------------------ */
 
 static CURL *
@@ -367,8 +394,16 @@ issue(struct job *j)
 {
 	char path[512];
 	const char *id = j->tgt.id[0] ? j->tgt.id : j->req.ref;
-	long timeout = R.d->timeout_ms;
+	double end = j->step == ST_VERIFY && j->verify_end > j->retry_end ? j->verify_end : j->retry_end;
+	double left = (end - mono()) * 1000.0;
+	long timeout;
 	CURL *h = j->h;
+
+	/* A hung engine must not hold a line for --retry plus a whole request
+	 * time-out: each request waits at most what is left of the line's
+	 * time (at least REQUEST_MIN_MS, so --retry 0 still tries once). */
+	timeout = left >= (double)REQUEST_MAX_MS ? REQUEST_MAX_MS
+		: left <= (double)REQUEST_MIN_MS ? REQUEST_MIN_MS : (long)left;
 
 	curl_easy_reset(h);
 	switch (j->step) {
@@ -382,7 +417,7 @@ issue(struct job *j)
 	case ST_KILL:
 		if (R.graceful) {
 			snprintf(path, sizeof path, "/containers/%s/stop?t=%lld", id, R.stop_timeout);
-			timeout += R.stop_timeout * 1000;
+			timeout += (long)R.stop_timeout * 1000;
 		} else {
 			snprintf(path, sizeof path, "/containers/%s/kill?signal=%s", id, R.signal);
 		}
@@ -404,6 +439,7 @@ issue(struct job *j)
 		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "DELETE");
 	}
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout);
+	j->timeout_ms = timeout;
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, docker_buf_write);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &j->body);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, j->cerr);
@@ -525,8 +561,12 @@ on_answer(struct job *j, CURLcode rc)
 			return;
 		}
 		/* curl's own buffer says "localhost port 80" for a unix socket */
-		snprintf(j->last_err, sizeof j->last_err, "%s: %s", docker_where(R.d),
-			 curl_easy_strerror(rc));
+		if (rc == CURLE_OPERATION_TIMEDOUT)
+			snprintf(j->last_err, sizeof j->last_err, "%s: no answer within %ld ms",
+				 docker_where(R.d), j->timeout_ms);
+		else
+			snprintf(j->last_err, sizeof j->last_err, "%s: %s", docker_where(R.d),
+				 curl_easy_strerror(rc));
 		if (!R.nstop && now < j->retry_end) {
 			j->wake = now + j->backoff < j->retry_end ? now + j->backoff : j->retry_end;
 			j->backoff = j->backoff * 2 > 1.0 ? 1.0 : j->backoff * 2;
@@ -860,6 +900,7 @@ main(int argc, char **argv)
 	const char *sock = NULL, *host = NULL;
 	char *where = NULL;
 	struct sigaction sa;
+	enum self_how how;
 	int c;
 
 	cull_setprog(argv[0]);
@@ -949,7 +990,7 @@ main(int argc, char **argv)
 	free(where);
 
 	cull_stdio_setup();
-	self_detect("/proc", &R.pol);
+	how = self_detect("/proc", &R.pol);
 	if (pipe2(R.sigpipe, O_CLOEXEC | O_NONBLOCK) < 0)
 		cull_die(CULL_EXIT_FAIL, "fatal: pipe:");
 	memset(&sa, 0, sizeof sa);
@@ -972,7 +1013,10 @@ main(int argc, char **argv)
 	if (docker_negotiate(R.d) < 0)
 		cull_warn("the engine at %s does not answer yet; kills will retry",
 			  docker_where(R.d));
+	else if (how == SELF_UPPER)
+		self_resolve(R.d, &R.pol);
 	R.d->timeout_ms = 10000;
+	self_warn(how);
 
 	/* Read stdin without blocking when it is a pipe, so one slow writer
 	 * never holds up kills in flight. */

@@ -50,10 +50,11 @@ int reaper_signal(const char *s, char *out, size_t outlen);
 
 /* What the engine says about a container. */
 struct target {
-	char id[65];		/* full id */
+	char id[65];		/* full id, lower case */
 	char name[256];		/* without the leading '/' */
 	int managed;		/* Config.Labels["cull.managed"] == "true" */
 	int running;		/* State.Running */
+	char upper[1024];	/* GraphDriver.Data.UpperDir, "" if none or longer */
 };
 
 /* Parse the body of GET /containers/{id}/json. 0, or -1 with err set. */
@@ -63,7 +64,12 @@ struct policy {
 	int any;		/* --any: the label is not required */
 	char **protect;		/* --protect NAME (a name, a full id or an id prefix) */
 	int nprotect;
-	char self[2][65];	/* ids of the container(s) we run in, "" if none */
+	/* the container the reaper runs in (self.c) */
+	char self[65];		/* its id, "" when not known for sure */
+	char guess[65];		/* an id only the bind mounts of /etc/hostname,
+				 * hosts, resolv.conf name, "" if none: under
+				 * --network container:X they are X's */
+	char upper[1024];	/* the overlay upperdir of its "/", "" if none */
 };
 
 /* NULL when t may be killed for a line that asked for ref, else why not. */
@@ -72,11 +78,34 @@ const char *target_refuse(const struct target *t, const char *ref, const struct 
 /* The container id in the text of /proc/self/cgroup ("/docker/<id>",
  * "docker-<id>.scope", containerd and podman forms) or of
  * /proc/self/mountinfo (docker's bind mounts of /etc/hostname, /etc/hosts,
- * /etc/resolv.conf from .../containers/<id>/). 0 with out set, -1 if none. */
+ * /etc/resolv.conf from .../containers/<id>/, the last one mounted). 0 with
+ * out set, -1 if none. */
 int self_from_cgroup(const char *text, char out[65]);
 int self_from_mountinfo(const char *text, char out[65]);
-/* Both, read from proc_root ("/proc"); fills p->self. Returns how many. */
-int self_detect(const char *proc_root, struct policy *p);
+/* The overlay upperdir of the last mount on "/" in a mountinfo text,
+ * unescaped. 0, or -1 when "/" is not an overlay (the host, another
+ * storage driver) or the path does not fit. */
+int self_upperdir(const char *mountinfo, char *out, size_t outlen);
+
+/* How the reaper knows its own container, strongest first. */
+enum self_how {
+	SELF_NONE,	/* no evidence: the host, as far as it can tell */
+	SELF_CGROUP,	/* the cgroup path names it: p->self */
+	SELF_UPPER,	/* only its root's upperdir, to compare with each
+			 * target's (and with the engine's list: self_resolve) */
+	SELF_GUESS,	/* only the bind mounts: p->guess, unverifiable */
+};
+/* The evidence in the texts of /proc/self/cgroup and /proc/self/mountinfo
+ * into p->self, p->guess, p->upper. Pure: the unit tests drive it. */
+enum self_how self_decide(const char *cgroup, const char *mountinfo, struct policy *p);
+/* The same, read from proc_root ("/proc"). */
+enum self_how self_detect(const char *proc_root, struct policy *p);
+/* With only an upperdir to go by, ask the engine which container has it
+ * (the guess first, then every running one): 0 with p->self set, or -1
+ * (the engine did not answer, or none matches). A guess whose upperdir
+ * differs is dropped: it is another container's files. */
+struct docker;
+int self_resolve(struct docker *d, struct policy *p);
 
 /* --exec: start "/bin/sh -c cmd" with the CULL_* variables added to the
  * environment (values are never part of the command text), stdin from

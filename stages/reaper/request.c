@@ -73,6 +73,14 @@ kill_req_parse(struct jv *v, json_object *o, struct kill_req *k)
 		return -1;
 	}
 	memcpy(k->ref, s, n + 1);
+	/* a full id in capitals is still that id: ask in docker's own form (a
+	 * shorter ref may be a name, which docker keeps as written) */
+	if (n == 64 && strspn(s, "0123456789abcdefABCDEF") == 64) {
+		size_t i;
+
+		for (i = 0; i < n; i++)
+			k->ref[i] = (char)tolower((unsigned char)k->ref[i]);
+	}
 	if ((r = jv_str(v, o, "name", JV_OPT, &s, NULL)) < 0)
 		goto bad;
 	if (r == 0)

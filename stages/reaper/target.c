@@ -8,8 +8,10 @@
  * Nothing from the kill line decides this: only the engine's answer, the
  * options and the reaper's own container.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "reaper.h"
 
@@ -23,10 +25,19 @@ get(json_object *o, const char *key, json_type type)
 	return f;
 }
 
+/* Container ids are hex, which docker writes in lower case; a person may
+ * type them in capitals (--protect ABC123DEF456). Ids compare without
+ * regard to case; names stay exact, as docker keeps them. */
+static int
+all_hex(const char *s, size_t n)
+{
+	return strspn(s, "0123456789abcdefABCDEF") >= n;
+}
+
 static int
 is_hex64(const char *s)
 {
-	return strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
+	return strlen(s) == 64 && all_hex(s, 64);
 }
 
 int
@@ -46,7 +57,13 @@ target_parse(const char *body, struct target *t, char *err, size_t errlen)
 		snprintf(err, errlen, "the engine's answer has no 64-hex \"Id\"");
 		goto out;
 	}
-	memcpy(t->id, json_object_get_string(f), 65);
+	{
+		const char *id = json_object_get_string(f);
+		size_t i;
+
+		for (i = 0; i < 65; i++)
+			t->id[i] = (char)tolower((unsigned char)id[i]);
+	}
 	if ((f = get(o, "Name", json_type_string))) {
 		s = json_object_get_string(f);
 		if (*s == '/')
@@ -59,6 +76,10 @@ target_parse(const char *body, struct target *t, char *err, size_t errlen)
 		goto out;
 	}
 	t->running = json_object_get_boolean(f);
+	f = get(get(get(o, "GraphDriver", json_type_object), "Data", json_type_object), "UpperDir",
+		json_type_string);
+	if (f && (size_t)json_object_get_string_len(f) < sizeof t->upper)
+		memcpy(t->upper, json_object_get_string(f), (size_t)json_object_get_string_len(f) + 1);
 	labels = get(get(o, "Config", json_type_object), "Labels", json_type_object);
 	f = get(labels, "cull.managed", json_type_string);
 	t->managed = f && strcmp(json_object_get_string(f), "true") == 0;
@@ -79,8 +100,24 @@ names(const char *name, const struct target *t)
 		name++, n--;
 	if (n && strcmp(name, t->name) == 0)
 		return 1;
-	return n >= 12 && n <= 64 && strspn(name, "0123456789abcdef") == n &&
-	       strncmp(name, t->id, n) == 0;
+	return n >= 12 && n <= 64 && all_hex(name, n) && strncasecmp(name, t->id, n) == 0;
+}
+
+/* t is the container the reaper runs in, or might be and cannot be told
+ * apart (see self.c for the evidence). */
+static int
+target_is_self(const struct target *t, const struct policy *p)
+{
+	int uppers = p->upper[0] && t->upper[0];
+
+	if (p->self[0] && strcasecmp(p->self, t->id) == 0)
+		return 1;
+	/* one root filesystem per container: the same upperdir is us */
+	if (uppers && strcmp(p->upper, t->upper) == 0)
+		return 1;
+	/* only the bind mounts name it, which may be a --network
+	 * container: donor: protect it unless the upperdirs tell them apart */
+	return p->guess[0] && strcasecmp(p->guess, t->id) == 0 && !uppers;
 }
 
 const char *
@@ -90,12 +127,11 @@ target_refuse(const struct target *t, const char *ref, const struct policy *p)
 
 	/* the engine answers for a full id, a name or a unique id prefix: make
 	 * sure the answer is about what the line asked for */
-	if (strcmp(ref, t->id) != 0 && strcmp(ref, t->name) != 0 &&
-	    strncmp(ref, t->id, strlen(ref)) != 0)
+	if (strcmp(ref, t->name) != 0 &&
+	    !(all_hex(ref, strlen(ref)) && strncasecmp(ref, t->id, strlen(ref)) == 0))
 		return "the engine answered for another container";
-	for (i = 0; i < 2; i++)
-		if (p->self[i][0] && strcmp(p->self[i], t->id) == 0)
-			return "refused: it is the container cull-reaper runs in";
+	if (target_is_self(t, p))
+		return "refused: it is the container cull-reaper runs in";
 	for (i = 0; i < p->nprotect; i++)
 		if (names(p->protect[i], t))
 			return "refused: protected (--protect)";

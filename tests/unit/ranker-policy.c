@@ -121,6 +121,58 @@ test_ordinals_and_keep(void)
 	snap_free(&s);
 }
 
+/* A cooldown of S from t0 ends at exactly t0 + S written in decimal, which
+ * binary floating point misses: 0.3 + 3 * 0.1 > 0.6, 0.2 + 0.1 > 0.3. For
+ * every t0 = k/10 and S = 3 x 0.1 (the default) or 0.1 (--cooldown): in
+ * flight just before t0 + S, eligible again at t0 + S. */
+static void
+test_cooldown_exact(void)
+{
+	static const double opt[] = { -1, 0.1, 0.7 };
+	int k, i, early = 0, late = 0, n = 0;
+
+	for (i = 0; i < 3; i++)
+		for (k = 1; k <= 200; k++) {
+			struct snap s = {0};
+			struct policy_opt o;
+			struct cooldown cd = {0};
+			struct verdict vd = {0};
+			double t0 = k / 10.0, S = opt[i] < 0 ? 0.3 : opt[i];
+			int steps = (int)(S * 10 + 0.5);
+			double at[2] = { (k + steps) / 10.0 - 1e-4, (k + steps) / 10.0 };
+			size_t got[2];
+			int j;
+			char *line = line_of(2, t0, "\"interval_s\":0.1,");
+			json_object *o0 = parse_into(&s, line);
+
+			policy_opt_default(&o);
+			o.keep[CLASS_LOW] = 1;
+			o.cooldown = opt[i];
+			policy_run(&s, &o, &cd, &vd);
+			json_object_put(o0);
+			free(line);
+			for (j = 0; j < 2; j++) {
+				line = line_of(2, at[j], "\"interval_s\":0.1,");
+				o0 = parse_into(&s, line);
+				policy_run(&s, &o, &cd, &vd);
+				got[j] = vd.nkill;
+				json_object_put(o0);
+				free(line);
+			}
+			early += got[0] != 0;
+			if (got[1] != 1) {
+				if (late++ < 3)
+					printf("# S=%g t0=%g: still in flight at %.17g\n", S, t0, at[1]);
+			}
+			n++;
+			cooldown_free(&cd);
+			verdict_free(&vd);
+			snap_free(&s);
+		}
+	is_int(early, 0, "cooldown: in flight until just before t0 + S (%d cases)", n);
+	is_int(late, 0, "cooldown: eligible again at exactly t0 + S, 0.1-style values (%d cases)", n);
+}
+
 static void
 test_cooldown_bound(void)
 {
@@ -237,6 +289,7 @@ main(void)
 	jv_init(&v);
 	test_human();
 	test_ordinals_and_keep();
+	test_cooldown_exact();
 	test_cooldown_bound();
 	test_guard_runs_out();
 	test_parse();

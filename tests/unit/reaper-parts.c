@@ -13,6 +13,7 @@
 
 #define ID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define ID2 "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
+#define ID_UC "0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF"
 
 static void
 test_self(void)
@@ -46,6 +47,105 @@ test_self(void)
 			       id) < 0, "mountinfo: only the three files docker mounts count");
 	ok(self_from_mountinfo("812 790 254:0 /var/lib/docker/containers/xyz/hostname /etc/hostname rw - ext4 x rw\n",
 			       id) < 0, "mountinfo: no id in the path");
+	ok(self_from_mountinfo("812 790 254:0 /srv/containers/docker/containers/" ID "/hostname /etc/hostname rw - ext4 x rw\n",
+			       id) == 0 && strcmp(id, ID) == 0, "mountinfo: a data root with /containers/ in its path");
+	ok(self_from_mountinfo("812 790 254:0 /containers/" ID2 "/x/containers/" ID "/hosts /etc/hosts rw - ext4 x rw\n",
+			       id) == 0 && strcmp(id, ID) == 0, "mountinfo: the last /containers/<id>/ of the path");
+	ok(self_from_mountinfo("812 790 254:0 /my\\040docker/containers/" ID "/hosts /etc/hosts rw - ext4 x rw\n",
+			       id) == 0 && strcmp(id, ID) == 0, "mountinfo: a data root with a space (\\040)");
+}
+
+/* /proc/self/mountinfo as docker 20.10 (overlay2, cgroup v1) makes it,
+ * abridged: the root, then the three files from a container's directory. */
+#define UPPER "/var/lib/docker/overlay2/419835c56e13c05c68963170ebf4a784ce5e939e9161b29c28599d468dcedb55/diff"
+#define UPPER_X "/var/lib/docker/overlay2/4fa8cde6b20ee5731d8298b9c53270185e3d3ae89b9c14e2b071fc6446c49acb/diff"
+#define MI_ROOT "108 60 0:38 / / rw,relatime master:3 - overlay overlay rw,lowerdir=/var/lib/docker/overlay2/l/GGV4:" \
+	"/var/lib/docker/overlay2/l/V2W6,upperdir=" UPPER ",workdir=/var/lib/docker/overlay2/4198/work\n" \
+	"109 108 0:52 / /proc rw,nosuid,nodev,noexec,relatime - proc proc rw\n" \
+	"124 110 0:56 / /dev/shm rw,nosuid,nodev,noexec,relatime - tmpfs shm rw,size=65536k\n"
+#define MI_FILES(x) \
+	"125 108 254:0 /var/lib/docker/containers/" x "/resolv.conf /etc/resolv.conf rw,relatime - ext4 /dev/vda rw\n" \
+	"126 108 254:0 /var/lib/docker/containers/" x "/hostname /etc/hostname rw,relatime - ext4 /dev/vda rw\n" \
+	"127 108 254:0 /var/lib/docker/containers/" x "/hosts /etc/hosts rw,relatime - ext4 /dev/vda rw\n"
+#define CG_V1(x) "9:name=systemd:/docker/" x "\n4:memory:/docker/" x "\n0::/docker/" x "\n"
+#define CG_PRIVATE "9:name=systemd:/\n4:memory:/\n0::/\n"
+
+#define INSPECT_UP(id, upper) \
+	"{\"Id\":\"" id "\",\"Name\":\"/c\",\"State\":{\"Running\":true}," \
+	"\"Config\":{\"Labels\":{\"cull.managed\":\"true\"}}," \
+	"\"GraphDriver\":{\"Name\":\"overlay2\",\"Data\":{\"UpperDir\":\"" upper "\"}}}"
+#define SELF_REFUSED "refused: it is the container cull-reaper runs in"
+
+static const char *refuse(const char *body, const char *ref, struct policy *p);
+
+/* The reaper is ID; X (ID2) is a decoy whose files docker mounts when the
+ * reaper runs with --network container:X. */
+static void
+test_self_decide(void)
+{
+	struct policy p;
+	char up[1024];
+
+	memset(&p, 0, sizeof p);
+	ok(self_upperdir(MI_ROOT MI_FILES(ID), up, sizeof up) == 0 && strcmp(up, UPPER) == 0,
+	   "the overlay upperdir of /");
+	ok(self_upperdir("1 0 254:0 / / rw - ext4 /dev/vda rw\n", up, sizeof up) < 0, "no upperdir on the host");
+	ok(self_upperdir("1 0 0:38 / / rw - overlay overlay rw,lowerdir=/a,upperdir=/my\\040root\\054x/diff,workdir=/w\n",
+			 up, sizeof up) == 0 && strcmp(up, "/my root,x/diff") == 0, "upperdir: mountinfo escapes undone");
+	ok(self_upperdir("1 0 0:38 / / rw - overlay overlay rw,upperdir=/old,workdir=/w\n"
+			 "2 1 0:39 / / rw - overlay overlay rw,upperdir=/new,workdir=/w\n", up, sizeof up) == 0 &&
+	   strcmp(up, "/new") == 0, "upperdir: the last mount on / is the one seen");
+
+	/* cgroup v1 (and v2) name the container: the strongest evidence */
+	is_int(self_decide(CG_V1(ID), MI_ROOT MI_FILES(ID), &p), SELF_CGROUP, "v1 cgroup: by the cgroup");
+	is_str(p.self, ID, "v1 cgroup: self");
+	is_int(self_decide("0::/docker/" ID "\n", MI_ROOT MI_FILES(ID), &p), SELF_CGROUP, "v2 cgroup: by the cgroup");
+	is_str(p.self, ID, "v2 cgroup: self");
+	is_int(self_decide("0::/system.slice/docker-" ID ".scope\n", "", &p), SELF_CGROUP, "systemd scope: by the cgroup");
+	is_str(p.self, ID, "systemd scope: self");
+
+	/* --network container:X: the files are X's, the cgroup is ours */
+	is_int(self_decide(CG_V1(ID), MI_ROOT MI_FILES(ID2), &p), SELF_CGROUP, "--network container:X: by the cgroup");
+	is_str(p.self, ID, "--network container:X: self is ours, not X");
+	is_str(p.guess, "", "--network container:X: X is not even a guess");
+	ok(refuse(INSPECT_UP(ID2, UPPER_X), ID2, &p) == NULL, "--network container:X: X may be killed");
+	is_str(refuse(INSPECT_UP(ID, UPPER), ID, &p), SELF_REFUSED, "--network container:X: self refused");
+
+	/* --cgroupns private: "0::/"; the files are ours */
+	is_int(self_decide(CG_PRIVATE, MI_ROOT MI_FILES(ID), &p), SELF_UPPER, "private cgroupns: by the upperdir");
+	is_str(p.self, "", "private cgroupns: no id for sure yet");
+	is_str(p.guess, ID, "private cgroupns: the files' id is a guess");
+	is_str(p.upper, UPPER, "private cgroupns: the upperdir kept");
+	is_str(refuse(INSPECT_UP(ID, UPPER), ID, &p), SELF_REFUSED, "private cgroupns: self refused");
+	ok(refuse(INSPECT_UP(ID2, UPPER_X), ID2, &p) == NULL, "private cgroupns: another container may be killed");
+
+	/* both: nothing names us but the upperdir, the files name X */
+	is_int(self_decide(CG_PRIVATE, MI_ROOT MI_FILES(ID2), &p), SELF_UPPER, "both: by the upperdir");
+	is_str(p.guess, ID2, "both: X is only a guess");
+	is_str(refuse(INSPECT_UP(ID, UPPER), ID, &p), SELF_REFUSED, "both: self refused (same upperdir)");
+	ok(refuse(INSPECT_UP(ID2, UPPER_X), ID2, &p) == NULL, "both: X may be killed (another upperdir)");
+
+	/* X's files mounted before or after the reaper's own: the last one on
+	 * each mount point is what the container sees */
+	is_int(self_decide(CG_PRIVATE, MI_ROOT MI_FILES(ID2) MI_FILES(ID), &p), SELF_UPPER, "X's files then ours");
+	is_str(p.guess, ID, "X's files then ours: ours (mounted last)");
+	is_int(self_decide(CG_PRIVATE, MI_ROOT MI_FILES(ID) MI_FILES(ID2), &p), SELF_UPPER, "ours then X's");
+	is_str(p.guess, ID2, "ours then X's: X's (mounted last), a guess only");
+	is_str(refuse(INSPECT_UP(ID, UPPER), ID, &p), SELF_REFUSED, "ours then X's: self still refused by upperdir");
+
+	/* another storage driver (no upperdir): the files are all there is */
+	is_int(self_decide(CG_PRIVATE, "1 0 0:38 / / rw - btrfs /dev/x rw\n" MI_FILES(ID2), &p), SELF_GUESS,
+	       "no cgroup id, no upperdir: a guess");
+	is_str(refuse(INSPECT_UP(ID2, UPPER_X), ID2, &p), SELF_REFUSED,
+	       "a guess that cannot be checked is protected (the lesser harm)");
+
+	/* the host: nothing */
+	is_int(self_decide("0::/user.slice/user-0.slice/session-1.scope\n",
+			   "1 0 254:0 / / rw - ext4 /dev/vda rw\n"
+			   "99 30 0:50 / /var/lib/docker/containers/" ID "/mounts/shm rw - tmpfs shm rw\n", &p),
+	       SELF_NONE, "the host: no evidence");
+	ok(!p.self[0] && !p.guess[0] && !p.upper[0], "the host: nothing protected as self");
+	ok(refuse(INSPECT_UP(ID, UPPER), ID, &p) == NULL, "the host: any managed container may be killed");
 }
 
 static const char *
@@ -89,8 +189,26 @@ test_policy(void)
 	ok(refuse(INSPECT("dbx", "{\"cull.managed\":\"true\"}", "true"), ID, &p) == NULL, "--protect db does not cover dbx");
 	p.nprotect = 3;
 	is_str(refuse(INSPECT("web", "{\"cull.managed\":\"true\"}", "true"), ID, &p), "refused: protected (--protect)", "--protect short id");
+	/* ids compare case-insensitively; names exactly, as docker keeps them */
+	{
+		char *uc[] = { "0123456789AB", ID_UC, "DB" };
+
+		p.protect = uc;
+		p.nprotect = 1;
+		is_str(refuse(INSPECT("web", "{\"cull.managed\":\"true\"}", "true"), ID, &p),
+		       "refused: protected (--protect)", "--protect SHORT ID in capitals");
+		p.protect = uc + 1;
+		is_str(refuse(INSPECT("web", "{\"cull.managed\":\"true\"}", "true"), ID, &p),
+		       "refused: protected (--protect)", "--protect FULL ID in capitals");
+		p.protect = uc + 2;
+		ok(refuse(INSPECT("db", "{\"cull.managed\":\"true\"}", "true"), ID, &p) == NULL,
+		   "--protect DB does not cover a container named db (names are exact)");
+		p.protect = prot;
+	}
+	ok(refuse(INSPECT("web", "{\"cull.managed\":\"true\"}", "true"), ID_UC, &p) == NULL,
+	   "asked by the full id in capitals: the answer is about it");
 	p.nprotect = 0;
-	memcpy(p.self[1], ID, 65);
+	memcpy(p.self, ID, 65);
 	is_str(refuse(INSPECT("web", "{\"cull.managed\":\"true\"}", "true"), ID, &p),
 	       "refused: it is the container cull-reaper runs in", "its own container: refused");
 	p.any = 1;
@@ -99,6 +217,8 @@ test_policy(void)
 
 	ok(target_parse("{\"Id\":\"" ID "\",\"State\":{\"Running\":false}}", &t, err, sizeof err) == 0 &&
 	   !t.running && !t.managed && t.name[0] == 0, "minimal answer parses");
+	ok(target_parse("{\"Id\":\"" ID_UC "\",\"State\":{\"Running\":true}}", &t, err, sizeof err) == 0 &&
+	   strcmp(t.id, ID) == 0, "an Id in capitals is read in lower case");
 	ok(target_parse("{\"Id\":\"abc\",\"State\":{\"Running\":true}}", &t, err, sizeof err) < 0, "short Id rejected");
 	ok(target_parse("{\"Id\":\"" ID "\"}", &t, err, sizeof err) < 0, "no State rejected");
 	ok(target_parse("[]", &t, err, sizeof err) < 0 && target_parse("", &t, err, sizeof err) < 0 &&
@@ -126,6 +246,21 @@ test_request(void)
 	is_str(k.cpu_pct, "0", "cpu_pct 0");
 	kill_req_free(&k);
 	json_object_put(o);
+	{
+		static const char uc[] = "{\"type\":\"kill\",\"id\":\"" ID_UC "\"}";
+		static const char name[] = "{\"type\":\"kill\",\"id\":\"ABCDEF012345\"}";
+
+		o = jv_parse(&v, uc, strlen(uc));
+		ok(o && kill_req_parse(&v, o, &k) == 0, "a kill line with a full id in capitals parses");
+		is_str(k.ref, ID, "a full id in capitals is asked in lower case (the engine's form)");
+		kill_req_free(&k);
+		json_object_put(o);
+		o = jv_parse(&v, name, strlen(name));
+		ok(o && kill_req_parse(&v, o, &k) == 0, "a short all-hex ref parses");
+		is_str(k.ref, "ABCDEF012345", "a short ref may be a name: asked as written");
+		kill_req_free(&k);
+		json_object_put(o);
+	}
 	jv_fini(&v);
 
 	ok(reaper_ref_ok("web-1") && reaper_ref_ok(ID) && reaper_ref_ok("a.b_c"), "good refs");
@@ -199,6 +334,7 @@ int
 main(void)
 {
 	test_self();
+	test_self_decide();
 	test_policy();
 	test_request();
 	test_logq();
