@@ -28,6 +28,16 @@ printf '{"type":"c","ts":3}\n' | "$L" --quiet --log "$log" 2>"$T_TMP/err"
 t_is "$(sed -n 3p "$log")" '{"type":"c","ts":3}' "a torn last line does not swallow the next append"
 t_grep 'torn line' "$T_TMP/err" "and it is reported"
 
+# ---- names are compared by their value: "t\u0073" is "ts" for every reader,
+# so a second one (escaped or not) makes the record ambiguous and it is refused
+printf '%s\n' '{"type":"x","ts":1,"t\u0073":"bad"}' '{"type":"x","ts":1,"ts":2}' \
+	'{"type":"x","\u0074ype":"y","ts":1}' '{"t\u0079pe":"esc","\u0074s":5}' >"$T_TMP/dup.in"
+T_IN=$T_TMP/dup.in t_run 0 "duplicate names: exit 0" "$L" --quiet
+t_is "$(cat "$T_TMP/out")" '{"t\u0079pe":"esc","\u0074s":5}' "only the record whose names are each there once is stored"
+t_grep '^cull-logger: line 1: "ts" appears twice at byte 20' "$T_TMP/err" "an escaped second ts is refused, with the place"
+t_grep '^cull-logger: line 2: "ts" appears twice' "$T_TMP/err" "a plain second ts is refused"
+t_grep '^cull-logger: line 3: "type" appears twice' "$T_TMP/err" "an escaped second type is refused"
+
 # ---- SIGTERM flushes and exits 0
 fifo=$T_TMP/in.fifo
 log=$T_TMP/sig.log

@@ -112,6 +112,26 @@ t_is "$(grep -c '"type":"h"' "$log")" 40000 "8 HTTP writers x 5000 lines: 40000 
 t_is "$(grep -c '^{"type":"h","ts":[0-9]*,"w":[1-8],"pad":"x*"}$' "$log")" 40000 "every one whole"
 t_is "$(grep '"type":"h"' "$log" | jq -r .w | sort | uniq -c | awk '{print $1}' | sort -u)" 5000 "5000 from each writer"
 
+# the log is a record: a POSTed object or array is stored as the bytes that
+# passed the check (white space between tokens dropped), never re-serialised
+# (json-c made 18446744073709551615 of the big number, 0 of -0, decoded the
+# escapes and kept one of the two "d")
+printf '%s\n' '{"type":"exact","ts":1,"n":123456789012345678901234567890,"z":-0,"f":1.50e+2,"e":"caf\u00e9 \/ \"q\" \\","d":1,"d":2}' \
+	'{"type":"exact","ts":2,"s":"  two  spaces ,[]{}: "}' '{"ts":3,"type":"exact","a":[-0.0,{}]}' >"$T_TMP/exact.want"
+req 200 "POST an object spread over lines, with a huge integer, -0, escapes, a duplicate name" \
+	--data-binary $'{\n  "type": "exact", "ts": 1,\n  "n": 123456789012345678901234567890, "z": -0, "f": 1.50e+2,\n  "e": "caf\\u00e9 \\/ \\"q\\" \\\\",\n  "d": 1, "d": 2\n}\n' "$U/logs"
+req 200 "POST an array of two" \
+	--data-binary $'[ {"type":"exact","ts":2,"s":"  two  spaces ,[]{}: "} ,\n\t{ "ts" : 3 , "type" : "exact", "a" : [ -0.0 , { } ] } ]' "$U/logs"
+grep '"type":"exact"' "$log" >"$T_TMP/exact.got"
+t_ok "the expected records are written down" test -s "$T_TMP/exact.want"
+t_cmp "$T_TMP/exact.want" "$T_TMP/exact.got" "stored byte for byte as sent, only compacted"
+# a name is a name however it is written: "t\u0073" is "ts" to every reader
+req 400 "POST a record with a second ts written t\\u0073" -d '{"type":"dup","ts":1,"t\u0073":"bad"}' "$U/logs"
+t_grep 'ts.* appears twice' "$T_TMP/body" "and says it appears twice"
+req 400 "POST NDJSON with a second type written typ\\u0065" --data-binary $'{"type":"dup","ts":1}\n{"type":"dup","ts":1,"typ\\u0065":"x"}\n' "$U/logs"
+req 400 "POST an array with a plain duplicate ts" -d '[{"type":"dup","ts":1,"ts":2}]' "$U/logs"
+t_nogrep '"dup"' "$log" "no record with a duplicate name was stored"
+
 # JSONTestSuite bodies: 200 or 400, never anything else
 t_suite "$JSONTESTSUITE"
 : >"$T_TMP/suite"
