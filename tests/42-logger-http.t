@@ -19,6 +19,9 @@ U=http://127.0.0.1:$port
 for i in $(seq 100); do curl -s -o /dev/null "$U/healthz" && break; sleep 0.05; done
 
 t_ok "socat listens on 127.0.0.1:$port only" bash -c "ss -ltnH | awk '{print \$4}' | grep -qx '127.0.0.1:$port'"
+# a LISTEN socket's Send-Q is its backlog: socat's default of 5 overflowed at
+# 8-32 clients (TcpExtListenOverflows) and cost clients 1-4 s of SYN retries
+t_is "$(ss -ltnH "sport = :$port" | awk '{print $3}')" 128 "the listen queue holds 128 (socat's default: 5)"
 
 # req WANT_CODE DESC CURL_ARGS... - the status code, body in $T_TMP/body
 req() {
@@ -77,6 +80,12 @@ printf 'POST /logs HTTP/1.1\r\nContent-Length: 100\r\n\r\n{"type":' >&3
 timeout 10 cat <&3 >"$T_TMP/stall"
 exec 3<&-
 t_grep '^HTTP/1.1 408 ' "$T_TMP/stall" "a stalled body is cut off with 408"
+# a body shorter than its Content-Length, then a half-close: an answer, 400
+printf 'POST /logs HTTP/1.1\r\nContent-Length: 100\r\n\r\n{"type":' |
+	timeout 20 socat -t 10 - "TCP:127.0.0.1:$port" >"$T_TMP/short" 2>"$T_TMP/short.err"
+t_is "$?" 0 "socat half-closed and read the answer"
+t_grep '^HTTP/1.1 400 ' "$T_TMP/short" "a short body and a half-close get 400"
+t_grep 'ended after 8 of its 100 bytes' "$T_TMP/short" "saying how much came"
 exec 3<>"/dev/tcp/127.0.0.1/$port"
 printf 'GET /healthz HTTP/2.0\r\n\r\n' >&3
 timeout 10 cat <&3 >"$T_TMP/stall"
@@ -149,6 +158,33 @@ t_nogrep '^200 [0-9]+ n_' "$T_TMP/suite" "no n_ file stored"
 t_ok "the log is still strict NDJSON" jq -e . "$log"
 req 200 "still healthy after all that" "$U/healthz"
 t_nogrep 'Sanitizer|runtime error|Segmentation|core dumped' "$T_TMP/serve.err" "no handler crashed or tripped a sanitizer"
+
+# slow clients trickling their heads a byte a second take every slot
+# (--max-clients 4) but only for --head-timeout, not the long --timeout the
+# body gets: a normal request still gets through. With the head under the
+# body's 60 s deadline (the old rule) the slots stay taken for the whole 30
+# s the slow clients go on, and the bounded curl below fails.
+"$L" serve --listen 127.0.0.1:0 --log "$T_TMP/slow.log" --max-clients 4 --head-timeout 1 \
+	--timeout 60 2>"$T_TMP/slow.err" &
+spid2=$!
+t_cleanup "kill $spid2"
+for i in $(seq 100); do grep -q 'serving' "$T_TMP/slow.err" && break; sleep 0.05; done
+port2=$(sed -n 's|.*serving http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$T_TMP/slow.err")
+[ -n "$port2" ] || t_bail "serve did not start: $(cat "$T_TMP/slow.err")"
+for i in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port2/healthz" && break; sleep 0.05; done
+slow_pids=()
+for c in 1 2 3 4 5 6 7 8; do
+	{ for ((i = 0; i < 30; i++)); do printf 'G'; sleep 1; done; } 2>/dev/null |
+		timeout 45 socat -t 1 - "TCP:127.0.0.1:$port2" >"$T_TMP/slow$c" 2>/dev/null &
+	slow_pids+=($!)
+done
+t_cleanup "kill ${slow_pids[*]}"
+sleep 0.5
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 20 "http://127.0.0.1:$port2/healthz")
+t_is "$code" 200 "8 slow-head clients on 4 slots: a normal request still gets 200"
+wait "${slow_pids[@]}"
+t_is "$(cat "$T_TMP"/slow[1-8] | grep -c '^HTTP/1.1 408 ')" 8 "every slow client was cut off with 408"
+kill "$spid2"
 
 # serve refuses what socat would misread, and non-loopback needs saying
 t_run 2 "serve refuses a log path with socat syntax in it" "$L" serve --listen 127.0.0.1:0 --log "$T_TMP/a,b:c"

@@ -3,8 +3,9 @@
  *
  *   cull-logger [--log FILE] [--fifo PATH] [--plots DIR] [--plot-every S] [--quiet]
  *   cull-logger plot --log FILE --out DIR
- *   cull-logger http --log FILE [--max-body BYTES] [--timeout S]
- *   cull-logger serve [--listen ADDR:PORT] --log FILE [--max-body BYTES] [--timeout S]
+ *   cull-logger http --log FILE [--max-body BYTES] [--head-timeout S] [--timeout S]
+ *   cull-logger serve [--listen ADDR:PORT] --log FILE [--max-body BYTES] [--head-timeout S]
+ *                     [--timeout S] [--max-clients N] [--backlog N]
  *
  * Input: JSON lines on stdin or a FIFO; every JSON object with "type" (a
  * string) and "ts" (a number) is appended to the log (stdout without --log),
@@ -46,8 +47,9 @@
 static const char usage[] =
 	"usage: cull-logger [--log FILE] [--fifo PATH] [--plots DIR] [--plot-every S] [--quiet]\n"
 	"       cull-logger plot --log FILE --out DIR\n"
-	"       cull-logger http --log FILE [--max-body BYTES] [--timeout S]\n"
-	"       cull-logger serve [--listen ADDR:PORT] --log FILE [--max-body BYTES] [--timeout S]\n";
+	"       cull-logger http --log FILE [--max-body BYTES] [--head-timeout S] [--timeout S]\n"
+	"       cull-logger serve [--listen ADDR:PORT] --log FILE [--max-body BYTES]\n"
+	"                         [--head-timeout S] [--timeout S] [--max-clients N] [--backlog N]\n";
 
 static const char help[] =
 	"\n"
@@ -62,9 +64,15 @@ static const char help[] =
 	"  --quiet           no human line per mem and killed record on stderr\n"
 	"  --out DIR         (plot) where to draw the graphs\n"
 	"  --max-body BYTES  (http, serve) largest POST body, default 1048576\n"
-	"  --timeout S       (http, serve) cut off a client stalled S seconds (5)\n"
+	"  --head-timeout S  (http, serve) the request head must come within S\n"
+	"                    seconds of the connection (2)\n"
+	"  --timeout S       (http, serve) and the body within S seconds after it;\n"
+	"                    the answer must be sent within S seconds too (10)\n"
 	"  --listen A:P      (serve) address to listen on, default 127.0.0.1:8000;\n"
 	"                    port 0 picks a free one\n"
+	"  --max-clients N   (serve) connections handled at once (64); more wait\n"
+	"                    in the listen queue\n"
+	"  --backlog N       (serve) that queue's length (128)\n"
 	"\n"
 	"HTTP: POST /logs (object, array or NDJSON), GET /logs?tail=N, GET /graph,\n"
 	"GET /scatter_vsz_rss, GET /healthz.\n"
@@ -89,7 +97,7 @@ help_exit(void)
 
 enum {
 	O_LOG = 1, O_FIFO, O_PLOTS, O_PLOT_EVERY, O_QUIET, O_OUT, O_MAX_BODY, O_TIMEOUT,
-	O_LISTEN, O_HELP,
+	O_LISTEN, O_HEAD_TIMEOUT, O_MAX_CLIENTS, O_BACKLOG, O_HELP,
 };
 
 static const struct option longopts[] = {
@@ -102,6 +110,9 @@ static const struct option longopts[] = {
 	{ "max-body", required_argument, NULL, O_MAX_BODY },
 	{ "timeout", required_argument, NULL, O_TIMEOUT },
 	{ "listen", required_argument, NULL, O_LISTEN },
+	{ "head-timeout", required_argument, NULL, O_HEAD_TIMEOUT },
+	{ "max-clients", required_argument, NULL, O_MAX_CLIENTS },
+	{ "backlog", required_argument, NULL, O_BACKLOG },
 	{ "help", no_argument, NULL, O_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -114,8 +125,11 @@ struct opts {
 	int quiet;		/* no human lines */
 	const char *out;	/* plot: output directory */
 	long long max_body;	/* http: largest POST body */
-	double timeout;		/* http: seconds a client may stall */
+	double head_timeout;	/* http: seconds from connecting to the end of the head */
+	double timeout;		/* http: seconds for the body after the head, and for the answer */
 	const char *listen;	/* serve: ADDR:PORT */
+	long long max_clients;	/* serve: socat's max-children */
+	long long backlog;	/* serve: the listen queue */
 };
 
 /* Parse the options a subcommand allows (a string of O_* codes). */
@@ -126,8 +140,11 @@ parse_opts(int argc, char **argv, const char *allowed, struct opts *o)
 
 	memset(o, 0, sizeof *o);
 	o->max_body = 1 << 20;
-	o->timeout = 5;
+	o->head_timeout = 2;
+	o->timeout = 10;
 	o->listen = "127.0.0.1:8000";
+	o->max_clients = 64;
+	o->backlog = 128;
 	opterr = 0;	/* our own messages, with our short name */
 	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
 		if (c == O_HELP)
@@ -153,6 +170,15 @@ parse_opts(int argc, char **argv, const char *allowed, struct opts *o)
 			o->timeout = cull_opt_double("--timeout", optarg, 0.1, 3600);
 			break;
 		case O_LISTEN: o->listen = optarg; break;
+		case O_HEAD_TIMEOUT:
+			o->head_timeout = cull_opt_double("--head-timeout", optarg, 0.1, 3600);
+			break;
+		case O_MAX_CLIENTS:
+			o->max_clients = cull_opt_ll("--max-clients", optarg, 1, 4096);
+			break;
+		case O_BACKLOG:
+			o->backlog = cull_opt_ll("--backlog", optarg, 1, 65535);
+			break;
 		}
 	}
 	cull_opt_no_operands(argc, argv, optind, usage);
@@ -718,6 +744,8 @@ serve_post(const struct opts *o, const struct http_req *rq, char *head, size_t h
 	if (got > (size_t)rq->length)
 		got = (size_t)rq->length;
 	memcpy(body, head + rq->head_len, got);
+	/* the head came in time; the body has its own, longer deadline */
+	http_deadline = logf_now() + o->timeout;
 	while (got < (size_t)rq->length) {
 		ssize_t k = read_by_deadline(body + got, (size_t)rq->length - got);
 
@@ -727,7 +755,11 @@ serve_post(const struct opts *o, const struct http_req *rq, char *head, size_t h
 			return;
 		}
 		if (k <= 0) {
-			cull_warn("http: the client went away before the end of its body");
+			/* a half-close (or a reset) before Content-Length bytes
+			 * came: say so, whoever may still read it */
+			snprintf(err, sizeof err, "the body ended after %zu of its %lld bytes "
+				 "(Content-Length)", got, rq->length);
+			respond_error(400, 0, NULL, err);
 			free(body);
 			return;
 		}
@@ -772,11 +804,15 @@ http_main(int argc, char **argv)
 	const char *why;
 	int r, head_only, get;
 
-	parse_opts(argc, argv, (const char[]){ O_LOG, O_MAX_BODY, O_TIMEOUT, 0 }, &o);
+	parse_opts(argc, argv, (const char[]){ O_LOG, O_MAX_BODY, O_HEAD_TIMEOUT, O_TIMEOUT, 0 },
+		   &o);
 	if (!o.log)
 		cull_die(CULL_EXIT_USAGE, "http needs --log FILE");
 	signal(SIGPIPE, SIG_IGN);
-	http_deadline = logf_now() + o.timeout;
+	/* a short deadline for the head: a client that trickles its head a
+	 * byte at a time holds one of socat's --max-clients slots only this
+	 * long, so a crowd of them cannot starve everyone */
+	http_deadline = logf_now() + o.head_timeout;
 	for (;;) {
 		ssize_t n;
 
@@ -785,7 +821,7 @@ http_main(int argc, char **argv)
 			break;
 		n = read_by_deadline(head + have, HTTP_HEAD_MAX - have);
 		if (n == -2) {
-			respond_error(408, 0, NULL, "the request did not come in time");
+			respond_error(408, 0, NULL, "the request head did not come in time");
 			return CULL_EXIT_OK;
 		}
 		if (n == 0 && have == 0)
@@ -862,13 +898,14 @@ serve_main(int argc, char **argv)
 {
 	struct opts o;
 	char self[PATH_MAX], logabs[PATH_MAX], cwd[PATH_MAX], host[64], exec_arg[3 * PATH_MAX];
-	char listen_arg[160], to[32];
+	char listen_arg[200], to[32], hto[32];
 	const char *colon, *socat = getenv("CULL_SOCAT");
 	long long port;
 	ssize_t n;
 	int v6 = 0, loopback;
 
-	parse_opts(argc, argv, (const char[]){ O_LOG, O_MAX_BODY, O_TIMEOUT, O_LISTEN, 0 }, &o);
+	parse_opts(argc, argv, (const char[]){ O_LOG, O_MAX_BODY, O_HEAD_TIMEOUT, O_TIMEOUT, O_LISTEN,
+						O_MAX_CLIENTS, O_BACKLOG, 0 }, &o);
 	if (!o.log)
 		cull_die(CULL_EXIT_USAGE, "serve needs --log FILE");
 	colon = strrchr(o.listen, ':');
@@ -938,14 +975,19 @@ serve_main(int argc, char **argv)
 		cull_die(CULL_EXIT_USAGE, "--log: \"%s\" has characters socat would read as syntax "
 			 "(use letters, digits and / . _ + - @ %% = ~)", logabs);
 	snprintf(to, sizeof to, "%g", o.timeout);
+	snprintf(hto, sizeof hto, "%g", o.head_timeout);
 	/* nofork: socat's per-connection child execs the handler in place, its
 	 * stdin and stdout the TCP socket itself: no relay process, no copies
 	 * (it more than doubled the request rate) */
-	snprintf(exec_arg, sizeof exec_arg, "EXEC:%s http --log %s --max-body %lld --timeout %s,nofork",
-		 self, logabs, o.max_body, to);
+	snprintf(exec_arg, sizeof exec_arg,
+		 "EXEC:%s http --log %s --max-body %lld --head-timeout %s --timeout %s,nofork",
+		 self, logabs, o.max_body, hto, to);
+	/* backlog: socat's default listen queue of 5 overflows at 8-32
+	 * clients and each overflow costs the client a SYN retry (1-4 s) */
 	snprintf(listen_arg, sizeof listen_arg,
-		 v6 ? "TCP6-LISTEN:%lld,bind=[%s],reuseaddr,fork,max-children=64" :
-		      "TCP4-LISTEN:%lld,bind=%s,reuseaddr,fork,max-children=64", port, host);
+		 v6 ? "TCP6-LISTEN:%lld,bind=[%s],reuseaddr,fork,max-children=%lld,backlog=%lld" :
+		      "TCP4-LISTEN:%lld,bind=%s,reuseaddr,fork,max-children=%lld,backlog=%lld",
+		 port, host, o.max_clients, o.backlog);
 	if (!loopback)
 		cull_warn("warning: listening on %s, not a loopback address: anyone who can reach "
 			  "it can write the log", host);
