@@ -483,3 +483,46 @@ jstrict_compact(const char *text, size_t n, char *out)
 	}
 	return o;
 }
+
+int
+jstrict_member(const char *text, size_t n, const char *name, const char **v, size_t *vlen)
+{
+	struct st s = { (const unsigned char *)text, (const unsigned char *)text + n, 0, 0, 0, 0, 0 };
+	int found = 0;
+
+	ws(&s);
+	if (s.p >= s.end || *s.p != '{')
+		return 0;
+	s.p++;
+	for (;;) {
+		const unsigned char *k, *val;
+		size_t klen;
+		int match;
+
+		ws(&s);
+		if (s.p >= s.end || *s.p != '"')
+			return found;	/* '}' (or a fault) */
+		k = s.p + 1;
+		if (string(&s))
+			return found;
+		klen = (size_t)(s.p - 1 - k);
+		match = key_is(k, klen, s.esc, name);
+		ws(&s);
+		if (s.p >= s.end || *s.p != ':')
+			return found;
+		s.p++;
+		ws(&s);
+		val = s.p;
+		if (value(&s))
+			return found;
+		if (match) {
+			*v = (const char *)val;
+			*vlen = (size_t)(s.p - val);
+			found = 1;
+		}
+		ws(&s);
+		if (s.p >= s.end || *s.p != ',')
+			return found;
+		s.p++;
+	}
+}

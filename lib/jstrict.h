@@ -46,6 +46,12 @@ struct jstrict_rec {
  * as jstrict_check() says it. */
 const char *jstrict_record(const char *s, size_t n, struct jstrict_rec *out, size_t *at);
 
+/* In an object s[0..n) that jstrict_record() took: the raw bytes of the
+ * value of its top-level member name (compared decoded, as there; the last
+ * one when repeated, as json-c and jq read it), in *v and *vlen. 1 found,
+ * 0 not there. */
+int jstrict_member(const char *s, size_t n, const char *name, const char **v, size_t *vlen);
+
 /* Copy the JSON text s[0..n), which jstrict_check() took, into out (n bytes
  * at least) without the white space outside its strings. Returns the length
  * written: the same value, byte for byte, on one line. */

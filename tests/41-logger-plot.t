@@ -109,6 +109,26 @@ t_is "$(png_size "$T_TMP/g/ram_usage.png") $(png_size "$T_TMP/g/vsz_rss.png")" "
 kill -TERM $pid; wait $pid
 t_is "$?" 0 "and it still ends with 0 on SIGTERM"
 
+# a long log: gnuplot is given a bounded number of points (the lowest and the
+# highest of each of 1000 time slices), and a one-record spike stays in them
+awk 'BEGIN { for (i = 0; i < 10000; i++)
+	printf "{\"type\":\"mem\",\"ts\":%d,\"used_pct\":%.1f}\n", 1700000000 + i, i == 5003 ? 99.5 : 40 + i % 7 }' \
+	>"$T_TMP/long.log"
+cat >"$T_TMP/gpdata" <<'EOS'
+#!/bin/sh
+cp mem.dat "$CULL_GP_DATA"
+exec gnuplot "$@"
+EOS
+chmod +x "$T_TMP/gpdata"
+mkdir -p "$T_TMP/h"
+CULL_GNUPLOT=$T_TMP/gpdata CULL_GP_DATA=$T_TMP/long.dat t_run 0 "plot a 10000-record log" \
+	"$L" plot --log "$T_TMP/long.log" --out "$T_TMP/h"
+t_ok "gnuplot was given the RAM series" test -s "$T_TMP/long.dat"
+n=$(wc -l <"$T_TMP/long.dat" 2>/dev/null || echo missing)
+t_ok "at most 2000 points of 10000 ($n)" test "$n" -le 2000
+t_grep $'^1700005003\.000\t99\.500$' "$T_TMP/long.dat" "the spike is one of them"
+t_is "$(cut -f1 "$T_TMP/long.dat" | sort -c -n && echo sorted)" sorted "in time order"
+
 # a broken gnuplot is reported, not hidden
 CULL_GNUPLOT=/bin/false t_run 1 "a failing gnuplot: exit 1" "$L" plot --log "$T_TMP/a.log" --out "$T_TMP/d"
 t_grep 'failed' "$T_TMP/err" "and says so"

@@ -8,8 +8,19 @@ command -v socat >/dev/null || t_skip_all "socat is not installed (mk/deps.sh te
 command -v curl >/dev/null || t_skip_all "curl is not installed (mk/deps.sh test)"
 
 log=$T_TMP/h.log
+# a gnuplot that notes each graph it draws (the output name from its script)
+cat >"$T_TMP/gpcount" <<'EOS'
+#!/bin/sh
+sed -n 's/^set output "\(.*\)\.png\.tmp"$/\1/p' "$1" >>"$CULL_GP_COUNT"
+exec gnuplot "$@"
+EOS
+chmod +x "$T_TMP/gpcount"
+: >"$T_TMP/gp.count"
+# the handlers' TMPDIR: nothing may be left in it
+mkdir "$T_TMP/tmpdir"
 # serve on a free loopback port; the port is in its first message
-"$L" serve --listen 127.0.0.1:0 --log "$log" --max-body 65536 --timeout 1 2>"$T_TMP/serve.err" &
+TMPDIR=$T_TMP/tmpdir CULL_GNUPLOT=$T_TMP/gpcount CULL_GP_COUNT=$T_TMP/gp.count \
+	"$L" serve --listen 127.0.0.1:0 --log "$log" --max-body 65536 --timeout 1 2>"$T_TMP/serve.err" &
 spid=$!
 t_cleanup "kill $spid"
 for i in $(seq 100); do grep -q 'serving' "$T_TMP/serve.err" && break; sleep 0.05; done
@@ -66,6 +77,28 @@ t_grep '^Content-Type: image/png' "$T_TMP/headers" "image/png"
 t_is "$(head -c 4 "$T_TMP/body" | od -An -c | tr -d ' ')" '211PNG' "a PNG"
 req 200 "GET /scatter_vsz_rss" "$U/scatter_vsz_rss"
 t_is "$(head -c 4 "$T_TMP/body" | od -An -c | tr -d ' ')" '211PNG' "a PNG"
+
+# drawn once per change of the log: the same log is answered from the cache
+cp "$T_TMP/body" "$T_TMP/scatter1.png"
+req 200 "GET /graph again" "$U/graph"
+req 200 "GET /scatter_vsz_rss again" "$U/scatter_vsz_rss"
+t_cmp "$T_TMP/scatter1.png" "$T_TMP/body" "the same picture"
+t_is "$(sort "$T_TMP/gp.count" | uniq -c | awk '{print $1 $2}' | tr '\n' ' ')" "1ram_usage 1vsz_rss " \
+	"an unchanged log is not drawn again"
+req 200 "POST one more record" -d '{"type":"mem","ts":1700000002,"used_pct":70}' "$U/logs"
+pids=()
+for c in 1 2 3 4 5 6 7 8; do
+	curl -s -o "$T_TMP/g$c.png" -w '%{http_code}\n' "$U/graph" >"$T_TMP/gcode$c" &
+	pids+=($!)
+done
+wait "${pids[@]}"
+t_is "$(cat "$T_TMP"/gcode[1-8] | sort | uniq -c | awk '{print $1 " " $2}')" "8 200" "8 concurrent GET /graph after a change: all 200"
+t_is "$(for c in 2 3 4 5 6 7 8; do cmp -s "$T_TMP/g1.png" "$T_TMP/g$c.png" && echo same; done | wc -l)" 7 \
+	"all the same picture"
+t_is "$(grep -c ram_usage "$T_TMP/gp.count")" 2 "drawn once for the 8 of them"
+t_is "$(ls -A "$T_TMP/tmpdir" | wc -l)" 0 "nothing left in the handlers' TMPDIR"
+t_is "$(cd "$log.graphs" && ls -A | sed 's/\.[0-9a-f]*-.*\.png$/.KEY.png/' | tr '\n' ' ')" \
+	".lock ram_usage.KEY.png vsz_rss.KEY.png " "the cache holds one picture per graph and no scratch files"
 req 200 "HEAD /healthz" --head "$U/healthz"
 t_nogrep '"ok"' "$T_TMP/body" "HEAD has no body"
 
@@ -106,7 +139,7 @@ exec 3<&-
 t_grep '^\{"stored":1\}' "$T_TMP/split" "a body split across reads is put together"
 t_is "$(tail -n 1 "$log")" '{"type":"split","ts":1,"v":"abcdefgh"}' "and stored whole"
 n0=$(wc -l <"$log")
-t_is "$n0" 6 "none of the refused requests reached the log"
+t_is "$n0" 7 "none of the refused requests reached the log"
 
 # 8 concurrent clients x 5000 lines (50 POSTs of 100 NDJSON lines each)
 for w in 1 2 3 4 5 6 7 8; do
@@ -158,6 +191,38 @@ t_nogrep '^200 [0-9]+ n_' "$T_TMP/suite" "no n_ file stored"
 t_ok "the log is still strict NDJSON" jq -e . "$log"
 req 200 "still healthy after all that" "$U/healthz"
 t_nogrep 'Sanitizer|runtime error|Segmentation|core dumped' "$T_TMP/serve.err" "no handler crashed or tripped a sanitizer"
+
+# a graph that takes too long: gnuplot and what it started are killed by the
+# deadline (--timeout), the client gets 503 (not an empty reply), and no file
+# and no process is left behind
+cat >"$T_TMP/gpslow" <<'EOS'
+#!/bin/sh
+sleep 120 &
+echo "$$ $!" >>"$CULL_GP_PIDS"
+sleep 120
+EOS
+chmod +x "$T_TMP/gpslow"
+: >"$T_TMP/gp.pids"
+mkdir "$T_TMP/tmpdir3"
+cp "$log" "$T_TMP/slowgraph.log"
+TMPDIR=$T_TMP/tmpdir3 CULL_GNUPLOT=$T_TMP/gpslow CULL_GP_PIDS=$T_TMP/gp.pids \
+	"$L" serve --listen 127.0.0.1:0 --log "$T_TMP/slowgraph.log" --timeout 1 2>"$T_TMP/serve3.err" &
+spid3=$!
+t_cleanup "kill $spid3"
+for i in $(seq 100); do grep -q 'serving' "$T_TMP/serve3.err" && break; sleep 0.05; done
+port3=$(sed -n 's|.*serving http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$T_TMP/serve3.err")
+[ -n "$port3" ] || t_bail "serve did not start: $(cat "$T_TMP/serve3.err")"
+req 503 "GET /graph when gnuplot hangs" --max-time 30 "http://127.0.0.1:$port3/graph"
+t_grep 'took too long' "$T_TMP/body" "and says why"
+# what is left of gnuplot's process group (its pid is the group's id), not
+# counting zombies waiting for init to reap them
+gp_pid=$(cut -d' ' -f1 "$T_TMP/gp.pids")
+t_ok "gnuplot ran (pid $gp_pid)" test -n "$gp_pid"
+left=$(ps -eo pid=,pgid=,stat=,args= | awk -v g="${gp_pid:-none}" '$2 == g && $3 !~ /^Z/')
+t_is "$left" "" "gnuplot and its children were killed with their process group"
+t_is "$(ls -A "$T_TMP/tmpdir3" "$T_TMP/slowgraph.log.graphs" | grep -v -e '^$' -e ':$' | tr '\n' ' ')" ".lock " \
+	"no scratch file left (TMPDIR, the cache)"
+kill "$spid3"
 
 # slow clients trickling their heads a byte a second take every slot
 # (--max-clients 4) but only for --head-timeout, not the long --timeout the

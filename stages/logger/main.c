@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "graph.h"
 #include "mem.h"
 #include "http.h"
 #include "jstrict.h"
@@ -246,8 +247,9 @@ draw(struct intake *in)
 {
 	struct plot_data d = {0};
 
+	/* a hung gnuplot must not stop the intake for good */
 	if (plot_load(in->o->log, &d) == 0)
-		plot_render(&d, in->o->plots, PLOT_ALL);
+		plot_render(&d, in->o->plots, PLOT_ALL, 300);
 	plot_free(&d);
 	in->stored_at_plot = in->stored;
 }
@@ -467,7 +469,7 @@ plot_main(int argc, char **argv)
 		cull_die(CULL_EXIT_USAGE, "plot needs --log FILE and --out DIR");
 	if (plot_load(o.log, &d) < 0)
 		return CULL_EXIT_FAIL;
-	rc = plot_render(&d, o.out, PLOT_ALL);
+	rc = plot_render(&d, o.out, PLOT_ALL, 0);
 	plot_free(&d);
 	return rc < 0 ? CULL_EXIT_FAIL : CULL_EXIT_OK;
 }
@@ -601,42 +603,37 @@ drain(long long max)
 	}
 }
 
+/* GET /graph, GET /scatter_vsz_rss: from the cache next to the log (see
+ * graph.h), drawn first when the log changed, all within --timeout. */
 static void
-serve_png(const char *log, int which, int head_only)
+serve_png(const struct opts *o, int which, int head_only)
 {
-	char dir[PATH_MAX], path[PATH_MAX + 32] = "";
-	const char *tmp = getenv("TMPDIR");
-	struct plot_data d = { 0 };
+	char cache[PATH_MAX], err[256];
 	struct stat st;
 	char *png = NULL;
-	int fd = -1;
+	int fd, status;
 
-	snprintf(dir, sizeof dir, "%s/cull-graph.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir)) {
-		respond_error(500, head_only, NULL, "cannot make a temporary directory");
+	if (snprintf(cache, sizeof cache, "%s.graphs", o->log) >= (int)sizeof cache) {
+		respond_error(500, head_only, NULL, "the log's path is too long");
 		return;
 	}
-	if (plot_load(log, &d) < 0 || plot_render(&d, dir, which) < 0) {
-		respond_error(500, head_only, NULL, "cannot draw the graph (see the server's stderr)");
-		goto out;
+	status = graph_get(o->log, cache, which, logf_now() + o->timeout, &fd, err, sizeof err);
+	if (status != 200) {
+		respond_error(status, head_only, status == 503 ? "Retry-After: 1\r\n" : NULL, err);
+		return;
 	}
-	snprintf(path, sizeof path, "%s/%s", dir, which == PLOT_RAM ? "ram_usage.png" : "vsz_rss.png");
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0 || !(png = malloc((size_t)st.st_size + 1)) ||
+	/* the answer must be on its way in time: alarm's default action ends
+	 * a handler whose client stopped reading (nothing is left to clean) */
+	alarm((unsigned)o->timeout + 1);
+	if (fstat(fd, &st) < 0 || !(png = malloc((size_t)st.st_size + 1)) ||
 	    read(fd, png, (size_t)st.st_size) != st.st_size) {
 		respond_error(500, head_only, NULL, "cannot read the graph back");
-		goto out;
+	} else {
+		respond_with(200, "image/png", (size_t)st.st_size, NULL, head_only ? NULL : png,
+			     (size_t)st.st_size);
 	}
-	respond_with(200, "image/png", (size_t)st.st_size, NULL, head_only ? NULL : png,
-		     (size_t)st.st_size);
-out:
-	if (fd >= 0)
-		close(fd);
+	close(fd);
 	free(png);
-	if (path[0])
-		unlink(path);
-	rmdir(dir);
-	plot_free(&d);
 }
 
 /* Offset of the n-th '\n' counted back from before offset end (n >= 1), or
@@ -838,7 +835,8 @@ http_main(int argc, char **argv)
 		return CULL_EXIT_OK;
 	}
 	/* the whole answer must be on its way in time too; alarm's default
-	 * action ends a handler whose client stopped reading */
+	 * action ends a handler whose client stopped reading. Not while a
+	 * graph is drawn: that has its own deadline, and cleans up after it */
 	alarm((unsigned)o.timeout + 5);
 	get = !strcmp(rq.method, "GET");
 	head_only = !strcmp(rq.method, "HEAD");
@@ -857,10 +855,12 @@ http_main(int argc, char **argv)
 			serve_tail(o.log, tail, head_only);
 		}
 	} else if (!strcmp(rq.path, "/graph") || !strcmp(rq.path, "/scatter_vsz_rss")) {
-		if (!get && !head_only)
+		if (!get && !head_only) {
 			respond_error(405, 0, "Allow: GET, HEAD\r\n", "graphs take GET");
-		else
-			serve_png(o.log, rq.path[1] == 'g' ? PLOT_RAM : PLOT_VSZ, head_only);
+		} else {
+			alarm(0);
+			serve_png(&o, rq.path[1] == 'g' ? PLOT_RAM : PLOT_VSZ, head_only);
+		}
 	} else if (!strcmp(rq.path, "/healthz")) {
 		if (!get && !head_only) {
 			respond_error(405, 0, "Allow: GET, HEAD\r\n", "/healthz takes GET");
