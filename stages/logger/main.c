@@ -803,7 +803,9 @@ http_main(int argc, char **argv)
 
 	parse_opts(argc, argv, (const char[]){ O_LOG, O_MAX_BODY, O_HEAD_TIMEOUT, O_TIMEOUT, 0 },
 		   &o);
-	if (!o.log)
+	if (o.log && !strcmp(o.log, "-"))
+		o.log = getenv("CULL_LOGGER_LOG");	/* from serve: a path socat would misread */
+	if (!o.log || !*o.log)
 		cull_die(CULL_EXIT_USAGE, "http needs --log FILE");
 	signal(SIGPIPE, SIG_IGN);
 	/* a short deadline for the head: a client that trickles its head a
@@ -899,7 +901,7 @@ serve_main(int argc, char **argv)
 	struct opts o;
 	char self[PATH_MAX], logabs[PATH_MAX], cwd[PATH_MAX], host[64], exec_arg[3 * PATH_MAX];
 	char listen_arg[200], to[32], hto[32];
-	const char *colon, *socat = getenv("CULL_SOCAT");
+	const char *colon, *socat = getenv("CULL_SOCAT"), *prog, *log_arg;
 	long long port;
 	ssize_t n;
 	int v6 = 0, loopback;
@@ -968,12 +970,34 @@ serve_main(int argc, char **argv)
 		if (snprintf(logabs, sizeof logabs, "%s/%s", cwd, o.log) >= (int)sizeof logabs)
 			cull_die(CULL_EXIT_USAGE, "--log: path too long");
 	}
-	if (!socat_safe(self))
-		cull_die(CULL_EXIT_FAIL, "fatal: my path \"%s\" has characters socat would read as "
-			 "syntax; install me under a plain path", self);
-	if (!socat_safe(logabs))
-		cull_die(CULL_EXIT_USAGE, "--log: \"%s\" has characters socat would read as syntax "
-			 "(use letters, digits and / . _ + - @ %% = ~)", logabs);
+	/* socat's EXEC splits on spaces and has no quoting: a path it would
+	 * misread goes another way. The program: by name, found through PATH
+	 * with its own directory first; the log: in the environment. */
+	prog = self;
+	if (!socat_safe(self)) {
+		char *slash = strrchr(self, '/');
+		const char *path = getenv("PATH");
+		char *newpath;
+		size_t need;
+
+		if (!slash || !socat_safe(slash + 1))
+			cull_die(CULL_EXIT_FAIL, "fatal: my name \"%s\" has characters socat would "
+				 "read as syntax; install me under a plain name", slash ? slash + 1 : self);
+		*slash = '\0';
+		need = strlen(self) + strlen(path ? path : "") + 2;
+		newpath = malloc(need);
+		if (!newpath)
+			cull_die(CULL_EXIT_FAIL, "fatal: out of memory");
+		snprintf(newpath, need, "%s%s%s", self, path && *path ? ":" : "", path ? path : "");
+		setenv("PATH", newpath, 1);
+		free(newpath);
+		prog = slash + 1;
+	}
+	log_arg = logabs;
+	if (!socat_safe(logabs)) {
+		setenv("CULL_LOGGER_LOG", logabs, 1);
+		log_arg = "-";
+	}
 	snprintf(to, sizeof to, "%g", o.timeout);
 	snprintf(hto, sizeof hto, "%g", o.head_timeout);
 	/* nofork: socat's per-connection child execs the handler in place, its
@@ -981,7 +1005,7 @@ serve_main(int argc, char **argv)
 	 * (it more than doubled the request rate) */
 	snprintf(exec_arg, sizeof exec_arg,
 		 "EXEC:%s http --log %s --max-body %lld --head-timeout %s --timeout %s,nofork",
-		 self, logabs, o.max_body, hto, to);
+		 prog, log_arg, o.max_body, hto, to);
 	/* backlog: socat's default listen queue of 5 overflows at 8-32
 	 * clients and each overflow costs the client a SYN retry (1-4 s) */
 	snprintf(listen_arg, sizeof listen_arg,
