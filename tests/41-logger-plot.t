@@ -71,7 +71,8 @@ if unshare -m true 2>/dev/null && [ -d /mnt ]; then
 	# the exact name, for real, with a /tmp of its own: nobody else's /tmp/x
 	# can fool the check and a hole would not touch the real one. A checkout
 	# (or a logger) under /tmp is bound back into the private /tmp, through
-	# an fd on the real one, or the tmpfs would hide the binary (rc 127).
+	# an fd on the real one (not canonicalized: mount(8) would turn
+	# /proc/self/fd/8 back into /tmp), or the tmpfs would hide the binary.
 	keep=()
 	for p in "$TOP" "$(readlink -f "$L")"; do
 		case $p in /tmp/?*) p=${p#/tmp/}; keep+=("${p%%/*}") ;; esac
@@ -81,7 +82,7 @@ if unshare -m true 2>/dev/null && [ -d /mnt ]; then
 		exec 8</tmp || exit 98
 		mount --bind "$t" /mnt && mount -t tmpfs cull-test-tmp /tmp || exit 99
 		for k in "$@"; do
-			mkdir -p "/tmp/$k" && mount --bind "/proc/self/fd/8/$k" "/tmp/$k" || exit 97
+			mkdir -p "/tmp/$k" && mount --no-canonicalize --bind "/proc/self/fd/8/$k" "/tmp/$k" || exit 97
 		done
 		"$l" plot --log /mnt/c.log --out /mnt/c; rc=$?
 		if [ -e /tmp/x ]; then echo "/tmp/x was made"; fi
