@@ -196,7 +196,7 @@ req 200 "still healthy after all that" "$U/healthz"
 t_nogrep 'Sanitizer|runtime error|Segmentation|core dumped' "$T_TMP/serve.err" "no handler crashed or tripped a sanitizer"
 
 # a graph that takes too long: gnuplot and what it started are killed by the
-# deadline (--timeout), the client gets 503 (not an empty reply), and no file
+# deadline (--graph-timeout), the client gets 503 (not an empty reply), and no file
 # and no process is left behind
 cat >"$T_TMP/gpslow" <<'EOS'
 #!/bin/sh
@@ -209,7 +209,7 @@ chmod +x "$T_TMP/gpslow"
 mkdir "$T_TMP/tmpdir3"
 cp "$log" "$T_TMP/slowgraph.log"
 TMPDIR=$T_TMP/tmpdir3 CULL_GNUPLOT=$T_TMP/gpslow CULL_GP_PIDS=$T_TMP/gp.pids \
-	"$L" serve --listen 127.0.0.1:0 --log "$T_TMP/slowgraph.log" --timeout 1 2>"$T_TMP/serve3.err" &
+	"$L" serve --listen 127.0.0.1:0 --log "$T_TMP/slowgraph.log" --graph-timeout 1 2>"$T_TMP/serve3.err" &
 spid3=$!
 t_cleanup "kill $spid3"
 for i in $(seq 100); do grep -q 'serving' "$T_TMP/serve3.err" && break; sleep 0.05; done

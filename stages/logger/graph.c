@@ -122,7 +122,7 @@ graph_get(const char *log, const char *cache, int which, double deadline, int *f
 	r = plot_render(&d, cache, which, deadline - logf_now());
 	if (r == -2) {
 		status = fail(err, errsize, 503, "%s", "drawing the graph took too long (the "
-			      "deadline is --timeout); try again");
+			      "deadline is --graph-timeout); try again");
 		goto out;
 	} else if (r < 0) {
 		status = fail(err, errsize, 500, "%s", "cannot draw the graph (see the server's stderr)");

@@ -4,8 +4,9 @@
  *   cull-logger [--log FILE] [--fifo PATH] [--plots DIR] [--plot-every S] [--quiet]
  *   cull-logger plot --log FILE --out DIR
  *   cull-logger http --log FILE [--max-body BYTES] [--head-timeout S] [--timeout S]
+ *                    [--graph-timeout S]
  *   cull-logger serve [--listen ADDR:PORT] --log FILE [--max-body BYTES] [--head-timeout S]
- *                     [--timeout S] [--max-clients N] [--backlog N]
+ *                     [--timeout S] [--graph-timeout S] [--max-clients N] [--backlog N]
  *
  * Input: JSON lines on stdin or a FIFO; every JSON object with "type" (a
  * string) and "ts" (a number) is appended to the log (stdout without --log),
@@ -49,8 +50,10 @@ static const char usage[] =
 	"usage: cull-logger [--log FILE] [--fifo PATH] [--plots DIR] [--plot-every S] [--quiet]\n"
 	"       cull-logger plot --log FILE --out DIR\n"
 	"       cull-logger http --log FILE [--max-body BYTES] [--head-timeout S] [--timeout S]\n"
+	"                        [--graph-timeout S]\n"
 	"       cull-logger serve [--listen ADDR:PORT] --log FILE [--max-body BYTES]\n"
-	"                         [--head-timeout S] [--timeout S] [--max-clients N] [--backlog N]\n";
+	"                         [--head-timeout S] [--timeout S] [--graph-timeout S]\n"
+	"                         [--max-clients N] [--backlog N]\n";
 
 static const char help[] =
 	"\n"
@@ -69,6 +72,8 @@ static const char help[] =
 	"                    seconds of the connection (2)\n"
 	"  --timeout S       (http, serve) and the body within S seconds after it;\n"
 	"                    the answer must be sent within S seconds too (10)\n"
+	"  --graph-timeout S (http, serve) a graph must be drawn within S seconds,\n"
+	"                    or gnuplot is killed and the answer is 503 (30)\n"
 	"  --listen A:P      (serve) address to listen on, default 127.0.0.1:8000;\n"
 	"                    port 0 picks a free one\n"
 	"  --max-clients N   (serve) connections handled at once (64); more wait\n"
@@ -98,7 +103,7 @@ help_exit(void)
 
 enum {
 	O_LOG = 1, O_FIFO, O_PLOTS, O_PLOT_EVERY, O_QUIET, O_OUT, O_MAX_BODY, O_TIMEOUT,
-	O_LISTEN, O_HEAD_TIMEOUT, O_MAX_CLIENTS, O_BACKLOG, O_HELP,
+	O_LISTEN, O_HEAD_TIMEOUT, O_GRAPH_TIMEOUT, O_MAX_CLIENTS, O_BACKLOG, O_HELP,
 };
 
 static const struct option longopts[] = {
@@ -112,6 +117,7 @@ static const struct option longopts[] = {
 	{ "timeout", required_argument, NULL, O_TIMEOUT },
 	{ "listen", required_argument, NULL, O_LISTEN },
 	{ "head-timeout", required_argument, NULL, O_HEAD_TIMEOUT },
+	{ "graph-timeout", required_argument, NULL, O_GRAPH_TIMEOUT },
 	{ "max-clients", required_argument, NULL, O_MAX_CLIENTS },
 	{ "backlog", required_argument, NULL, O_BACKLOG },
 	{ "help", no_argument, NULL, O_HELP },
@@ -128,6 +134,7 @@ struct opts {
 	long long max_body;	/* http: largest POST body */
 	double head_timeout;	/* http: seconds from connecting to the end of the head */
 	double timeout;		/* http: seconds for the body after the head, and for the answer */
+	double graph_timeout;	/* http: seconds to draw a graph (and to wait for another's) */
 	const char *listen;	/* serve: ADDR:PORT */
 	long long max_clients;	/* serve: socat's max-children */
 	long long backlog;	/* serve: the listen queue */
@@ -143,6 +150,7 @@ parse_opts(int argc, char **argv, const char *allowed, struct opts *o)
 	o->max_body = 1 << 20;
 	o->head_timeout = 2;
 	o->timeout = 10;
+	o->graph_timeout = 30;
 	o->listen = "127.0.0.1:8000";
 	o->max_clients = 64;
 	o->backlog = 128;
@@ -173,6 +181,9 @@ parse_opts(int argc, char **argv, const char *allowed, struct opts *o)
 		case O_LISTEN: o->listen = optarg; break;
 		case O_HEAD_TIMEOUT:
 			o->head_timeout = cull_opt_double("--head-timeout", optarg, 0.1, 3600);
+			break;
+		case O_GRAPH_TIMEOUT:
+			o->graph_timeout = cull_opt_double("--graph-timeout", optarg, 0.1, 3600);
 			break;
 		case O_MAX_CLIENTS:
 			o->max_clients = cull_opt_ll("--max-clients", optarg, 1, 4096);
@@ -604,7 +615,7 @@ drain(long long max)
 }
 
 /* GET /graph, GET /scatter_vsz_rss: from the cache next to the log (see
- * graph.h), drawn first when the log changed, all within --timeout. */
+ * graph.h), drawn first when the log changed, within --graph-timeout. */
 static void
 serve_png(const struct opts *o, int which, int head_only)
 {
@@ -617,7 +628,7 @@ serve_png(const struct opts *o, int which, int head_only)
 		respond_error(500, head_only, NULL, "the log's path is too long");
 		return;
 	}
-	status = graph_get(o->log, cache, which, logf_now() + o->timeout, &fd, err, sizeof err);
+	status = graph_get(o->log, cache, which, logf_now() + o->graph_timeout, &fd, err, sizeof err);
 	if (status != 200) {
 		respond_error(status, head_only, status == 503 ? "Retry-After: 1\r\n" : NULL, err);
 		return;
@@ -801,8 +812,8 @@ http_main(int argc, char **argv)
 	const char *why;
 	int r, head_only, get;
 
-	parse_opts(argc, argv, (const char[]){ O_LOG, O_MAX_BODY, O_HEAD_TIMEOUT, O_TIMEOUT, 0 },
-		   &o);
+	parse_opts(argc, argv, (const char[]){ O_LOG, O_MAX_BODY, O_HEAD_TIMEOUT, O_TIMEOUT,
+						O_GRAPH_TIMEOUT, 0 }, &o);
 	if (o.log && !strcmp(o.log, "-"))
 		o.log = getenv("CULL_LOGGER_LOG");	/* from serve: a path socat would misread */
 	if (!o.log || !*o.log)
@@ -900,14 +911,14 @@ serve_main(int argc, char **argv)
 {
 	struct opts o;
 	char self[PATH_MAX], logabs[PATH_MAX], cwd[PATH_MAX], host[64], exec_arg[3 * PATH_MAX];
-	char listen_arg[200], to[32], hto[32];
+	char listen_arg[200], to[32], hto[32], gto[32];
 	const char *colon, *socat = getenv("CULL_SOCAT"), *prog, *log_arg;
 	long long port;
 	ssize_t n;
 	int v6 = 0, loopback;
 
 	parse_opts(argc, argv, (const char[]){ O_LOG, O_MAX_BODY, O_HEAD_TIMEOUT, O_TIMEOUT, O_LISTEN,
-						O_MAX_CLIENTS, O_BACKLOG, 0 }, &o);
+						O_GRAPH_TIMEOUT, O_MAX_CLIENTS, O_BACKLOG, 0 }, &o);
 	if (!o.log)
 		cull_die(CULL_EXIT_USAGE, "serve needs --log FILE");
 	colon = strrchr(o.listen, ':');
@@ -1000,12 +1011,13 @@ serve_main(int argc, char **argv)
 	}
 	snprintf(to, sizeof to, "%g", o.timeout);
 	snprintf(hto, sizeof hto, "%g", o.head_timeout);
+	snprintf(gto, sizeof gto, "%g", o.graph_timeout);
 	/* nofork: socat's per-connection child execs the handler in place, its
 	 * stdin and stdout the TCP socket itself: no relay process, no copies
 	 * (it more than doubled the request rate) */
 	snprintf(exec_arg, sizeof exec_arg,
-		 "EXEC:%s http --log %s --max-body %lld --head-timeout %s --timeout %s,nofork",
-		 prog, log_arg, o.max_body, hto, to);
+		 "EXEC:%s http --log %s --max-body %lld --head-timeout %s --timeout %s "
+		 "--graph-timeout %s,nofork", prog, log_arg, o.max_body, hto, to, gto);
 	/* backlog: socat's default listen queue of 5 overflows at 8-32
 	 * clients and each overflow costs the client a SYN retry (1-4 s) */
 	snprintf(listen_arg, sizeof listen_arg,
