@@ -1,10 +1,11 @@
 /* logger-http.c - fuzz the logger's HTTP request head parser, its query
  * reader, and the POST /logs body splitter: every line it accepts for the
- * log must be one whole JSON object on one line. */
+ * log must be one whole JSON object on one line, and a record. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "http.h"
+#include "jstrict.h"
 #include "fuzz.h"
 #include "jv.h"
 
@@ -34,8 +35,11 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 			if (out.buf[i] != '\n')
 				continue;
 			json_object *o = jv_parse(v, out.buf + start, i - start);
+			struct jstrict_rec jr;
+			size_t at;
 
-			if (!o || !json_object_is_type(o, json_type_object))
+			if (!o || !json_object_is_type(o, json_type_object) ||
+			    jstrict_record(out.buf + start, i - start, &jr, &at) != NULL)
 				abort();
 			json_object_put(o);
 			start = i + 1;

@@ -292,6 +292,38 @@ rec_ts(struct st *s, struct jstrict_rec *rec)
 	return 0;
 }
 
+/* Does the key k[0..klen) (the bytes between its quotes, already checked,
+ * with escapes when esc) say name, a lowercase ASCII word? Compared by the
+ * decoded value: "t\u0073" is "ts" to every JSON reader. */
+static int
+key_is(const unsigned char *k, size_t klen, int esc, const char *name)
+{
+	size_t i = 0;
+
+	if (!esc)
+		return klen == strlen(name) && memcmp(k, name, klen) == 0;
+	for (; *name; name++) {
+		unsigned c;
+
+		if (i >= klen)
+			return 0;
+		if (k[i] != '\\') {
+			c = k[i++];
+		} else if (k[i + 1] == 'u') {
+			u4(k + i, k + klen, &c);	/* checked by string() */
+			i += 6;		/* a surrogate pair is never ASCII: no match */
+		} else {
+			/* \" \\ \/ stand for themselves, \b \f \n \r \t for
+			 * control characters: none is a letter of a name */
+			c = strchr("\"\\/", k[i + 1]) ? k[i + 1] : 0x01;
+			i += 2;
+		}
+		if (c != (unsigned char)*name)
+			return 0;
+	}
+	return i == klen;
+}
+
 /* An array (close ']') or object ('}') at s->p; for the top object of a
  * record, rec gets its "type" and "ts". */
 static int
@@ -324,12 +356,21 @@ container(struct st *s, unsigned char close, struct jstrict_rec *rec)
 				return fail(s, "expected ':'");
 			s->p++;
 			ws(s);
-			if (rec && !s->esc && klen == 4 && memcmp(k, "type", 4) == 0)
+			if (rec && key_is(k, klen, s->esc, "type")) {
+				if (s->have_type) {
+					s->p = k - 1;
+					return fail(s, "\"type\" appears twice");
+				}
 				r = rec_type(s, rec);
-			else if (rec && !s->esc && klen == 2 && memcmp(k, "ts", 2) == 0)
+			} else if (rec && key_is(k, klen, s->esc, "ts")) {
+				if (s->have_ts) {
+					s->p = k - 1;
+					return fail(s, "\"ts\" appears twice");
+				}
 				r = rec_ts(s, rec);
-			else
+			} else {
 				r = value(s);
+			}
 		} else {
 			r = value(s);
 		}
@@ -418,4 +459,70 @@ jstrict_record(const char *text, size_t n, struct jstrict_rec *out, size_t *at)
 {
 	memset(out, 0, sizeof *out);
 	return check(text, n, out, at);
+}
+
+size_t
+jstrict_compact(const char *text, size_t n, char *out)
+{
+	size_t i, o = 0;
+	int in_str = 0;
+
+	for (i = 0; i < n; i++) {
+		char c = text[i];
+
+		if (in_str) {
+			out[o++] = c;
+			if (c == '\\' && i + 1 < n)
+				out[o++] = text[++i];
+			else if (c == '"')
+				in_str = 0;
+		} else if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+			out[o++] = c;
+			in_str = c == '"';
+		}
+	}
+	return o;
+}
+
+int
+jstrict_member(const char *text, size_t n, const char *name, const char **v, size_t *vlen)
+{
+	struct st s = { (const unsigned char *)text, (const unsigned char *)text + n, 0, 0, 0, 0, 0 };
+	int found = 0;
+
+	ws(&s);
+	if (s.p >= s.end || *s.p != '{')
+		return 0;
+	s.p++;
+	for (;;) {
+		const unsigned char *k, *val;
+		size_t klen;
+		int match;
+
+		ws(&s);
+		if (s.p >= s.end || *s.p != '"')
+			return found;	/* '}' (or a fault) */
+		k = s.p + 1;
+		if (string(&s))
+			return found;
+		klen = (size_t)(s.p - 1 - k);
+		match = key_is(k, klen, s.esc, name);
+		ws(&s);
+		if (s.p >= s.end || *s.p != ':')
+			return found;
+		s.p++;
+		ws(&s);
+		val = s.p;
+		if (value(&s))
+			return found;
+		if (match) {
+			*v = (const char *)val;
+			*vlen = (size_t)(s.p - val);
+			found = 1;
+		}
+		ws(&s);
+		if (s.p >= s.end || *s.p != ',')
+			return found;
+		s.p++;
+	}
 }

@@ -31,17 +31,30 @@
 const char *jstrict_check(const char *s, size_t n, size_t *at);
 
 /* A cull record: one object with "type" a non-empty string and "ts" a
- * finite number within +-1e12 (Unix seconds), found at its top level under
- * names written without escapes. */
+ * finite number within +-1e12 (Unix seconds), each once at its top level.
+ * Names are compared by their decoded value, so "t\u0073" is "ts": a second
+ * "type" or "ts", escaped or not, is refused ("\"ts\" appears twice"), as
+ * readers would disagree on which one counts (json-c and jq take the last). */
 struct jstrict_rec {
 	const char *type;	/* raw bytes of the "type" string, no quotes */
 	size_t type_len;
-	int type_escaped;	/* it holds a backslash escape */
+	int type_escaped;	/* the value holds a backslash escape */
 	double ts;
 };
 
 /* NULL when s[0..n) is a record (out filled); else what is wrong and *at,
  * as jstrict_check() says it. */
 const char *jstrict_record(const char *s, size_t n, struct jstrict_rec *out, size_t *at);
+
+/* In an object s[0..n) that jstrict_record() took: the raw bytes of the
+ * value of its top-level member name (compared decoded, as there; the last
+ * one when repeated, as json-c and jq read it), in *v and *vlen. 1 found,
+ * 0 not there. */
+int jstrict_member(const char *s, size_t n, const char *name, const char **v, size_t *vlen);
+
+/* Copy the JSON text s[0..n), which jstrict_check() took, into out (n bytes
+ * at least) without the white space outside its strings. Returns the length
+ * written: the same value, byte for byte, on one line. */
+size_t jstrict_compact(const char *s, size_t n, char *out);
 
 #endif

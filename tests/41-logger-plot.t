@@ -2,9 +2,18 @@
 # cull-logger plot: two valid PNGs of the promised size that follow the data;
 # a hostile container name changes nothing but its own label.
 . "${0%/*}/lib.sh"
+set -o pipefail
 L=$CULL_LOGGER
 [ -x "$L" ] || t_bail "no logger at $L"
-command -v gnuplot >/dev/null || t_skip_all "gnuplot is not installed (mk/deps.sh test)"
+# gnuplot is a real part of the logger: without it nothing here is tested
+command -v gnuplot >/dev/null || t_bail "gnuplot is not installed (sh mk/deps.sh test)"
+
+# t_differ A B DESC - both files are there, not empty, and not the same
+# (a bare "! cmp -s" passes when one is missing)
+t_differ() {
+	if [ -s "$1" ] && [ -s "$2" ] && ! cmp -s "$1" "$2"; then t_pass "$3"
+	else t_fail "$3" "$(ls -l "$1" "$2" 2>&1)"; fi
+}
 
 # mklog FILE SHIFT NAME - 120 mem records and 8 kills, one named NAME
 mklog() {
@@ -41,9 +50,9 @@ t_is "$(ls -A "$T_TMP/a" | tr '\n' ' ')" "ram_usage.png vsz_rss.png " "nothing e
 
 # other data, other pictures
 mklog "$T_TMP/b.log" 15 cull-high-8d8d
-"$L" plot --log "$T_TMP/b.log" --out "$T_TMP/b" 2>"$T_TMP/err"
+t_run 0 "plot draws other data" "$L" plot --log "$T_TMP/b.log" --out "$T_TMP/b"
 for p in ram_usage vsz_rss; do
-	t_ok "$p.png differs when the data differ" bash -c "! cmp -s '$T_TMP/a/$p.png' '$T_TMP/b/$p.png'"
+	t_differ "$T_TMP/a/$p.png" "$T_TMP/b/$p.png" "$p.png differs when the data differ"
 done
 
 # the hostile name: gnuplot must not run it, and it may change only its label
@@ -60,12 +69,24 @@ EOS
 chmod +x "$T_TMP/gp"
 if unshare -m true 2>/dev/null && [ -d /mnt ]; then
 	# the exact name, for real, with a /tmp of its own: nobody else's /tmp/x
-	# can fool the check and a hole would not touch the real one
-	CULL_GNUPLOT=/mnt/gp CULL_GP_COPY=/mnt/scripts unshare -m sh -c '
-		mount --bind "$1" /mnt && mount -t tmpfs cull-test-tmp /tmp || exit 99
-		"$2" plot --log /mnt/c.log --out /mnt/c; rc=$?
+	# can fool the check and a hole would not touch the real one. A checkout
+	# (or a logger) under /tmp is bound back into the private /tmp, through
+	# an fd on the real one (not canonicalized: mount(8) would turn
+	# /proc/self/fd/8 back into /tmp), or the tmpfs would hide the binary.
+	keep=()
+	for p in "$TOP" "$(readlink -f "$L")"; do
+		case $p in /tmp/?*) p=${p#/tmp/}; keep+=("${p%%/*}") ;; esac
+	done
+	CULL_GNUPLOT=/mnt/gp CULL_GP_COPY=/mnt/scripts unshare -m bash -c '
+		t=$1 l=$2; shift 2
+		exec 8</tmp || exit 98
+		mount --bind "$t" /mnt && mount -t tmpfs cull-test-tmp /tmp || exit 99
+		for k in "$@"; do
+			mkdir -p "/tmp/$k" && mount --no-canonicalize --bind "/proc/self/fd/8/$k" "/tmp/$k" || exit 97
+		done
+		"$l" plot --log /mnt/c.log --out /mnt/c; rc=$?
 		if [ -e /tmp/x ]; then echo "/tmp/x was made"; fi
-		exit $rc' sh "$T_TMP" "$L" >"$T_TMP/ns.out" 2>"$T_TMP/err"
+		exit $rc' bash "$T_TMP" "$L" "${keep[@]}" >"$T_TMP/ns.out" 2>"$T_TMP/err"
 	t_is "$?" 0 "plot with the name \"; system(\"touch /tmp/x\"); \" (private /tmp)"
 	t_ok "/tmp/x was not made" test ! -s "$T_TMP/ns.out"
 else
@@ -74,12 +95,14 @@ else
 		"$L" plot --log "$T_TMP/c.log" --out "$T_TMP/c"
 	t_is "$(stat -c %Y /tmp/x 2>/dev/null || echo none)" "$x_before" "/tmp/x was not touched"
 fi
-CULL_GNUPLOT=$T_TMP/gp CULL_GP_COPY=$T_TMP/scripts "$L" plot --log "$T_TMP/e.log" --out "$T_TMP/e" 2>"$T_TMP/err"
+CULL_GNUPLOT=$T_TMP/gp CULL_GP_COPY=$T_TMP/scripts t_run 0 "plot with a name that tries print and a backslash" \
+	"$L" plot --log "$T_TMP/e.log" --out "$T_TMP/e"
+t_is "$(png_size "$T_TMP/e/vsz_rss.png")" 1000x600 "it was drawn"
 t_ok "$T_TMP/pwned was not made" test ! -e "$T_TMP/pwned"
 t_grep 'pngcairo' "$T_TMP/scripts" "the scripts were seen"
 t_nogrep 'system|touch' "$T_TMP/scripts" "no byte of the name is in a gnuplot script"
 t_cmp "$T_TMP/a/ram_usage.png" "$T_TMP/c/ram_usage.png" "ram_usage.png is the same as with a plain name"
-t_ok "vsz_rss.png differs only by that label (not the same file)" bash -c "! cmp -s '$T_TMP/a/vsz_rss.png' '$T_TMP/c/vsz_rss.png'"
+t_differ "$T_TMP/a/vsz_rss.png" "$T_TMP/c/vsz_rss.png" "vsz_rss.png differs only by that label (not the same file)"
 t_is "$(png_size "$T_TMP/c/vsz_rss.png")" 1000x600 "and it is still a whole 1000x600 PNG"
 
 # an empty log, a missing log, a torn last line
@@ -108,6 +131,26 @@ for i in $(seq 200); do [ -e "$T_TMP/g/vsz_rss.png" ] && break; sleep 0.05; done
 t_is "$(png_size "$T_TMP/g/ram_usage.png") $(png_size "$T_TMP/g/vsz_rss.png")" "1000x600 1000x600" "--plot-every draws while the logger runs"
 kill -TERM $pid; wait $pid
 t_is "$?" 0 "and it still ends with 0 on SIGTERM"
+
+# a long log: gnuplot is given a bounded number of points (the lowest and the
+# highest of each of 1000 time slices), and a one-record spike stays in them
+awk 'BEGIN { for (i = 0; i < 10000; i++)
+	printf "{\"type\":\"mem\",\"ts\":%d,\"used_pct\":%.1f}\n", 1700000000 + i, i == 5003 ? 99.5 : 40 + i % 7 }' \
+	>"$T_TMP/long.log"
+cat >"$T_TMP/gpdata" <<'EOS'
+#!/bin/sh
+cp mem.dat "$CULL_GP_DATA"
+exec gnuplot "$@"
+EOS
+chmod +x "$T_TMP/gpdata"
+mkdir -p "$T_TMP/h"
+CULL_GNUPLOT=$T_TMP/gpdata CULL_GP_DATA=$T_TMP/long.dat t_run 0 "plot a 10000-record log" \
+	"$L" plot --log "$T_TMP/long.log" --out "$T_TMP/h"
+t_ok "gnuplot was given the RAM series" test -s "$T_TMP/long.dat"
+n=$(wc -l <"$T_TMP/long.dat" 2>/dev/null || echo missing)
+t_ok "at most 2000 points of 10000 ($n)" test "$n" -le 2000
+t_grep $'^1700005003\.000\t99\.500$' "$T_TMP/long.dat" "the spike is one of them"
+t_is "$(cut -f1 "$T_TMP/long.dat" | sort -c -n && echo sorted)" sorted "in time order"
 
 # a broken gnuplot is reported, not hidden
 CULL_GNUPLOT=/bin/false t_run 1 "a failing gnuplot: exit 1" "$L" plot --log "$T_TMP/a.log" --out "$T_TMP/d"

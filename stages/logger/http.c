@@ -249,23 +249,75 @@ is_ws(char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-/* One object as a compact log line. */
-static int
-put_object(struct jv *v, json_object *o, struct http_lines *out)
+/* What a JSON value is, from its first byte (it passed jstrict_check). */
+static const char *
+kind(char c)
 {
-	const char *type, *s;
-	double ts;
-	size_t n;
+	switch (c) {
+	case '{': return "an object";
+	case '[': return "an array";
+	case '"': return "a string";
+	case 't': case 'f': return "a boolean";
+	case 'n': return "null";
+	}
+	return "a number";
+}
 
-	if (!json_object_is_type(o, json_type_object))
-		return jv_fail(v, "not a JSON object but %s", o ? jv_typename(o) : "null");
-	if (rec_check(v, o, &type, &ts) < 0)
+/* One value, compacted, as a log line: the bytes that were checked, never
+ * a re-serialisation (json-c would turn 123456789012345678901234567890
+ * into 18446744073709551615 and -0 into 0, decode escapes and keep one of
+ * two equal names). 0, or -1 with the reason in v->err. */
+static int
+put_record(struct jv *v, const char *s, size_t n, struct http_lines *out)
+{
+	struct jstrict_rec jr;
+	const char *why;
+	size_t at;
+
+	if (s[0] != '{')
+		return jv_fail(v, "not a JSON object but %s", kind(s[0]));
+	if ((why = jstrict_record(s, n, &jr, &at)) != NULL) {
+		rec_why_not(v, s, n, why, at);
 		return -1;
-	s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN |
-					      JSON_C_TO_STRING_NOSLASHESCAPE, &n);
-	if (!s)
-		return jv_fail(v, "out of memory");
+	}
 	put(out, s, n);
+	return 0;
+}
+
+/* A compacted array c[0..n) of values: each one through put_record. */
+static int
+put_items(struct jv *v, const char *c, size_t n, struct http_lines *out, char *err,
+	  size_t errsize)
+{
+	size_t i, item = 1, depth = 0;
+	const char *start = c + 1;
+	int in_str = 0;
+
+	if (n == 2)
+		return 0;	/* [] */
+	for (i = 1; i < n; i++) {
+		if (in_str) {
+			if (c[i] == '\\')
+				i++;
+			else if (c[i] == '"')
+				in_str = 0;
+			continue;
+		}
+		if (c[i] == '"') {
+			in_str = 1;
+		} else if (c[i] == '{' || c[i] == '[') {
+			depth++;
+		} else if (depth > 0 && (c[i] == '}' || c[i] == ']')) {
+			depth--;
+		} else if (depth == 0 && (c[i] == ',' || c[i] == ']')) {
+			if (put_record(v, start, (size_t)(c + i - start), out) < 0) {
+				snprintf(err, errsize, "item %zu: %s", item, v->err);
+				return -1;
+			}
+			start = c + i + 1;
+			item++;
+		}
+	}
 	return 0;
 }
 
@@ -302,27 +354,27 @@ http_body_lines(struct jv *v, const char *body, size_t len, struct http_lines *o
 	}
 	if (e == json_tokener_success && i == len) {
 		long r = 0;
+		char *c;
+		size_t n;
 
+		json_object_put(o);
 		if ((why = jstrict_check(body, len, &at)) != NULL) {
 			snprintf(err, errsize, "not JSON: %s at byte %zu", why, at + 1);
-			json_object_put(o);
 			return -1;
 		}
-		if (json_object_is_type(o, json_type_array)) {
-			size_t k, n = json_object_array_length(o);
-
-			for (k = 0; k < n; k++) {
-				if (put_object(v, json_object_array_get_idx(o, k), out) < 0) {
-					snprintf(err, errsize, "item %zu: %s", k + 1, v->err);
-					r = -1;
-					break;
-				}
-			}
-		} else if (put_object(v, o, out) < 0) {
+		/* store the checked bytes, without the white space between
+		 * tokens (NDJSON: one record, one line) */
+		c = malloc(len);
+		if (!c)
+			cull_die(CULL_EXIT_FAIL, "fatal: out of memory");
+		n = jstrict_compact(body, len, c);
+		if (c[0] == '[') {
+			r = put_items(v, c, n, out, err, errsize);
+		} else if (put_record(v, c, n, out) < 0) {
 			snprintf(err, errsize, "%s", v->err);
 			r = -1;
 		}
-		json_object_put(o);
+		free(c);
 		return r < 0 ? -1 : (long)out->count;
 	}
 	json_object_put(o);

@@ -3,8 +3,10 @@
  *
  *   cull-logger [--log FILE] [--fifo PATH] [--plots DIR] [--plot-every S] [--quiet]
  *   cull-logger plot --log FILE --out DIR
- *   cull-logger http --log FILE [--max-body BYTES] [--timeout S]
- *   cull-logger serve [--listen ADDR:PORT] --log FILE [--max-body BYTES] [--timeout S]
+ *   cull-logger http --log FILE [--max-body BYTES] [--head-timeout S] [--timeout S]
+ *                    [--graph-timeout S]
+ *   cull-logger serve [--listen ADDR:PORT] --log FILE [--max-body BYTES] [--head-timeout S]
+ *                     [--timeout S] [--graph-timeout S] [--max-clients N] [--backlog N]
  *
  * Input: JSON lines on stdin or a FIFO; every JSON object with "type" (a
  * string) and "ts" (a number) is appended to the log (stdout without --log),
@@ -32,6 +34,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "graph.h"
 #include "mem.h"
 #include "http.h"
 #include "jstrict.h"
@@ -47,8 +50,11 @@
 static const char usage[] =
 	"usage: cull-logger [--log FILE] [--fifo PATH] [--plots DIR] [--plot-every S] [--quiet]\n"
 	"       cull-logger plot --log FILE --out DIR\n"
-	"       cull-logger http --log FILE [--max-body BYTES] [--timeout S]\n"
-	"       cull-logger serve [--listen ADDR:PORT] --log FILE [--max-body BYTES] [--timeout S]\n";
+	"       cull-logger http --log FILE [--max-body BYTES] [--head-timeout S] [--timeout S]\n"
+	"                        [--graph-timeout S]\n"
+	"       cull-logger serve [--listen ADDR:PORT] --log FILE [--max-body BYTES]\n"
+	"                         [--head-timeout S] [--timeout S] [--graph-timeout S]\n"
+	"                         [--max-clients N] [--backlog N]\n";
 
 static const char help[] =
 	"\n"
@@ -63,9 +69,17 @@ static const char help[] =
 	"  --quiet           no human line per mem and killed record on stderr\n"
 	"  --out DIR         (plot) where to draw the graphs\n"
 	"  --max-body BYTES  (http, serve) largest POST body, default 1048576\n"
-	"  --timeout S       (http, serve) cut off a client stalled S seconds (5)\n"
+	"  --head-timeout S  (http, serve) the request head must come within S\n"
+	"                    seconds of the connection (2)\n"
+	"  --timeout S       (http, serve) and the body within S seconds after it;\n"
+	"                    the answer must be sent within S seconds too (10)\n"
+	"  --graph-timeout S (http, serve) a graph must be drawn within S seconds,\n"
+	"                    or gnuplot is killed and the answer is 503 (30)\n"
 	"  --listen A:P      (serve) address to listen on, default 127.0.0.1:8000;\n"
 	"                    port 0 picks a free one\n"
+	"  --max-clients N   (serve) connections handled at once (64); more wait\n"
+	"                    in the listen queue\n"
+	"  --backlog N       (serve) that queue's length (128)\n"
 	"\n"
 	"HTTP: POST /logs (object, array or NDJSON), GET /logs?tail=N, GET /graph,\n"
 	"GET /scatter_vsz_rss, GET /healthz.\n"
@@ -90,7 +104,7 @@ help_exit(void)
 
 enum {
 	O_LOG = 1, O_FIFO, O_PLOTS, O_PLOT_EVERY, O_QUIET, O_OUT, O_MAX_BODY, O_TIMEOUT,
-	O_LISTEN, O_HELP, O_VERSION,
+	O_LISTEN, O_HEAD_TIMEOUT, O_GRAPH_TIMEOUT, O_MAX_CLIENTS, O_BACKLOG, O_HELP, O_VERSION,
 };
 
 static const struct option longopts[] = {
@@ -103,6 +117,10 @@ static const struct option longopts[] = {
 	{ "max-body", required_argument, NULL, O_MAX_BODY },
 	{ "timeout", required_argument, NULL, O_TIMEOUT },
 	{ "listen", required_argument, NULL, O_LISTEN },
+	{ "head-timeout", required_argument, NULL, O_HEAD_TIMEOUT },
+	{ "graph-timeout", required_argument, NULL, O_GRAPH_TIMEOUT },
+	{ "max-clients", required_argument, NULL, O_MAX_CLIENTS },
+	{ "backlog", required_argument, NULL, O_BACKLOG },
 	{ "help", no_argument, NULL, O_HELP },
 	{ "version", no_argument, NULL, O_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -116,8 +134,12 @@ struct opts {
 	int quiet;		/* no human lines */
 	const char *out;	/* plot: output directory */
 	long long max_body;	/* http: largest POST body */
-	double timeout;		/* http: seconds a client may stall */
+	double head_timeout;	/* http: seconds from connecting to the end of the head */
+	double timeout;		/* http: seconds for the body after the head, and for the answer */
+	double graph_timeout;	/* http: seconds to draw a graph (and to wait for another's) */
 	const char *listen;	/* serve: ADDR:PORT */
+	long long max_clients;	/* serve: socat's max-children */
+	long long backlog;	/* serve: the listen queue */
 };
 
 /* Parse the options a subcommand allows (a string of O_* codes). */
@@ -128,8 +150,12 @@ parse_opts(int argc, char **argv, const char *allowed, struct opts *o)
 
 	memset(o, 0, sizeof *o);
 	o->max_body = 1 << 20;
-	o->timeout = 5;
+	o->head_timeout = 2;
+	o->timeout = 10;
+	o->graph_timeout = 30;
 	o->listen = "127.0.0.1:8000";
+	o->max_clients = 64;
+	o->backlog = 128;
 	opterr = 0;	/* our own messages, with our short name */
 	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
 		if (c == O_HELP)
@@ -157,6 +183,18 @@ parse_opts(int argc, char **argv, const char *allowed, struct opts *o)
 			o->timeout = cull_opt_double("--timeout", optarg, 0.1, 3600);
 			break;
 		case O_LISTEN: o->listen = optarg; break;
+		case O_HEAD_TIMEOUT:
+			o->head_timeout = cull_opt_double("--head-timeout", optarg, 0.1, 3600);
+			break;
+		case O_GRAPH_TIMEOUT:
+			o->graph_timeout = cull_opt_double("--graph-timeout", optarg, 0.1, 3600);
+			break;
+		case O_MAX_CLIENTS:
+			o->max_clients = cull_opt_ll("--max-clients", optarg, 1, 4096);
+			break;
+		case O_BACKLOG:
+			o->backlog = cull_opt_ll("--backlog", optarg, 1, 65535);
+			break;
 		}
 	}
 	cull_opt_no_operands(argc, argv, optind, usage);
@@ -224,8 +262,9 @@ draw(struct intake *in)
 {
 	struct plot_data d = {0};
 
+	/* a hung gnuplot must not stop the intake for good */
 	if (plot_load(in->o->log, &d) == 0)
-		plot_render(&d, in->o->plots, PLOT_ALL);
+		plot_render(&d, in->o->plots, PLOT_ALL, 300);
 	plot_free(&d);
 	in->stored_at_plot = in->stored;
 }
@@ -457,7 +496,7 @@ plot_main(int argc, char **argv)
 		cull_die(CULL_EXIT_USAGE, "plot needs --log FILE and --out DIR");
 	if (plot_load(o.log, &d) < 0)
 		return CULL_EXIT_FAIL;
-	rc = plot_render(&d, o.out, PLOT_ALL);
+	rc = plot_render(&d, o.out, PLOT_ALL, 0);
 	plot_free(&d);
 	return rc < 0 ? CULL_EXIT_FAIL : CULL_EXIT_OK;
 }
@@ -591,42 +630,37 @@ drain(long long max)
 	}
 }
 
+/* GET /graph, GET /scatter_vsz_rss: from the cache next to the log (see
+ * graph.h), drawn first when the log changed, within --graph-timeout. */
 static void
-serve_png(const char *log, int which, int head_only)
+serve_png(const struct opts *o, int which, int head_only)
 {
-	char dir[PATH_MAX], path[PATH_MAX + 32] = "";
-	const char *tmp = getenv("TMPDIR");
-	struct plot_data d = { 0 };
+	char cache[PATH_MAX], err[256];
 	struct stat st;
 	char *png = NULL;
-	int fd = -1;
+	int fd, status;
 
-	snprintf(dir, sizeof dir, "%s/cull-graph.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir)) {
-		respond_error(500, head_only, NULL, "cannot make a temporary directory");
+	if (snprintf(cache, sizeof cache, "%s.graphs", o->log) >= (int)sizeof cache) {
+		respond_error(500, head_only, NULL, "the log's path is too long");
 		return;
 	}
-	if (plot_load(log, &d) < 0 || plot_render(&d, dir, which) < 0) {
-		respond_error(500, head_only, NULL, "cannot draw the graph (see the server's stderr)");
-		goto out;
+	status = graph_get(o->log, cache, which, logf_now() + o->graph_timeout, &fd, err, sizeof err);
+	if (status != 200) {
+		respond_error(status, head_only, status == 503 ? "Retry-After: 1\r\n" : NULL, err);
+		return;
 	}
-	snprintf(path, sizeof path, "%s/%s", dir, which == PLOT_RAM ? "ram_usage.png" : "vsz_rss.png");
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0 || !(png = malloc((size_t)st.st_size + 1)) ||
+	/* the answer must be on its way in time: alarm's default action ends
+	 * a handler whose client stopped reading (nothing is left to clean) */
+	alarm((unsigned)o->timeout + 1);
+	if (fstat(fd, &st) < 0 || !(png = malloc((size_t)st.st_size + 1)) ||
 	    read(fd, png, (size_t)st.st_size) != st.st_size) {
 		respond_error(500, head_only, NULL, "cannot read the graph back");
-		goto out;
+	} else {
+		respond_with(200, "image/png", (size_t)st.st_size, NULL, head_only ? NULL : png,
+			     (size_t)st.st_size);
 	}
-	respond_with(200, "image/png", (size_t)st.st_size, NULL, head_only ? NULL : png,
-		     (size_t)st.st_size);
-out:
-	if (fd >= 0)
-		close(fd);
+	close(fd);
 	free(png);
-	if (path[0])
-		unlink(path);
-	rmdir(dir);
-	plot_free(&d);
 }
 
 /* Offset of the n-th '\n' counted back from before offset end (n >= 1), or
@@ -734,6 +768,8 @@ serve_post(const struct opts *o, const struct http_req *rq, char *head, size_t h
 	if (got > (size_t)rq->length)
 		got = (size_t)rq->length;
 	memcpy(body, head + rq->head_len, got);
+	/* the head came in time; the body has its own, longer deadline */
+	http_deadline = logf_now() + o->timeout;
 	while (got < (size_t)rq->length) {
 		ssize_t k = read_by_deadline(body + got, (size_t)rq->length - got);
 
@@ -743,7 +779,11 @@ serve_post(const struct opts *o, const struct http_req *rq, char *head, size_t h
 			return;
 		}
 		if (k <= 0) {
-			cull_warn("http: the client went away before the end of its body");
+			/* a half-close (or a reset) before Content-Length bytes
+			 * came: say so, whoever may still read it */
+			snprintf(err, sizeof err, "the body ended after %zu of its %lld bytes "
+				 "(Content-Length)", got, rq->length);
+			respond_error(400, 0, NULL, err);
 			free(body);
 			return;
 		}
@@ -788,11 +828,17 @@ http_main(int argc, char **argv)
 	const char *why;
 	int r, head_only, get;
 
-	parse_opts(argc, argv, (const char[]){ O_LOG, O_MAX_BODY, O_TIMEOUT, 0 }, &o);
-	if (!o.log)
+	parse_opts(argc, argv, (const char[]){ O_LOG, O_MAX_BODY, O_HEAD_TIMEOUT, O_TIMEOUT,
+						O_GRAPH_TIMEOUT, 0 }, &o);
+	if (o.log && !strcmp(o.log, "-"))
+		o.log = getenv("CULL_LOGGER_LOG");	/* from serve: a path socat would misread */
+	if (!o.log || !*o.log)
 		cull_die(CULL_EXIT_USAGE, "http needs --log FILE");
 	signal(SIGPIPE, SIG_IGN);
-	http_deadline = logf_now() + o.timeout;
+	/* a short deadline for the head: a client that trickles its head a
+	 * byte at a time holds one of socat's --max-clients slots only this
+	 * long, so a crowd of them cannot starve everyone */
+	http_deadline = logf_now() + o.head_timeout;
 	for (;;) {
 		ssize_t n;
 
@@ -801,7 +847,7 @@ http_main(int argc, char **argv)
 			break;
 		n = read_by_deadline(head + have, HTTP_HEAD_MAX - have);
 		if (n == -2) {
-			respond_error(408, 0, NULL, "the request did not come in time");
+			respond_error(408, 0, NULL, "the request head did not come in time");
 			return CULL_EXIT_OK;
 		}
 		if (n == 0 && have == 0)
@@ -818,7 +864,8 @@ http_main(int argc, char **argv)
 		return CULL_EXIT_OK;
 	}
 	/* the whole answer must be on its way in time too; alarm's default
-	 * action ends a handler whose client stopped reading */
+	 * action ends a handler whose client stopped reading. Not while a
+	 * graph is drawn: that has its own deadline, and cleans up after it */
 	alarm((unsigned)o.timeout + 5);
 	get = !strcmp(rq.method, "GET");
 	head_only = !strcmp(rq.method, "HEAD");
@@ -837,10 +884,12 @@ http_main(int argc, char **argv)
 			serve_tail(o.log, tail, head_only);
 		}
 	} else if (!strcmp(rq.path, "/graph") || !strcmp(rq.path, "/scatter_vsz_rss")) {
-		if (!get && !head_only)
+		if (!get && !head_only) {
 			respond_error(405, 0, "Allow: GET, HEAD\r\n", "graphs take GET");
-		else
-			serve_png(o.log, rq.path[1] == 'g' ? PLOT_RAM : PLOT_VSZ, head_only);
+		} else {
+			alarm(0);
+			serve_png(&o, rq.path[1] == 'g' ? PLOT_RAM : PLOT_VSZ, head_only);
+		}
 	} else if (!strcmp(rq.path, "/healthz")) {
 		if (!get && !head_only) {
 			respond_error(405, 0, "Allow: GET, HEAD\r\n", "/healthz takes GET");
@@ -878,13 +927,14 @@ serve_main(int argc, char **argv)
 {
 	struct opts o;
 	char self[PATH_MAX], logabs[PATH_MAX], cwd[PATH_MAX], host[64], exec_arg[3 * PATH_MAX];
-	char listen_arg[160], to[32];
-	const char *colon, *socat = getenv("CULL_SOCAT");
+	char listen_arg[200], to[32], hto[32], gto[32];
+	const char *colon, *socat = getenv("CULL_SOCAT"), *prog, *log_arg;
 	long long port;
 	ssize_t n;
 	int v6 = 0, loopback;
 
-	parse_opts(argc, argv, (const char[]){ O_LOG, O_MAX_BODY, O_TIMEOUT, O_LISTEN, 0 }, &o);
+	parse_opts(argc, argv, (const char[]){ O_LOG, O_MAX_BODY, O_HEAD_TIMEOUT, O_TIMEOUT, O_LISTEN,
+						O_GRAPH_TIMEOUT, O_MAX_CLIENTS, O_BACKLOG, 0 }, &o);
 	if (!o.log)
 		cull_die(CULL_EXIT_USAGE, "serve needs --log FILE");
 	colon = strrchr(o.listen, ':');
@@ -947,21 +997,49 @@ serve_main(int argc, char **argv)
 		if (snprintf(logabs, sizeof logabs, "%s/%s", cwd, o.log) >= (int)sizeof logabs)
 			cull_die(CULL_EXIT_USAGE, "--log: path too long");
 	}
-	if (!socat_safe(self))
-		cull_die(CULL_EXIT_FAIL, "fatal: my path \"%s\" has characters socat would read as "
-			 "syntax; install me under a plain path", self);
-	if (!socat_safe(logabs))
-		cull_die(CULL_EXIT_USAGE, "--log: \"%s\" has characters socat would read as syntax "
-			 "(use letters, digits and / . _ + - @ %% = ~)", logabs);
+	/* socat's EXEC splits on spaces and has no quoting: a path it would
+	 * misread goes another way. The program: by name, found through PATH
+	 * with its own directory first; the log: in the environment. */
+	prog = self;
+	if (!socat_safe(self)) {
+		char *slash = strrchr(self, '/');
+		const char *path = getenv("PATH");
+		char *newpath;
+		size_t need;
+
+		if (!slash || !socat_safe(slash + 1))
+			cull_die(CULL_EXIT_FAIL, "fatal: my name \"%s\" has characters socat would "
+				 "read as syntax; install me under a plain name", slash ? slash + 1 : self);
+		*slash = '\0';
+		need = strlen(self) + strlen(path ? path : "") + 2;
+		newpath = malloc(need);
+		if (!newpath)
+			cull_die(CULL_EXIT_FAIL, "fatal: out of memory");
+		snprintf(newpath, need, "%s%s%s", self, path && *path ? ":" : "", path ? path : "");
+		setenv("PATH", newpath, 1);
+		free(newpath);
+		prog = slash + 1;
+	}
+	log_arg = logabs;
+	if (!socat_safe(logabs)) {
+		setenv("CULL_LOGGER_LOG", logabs, 1);
+		log_arg = "-";
+	}
 	snprintf(to, sizeof to, "%g", o.timeout);
+	snprintf(hto, sizeof hto, "%g", o.head_timeout);
+	snprintf(gto, sizeof gto, "%g", o.graph_timeout);
 	/* nofork: socat's per-connection child execs the handler in place, its
 	 * stdin and stdout the TCP socket itself: no relay process, no copies
 	 * (it more than doubled the request rate) */
-	snprintf(exec_arg, sizeof exec_arg, "EXEC:%s http --log %s --max-body %lld --timeout %s,nofork",
-		 self, logabs, o.max_body, to);
+	snprintf(exec_arg, sizeof exec_arg,
+		 "EXEC:%s http --log %s --max-body %lld --head-timeout %s --timeout %s "
+		 "--graph-timeout %s,nofork", prog, log_arg, o.max_body, hto, to, gto);
+	/* backlog: socat's default listen queue of 5 overflows at 8-32
+	 * clients and each overflow costs the client a SYN retry (1-4 s) */
 	snprintf(listen_arg, sizeof listen_arg,
-		 v6 ? "TCP6-LISTEN:%lld,bind=[%s],reuseaddr,fork,max-children=64" :
-		      "TCP4-LISTEN:%lld,bind=%s,reuseaddr,fork,max-children=64", port, host);
+		 v6 ? "TCP6-LISTEN:%lld,bind=[%s],reuseaddr,fork,max-children=%lld,backlog=%lld" :
+		      "TCP4-LISTEN:%lld,bind=%s,reuseaddr,fork,max-children=%lld,backlog=%lld",
+		 port, host, o.max_clients, o.backlog);
 	if (!loopback)
 		cull_warn("warning: listening on %s, not a loopback address: anyone who can reach "
 			  "it can write the log", host);

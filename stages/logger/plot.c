@@ -1,4 +1,5 @@
 /* plot.c - see plot.h */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -8,12 +9,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "err.h"
 #include "mem.h"
+#include "jstrict.h"
 #include "jv.h"
 #include "lines.h"
 #include "logfile.h"
@@ -84,6 +88,33 @@ by_ts(const void *a, const void *b)
 	return (x->ts > y->ts) - (x->ts < y->ts);
 }
 
+/* The fast path for the bulk of a log: a mem record's used_pct read
+ * without json-c (jstrict_record checked the line). 1 taken, 0 when json-c
+ * must judge it (an escaped type, a missing or odd used_pct: its message). */
+static int
+add_mem_fast(struct plot_data *d, const char *line, size_t n, const struct jstrict_rec *jr)
+{
+	const char *v;
+	size_t vlen;
+	char num[64];
+	double pct;
+
+	if (jr->type_escaped || jr->type_len != 3 || memcmp(jr->type, "mem", 3) != 0)
+		return 0;
+	if (!jstrict_member(line, n, "used_pct", &v, &vlen) || vlen >= sizeof num ||
+	    !(v[0] == '-' || (v[0] >= '0' && v[0] <= '9')))
+		return 0;
+	memcpy(num, v, vlen);
+	num[vlen] = '\0';
+	pct = strtod(num, NULL);
+	if (!(pct >= 0 && pct <= 100))
+		return 0;
+	d->mem = cull_grow(d->mem, &d->cap_mem, d->nmem + 1, sizeof *d->mem);
+	d->mem[d->nmem].ts = jr->ts;
+	d->mem[d->nmem++].pct = pct;
+	return 1;
+}
+
 int
 plot_load(const char *path, struct plot_data *d)
 {
@@ -108,6 +139,9 @@ plot_load(const char *path, struct plot_data *d)
 	 * half done */
 	while (used < (unsigned long long)size) {
 		json_object *o;
+		struct jstrict_rec jr;
+		const char *why;
+		size_t at;
 
 		n = cull_lines_next(&r, &line);
 		if (n == CULL_LINE_INTR)
@@ -129,6 +163,18 @@ plot_load(const char *path, struct plot_data *d)
 				  path, r.lineno);
 			break;
 		}
+		/* json-c (ten times slower) only for killed records and for
+		 * lines that need its message; a 2M-record log is mostly mem */
+		if ((why = jstrict_record(line, (size_t)n, &jr, &at)) != NULL) {
+			rec_why_not(&v, line, (size_t)n, why, at);
+			cull_warn("%s: line %lu: %s", path, r.lineno, v.err);
+			continue;
+		}
+		if (add_mem_fast(d, line, (size_t)n, &jr))
+			continue;
+		if (!jr.type_escaped && !(jr.type_len == 3 && !memcmp(jr.type, "mem", 3)) &&
+		    !(jr.type_len == 6 && !memcmp(jr.type, "killed", 6)))
+			continue;	/* not drawn */
 		o = jv_parse(&v, line, (size_t)n);
 		if (!o || add_record(d, &v, o) < 0)
 			cull_warn("%s: line %lu: %s", path, r.lineno, v.err);
@@ -306,6 +352,112 @@ close_ok(FILE *f)
 	return fclose(f) != 0 || bad ? -1 : 0;
 }
 
+/* The RAM line: every point of a short series; a long one reduced to the
+ * lowest and the highest point of each of PLOT_BUCKETS time slices (one a
+ * pixel column), in time order, so a spike stays as tall as it was. */
+static void
+write_mem(FILE *m, const struct plot_data *d, double first, double last)
+{
+	size_t i, b, *lo, *hi;
+	double width;
+
+	if (d->nmem <= 2 * PLOT_BUCKETS || !(last > first)) {
+		for (i = 0; i < d->nmem; i++)
+			fprintf(m, "%.3f\t%.3f\n", d->mem[i].ts, d->mem[i].pct);
+		return;
+	}
+	lo = malloc(PLOT_BUCKETS * sizeof *lo);
+	hi = malloc(PLOT_BUCKETS * sizeof *hi);
+	if (!lo || !hi)
+		cull_die(CULL_EXIT_FAIL, "fatal: out of memory");
+	for (b = 0; b < PLOT_BUCKETS; b++)
+		lo[b] = hi[b] = SIZE_MAX;
+	width = (last - first) / PLOT_BUCKETS;
+	for (i = 0; i < d->nmem; i++) {
+		double x = (d->mem[i].ts - first) / width;
+
+		b = x < 0 ? 0 : x >= PLOT_BUCKETS ? PLOT_BUCKETS - 1 : (size_t)x;
+		if (lo[b] == SIZE_MAX || d->mem[i].pct < d->mem[lo[b]].pct)
+			lo[b] = i;
+		if (hi[b] == SIZE_MAX || d->mem[i].pct > d->mem[hi[b]].pct)
+			hi[b] = i;
+	}
+	for (b = 0; b < PLOT_BUCKETS; b++) {
+		size_t a = lo[b], z = hi[b];
+
+		if (a == SIZE_MAX)
+			continue;
+		if (d->mem[z].ts < d->mem[a].ts) {
+			a = hi[b];
+			z = lo[b];
+		}
+		fprintf(m, "%.3f\t%.3f\n", d->mem[a].ts, d->mem[a].pct);
+		if (z != a)
+			fprintf(m, "%.3f\t%.3f\n", d->mem[z].ts, d->mem[z].pct);
+	}
+	free(lo);
+	free(hi);
+}
+
+/* The cumulative kill count as steps: every kill, or with very many the
+ * count at the last kill of each time slice (the same picture). */
+static void
+write_steps(FILE *k, const struct plot_data *d, double first, double last)
+{
+	size_t i;
+	double width = (last - first) / PLOT_BUCKETS;
+	int reduce = d->nkill > 2 * PLOT_BUCKETS && last > first;
+
+	fprintf(k, "%.3f\t0\n", first);
+	for (i = 0; i < d->nkill; i++) {
+		if (reduce && i + 1 < d->nkill &&
+		    (long)((d->kill[i + 1].ts - first) / width) == (long)((d->kill[i].ts - first) / width))
+			continue;
+		fprintf(k, "%.3f\t%zu\n", d->kill[i].ts, i + 1);
+	}
+	fprintf(k, "%.3f\t%zu\n", last, d->nkill);
+}
+
+/* The scatter: every killed container, or with more than PLOT_POINTS_MAX
+ * one point per pixel and class (a second one on the same pixel adds
+ * nothing to see). */
+static int
+write_scatter(FILE *cls[3], const struct plot_data *d)
+{
+	unsigned char *seen = NULL;
+	double maxv = 0, maxr = 0;
+	size_t i;
+
+	if (d->nkill > PLOT_POINTS_MAX) {
+		seen = calloc(3 * (size_t)(PLOT_W + 1) * (PLOT_H + 1), 1);
+		if (!seen)
+			return -1;
+		for (i = 0; i < d->nkill; i++) {
+			maxv = fmax(maxv, d->kill[i].vsz_mib);
+			maxr = fmax(maxr, d->kill[i].rss_mib);
+		}
+	}
+	for (i = 0; i < d->nkill; i++) {
+		const struct plot_kill *p = &d->kill[i];
+		int c = !strcmp(p->cls, "high") ? 0 : !strcmp(p->cls, "low") ? 1 : 2;
+
+		if (seen) {
+			size_t gx = maxv > 0 ? (size_t)(p->vsz_mib / maxv * PLOT_W) : 0;
+			size_t gy = maxr > 0 ? (size_t)(p->rss_mib / maxr * PLOT_H) : 0;
+			size_t at = ((size_t)c * (PLOT_H + 1) + gy) * (PLOT_W + 1) + gx;
+
+			if (seen[at])
+				continue;
+			seen[at] = 1;
+		}
+		fprintf(cls[c], "%.3f\t%.3f\t", p->vsz_mib, p->rss_mib);
+		put_label(cls[c], p->name);
+		fputc('\n', cls[c]);
+	}
+	free(seen);
+	return 0;
+}
+
 static int
 write_data(const struct plot_data *d, int dfd)
 {
@@ -315,30 +467,21 @@ write_data(const struct plot_data *d, int dfd)
 	size_t i;
 	int bad = !m || !k || !cls[0] || !cls[1] || !cls[2];
 
-	for (i = 0; !bad && i < d->nmem; i++) {
-		fprintf(m, "%.3f\t%.3f\n", d->mem[i].ts, d->mem[i].pct);
+	for (i = 0; i < d->nmem; i++) {
 		first = fmin(first, d->mem[i].ts);
 		last = fmax(last, d->mem[i].ts);
 	}
-	for (i = 0; !bad && i < d->nkill; i++) {
+	for (i = 0; i < d->nkill; i++) {
 		first = fmin(first, d->kill[i].ts);
 		last = fmax(last, d->kill[i].ts);
 	}
-	if (!bad && (d->nmem || d->nkill)) {
-		/* the step line spans the whole time axis */
-		fprintf(k, "%.3f\t0\n", first);
-		for (i = 0; i < d->nkill; i++)
-			fprintf(k, "%.3f\t%zu\n", d->kill[i].ts, i + 1);
-		fprintf(k, "%.3f\t%zu\n", last, d->nkill);
-	}
-	for (i = 0; !bad && i < d->nkill; i++) {
-		const struct plot_kill *p = &d->kill[i];
-		FILE *f = !strcmp(p->cls, "high") ? cls[0] : !strcmp(p->cls, "low") ? cls[1] : cls[2];
-
-		fprintf(f, "%.3f\t%.3f\t", p->vsz_mib, p->rss_mib);
-		put_label(f, p->name);
-		fputc('\n', f);
-	}
+	if (!bad)
+		write_mem(m, d, first, last);
+	/* the step line spans the whole time axis */
+	if (!bad && (d->nmem || d->nkill))
+		write_steps(k, d, first, last);
+	if (!bad && write_scatter(cls, d) < 0)
+		bad = 1;
 	if (m && close_ok(m) < 0)
 		bad = 1;
 	if (k && close_ok(k) < 0)
@@ -354,13 +497,26 @@ static const char *const tmp_files[] = {
 	"gnuplot.err", "ram_usage.png.tmp", "vsz_rss.png.tmp", NULL
 };
 
+static double
+mono_now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
 /* Run gnuplot on plot.gp inside dir: fork/exec, no shell, its own process
- * group (a Ctrl-C meant for us must not kill the picture we draw on exit). */
+ * group (a Ctrl-C meant for us must not kill the picture we draw on exit),
+ * and it dies with us (PR_SET_PDEATHSIG): it is never left running alone.
+ * By deadline (monotonic seconds, 0: none) it is done, or its whole process
+ * group is killed and reaped. 0, -1 failed, -2 killed at the deadline. */
 static int
-run_gnuplot(const char *dir)
+run_gnuplot(const char *dir, double deadline)
 {
 	const char *gp = getenv("CULL_GNUPLOT");
-	pid_t pid;
+	pid_t pid, parent = getpid();
+	long nap = 1000000;	/* ns: 1 ms, growing to 16 ms */
 	int st;
 
 	if (!gp || !*gp)
@@ -372,6 +528,9 @@ run_gnuplot(const char *dir)
 		int in = open("/dev/null", O_RDONLY), err;
 
 		setpgid(0, 0);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(127);	/* the parent is already gone */
 		signal(SIGPIPE, SIG_DFL);
 		if (chdir(dir) < 0 || in < 0)
 			_exit(127);
@@ -381,9 +540,35 @@ run_gnuplot(const char *dir)
 		execlp(gp, gp, "plot.gp", (char *)NULL);
 		_exit(127);
 	}
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
+	setpgid(pid, pid);	/* both sides, so a kill(-pid) cannot miss it */
+	for (;;) {
+		pid_t r = waitpid(pid, &st, deadline > 0 ? WNOHANG : 0);
+
+		if (r == pid)
+			break;
+		if (r < 0 && errno != EINTR)
 			return -1;
+		if (r == 0) {
+			double left = deadline - mono_now();
+			struct timespec ts = { 0, nap };
+
+			if (left <= 0) {
+				kill(-pid, SIGKILL);
+				kill(pid, SIGKILL);
+				while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+					;
+				cull_warn("%s took too long: killed (its process group) at the deadline", gp);
+				return -2;
+			}
+			if (left * 1e9 < nap)
+				ts.tv_nsec = (long)(left * 1e9) + 1;
+			nanosleep(&ts, NULL);
+			if (nap < 16000000)
+				nap *= 2;
+		}
+	}
+	/* anything it left in its group goes with it */
+	kill(-pid, SIGKILL);
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		return 0;
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
@@ -412,7 +597,7 @@ show_err(int dfd)
 }
 
 int
-plot_render(const struct plot_data *d, const char *dir, int which)
+plot_render(const struct plot_data *d, const char *dir, int which, double timeout)
 {
 	static const struct {
 		int which;
@@ -422,6 +607,7 @@ plot_render(const struct plot_data *d, const char *dir, int which)
 		{ PLOT_VSZ, "vsz_rss.png.tmp", "vsz_rss.png" },
 	};
 	char tdir[PATH_MAX], from[PATH_MAX + 32], to[PATH_MAX + 32];
+	double deadline = timeout > 0 ? mono_now() + timeout : 0;
 	int dfd = -1, rc = 0;
 	size_t i;
 
@@ -452,9 +638,9 @@ plot_render(const struct plot_data *d, const char *dir, int which)
 			rc = -1;
 			break;
 		}
-		if (run_gnuplot(tdir) < 0) {
-			show_err(dfd);
-			rc = -1;
+		if ((rc = run_gnuplot(tdir, deadline)) < 0) {
+			if (rc == -1)
+				show_err(dfd);
 			break;
 		}
 		snprintf(from, sizeof from, "%s/%s", tdir, out[i].tmp);
@@ -471,4 +657,27 @@ out:
 		close(dfd);
 	rmdir(tdir);
 	return rc;
+}
+
+void
+plot_sweep(const char *dir)
+{
+	DIR *dp = opendir(dir);
+	struct dirent *e;
+
+	while (dp && (e = readdir(dp)) != NULL) {
+		int sub;
+		size_t i;
+
+		if (strncmp(e->d_name, ".cull-plot.", 11) != 0)
+			continue;
+		sub = openat(dirfd(dp), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		for (i = 0; sub >= 0 && tmp_files[i]; i++)
+			unlinkat(sub, tmp_files[i], 0);
+		if (sub >= 0)
+			close(sub);
+		unlinkat(dirfd(dp), e->d_name, AT_REMOVEDIR);
+	}
+	if (dp)
+		closedir(dp);
 }

@@ -10,7 +10,7 @@
  * names as quoted data columns. The script is constant text chosen in C; no
  * byte of the log and no path reaches it (gnuplot runs in the private
  * directory and names files relatively). gnuplot is run with fork/exec, no
- * shell. PNGs are written to a temporary name and renamed into place, so a
+ * shell, in its own process group, killed with it at a deadline. PNGs are written to a temporary name and renamed into place, so a
  * reader never sees half a picture.
  */
 #ifndef CULL_PLOT_H
@@ -39,14 +39,29 @@ enum { PLOT_RAM = 1, PLOT_VSZ = 2, PLOT_ALL = 3 };
 #define PLOT_W 1000	/* pixels of every PNG */
 #define PLOT_H 600
 
+/* What gnuplot is given is bounded, whatever the size of the log: a RAM
+ * series longer than 2 * PLOT_BUCKETS points becomes the lowest and highest
+ * point of each of PLOT_BUCKETS time slices (a spike keeps its height), more
+ * than 2 * PLOT_BUCKETS kills step once a slice on the RAM graph, and more
+ * than PLOT_POINTS_MAX killed containers are drawn one point per pixel and
+ * class on the scatter. Nobody sees 2 million points in 1000 pixels. */
+#define PLOT_BUCKETS 1000
+#define PLOT_POINTS_MAX 20000
+
 /* Read the log at path (warning about bad lines, "path: line N: ...", and a
  * torn last line). A missing log is empty data. 0, or -1 with a message. */
 int plot_load(const char *path, struct plot_data *d);
 void plot_free(struct plot_data *d);
 
-/* Draw the graphs in which into dir as ram_usage.png / vsz_rss.png.
- * 0, or -1 with a message on stderr. */
-int plot_render(const struct plot_data *d, const char *dir, int which);
+/* Draw the graphs in which into dir as ram_usage.png / vsz_rss.png, in a
+ * private directory dir/.cull-plot.XXXXXX removed on every path. gnuplot
+ * gets timeout seconds in all (0: no limit); then its process group is
+ * killed. 0, -1 with a message on stderr, -2 the deadline passed. */
+int plot_render(const struct plot_data *d, const char *dir, int which, double timeout);
+
+/* Remove what a killed renderer left in dir (.cull-plot.* directories);
+ * call only when no render into dir can be running (under a lock). */
+void plot_sweep(const char *dir);
 
 /* The gnuplot script for one graph, given the data (exposed for tests: it
  * must not contain anything from the data). Static storage. */

@@ -24,13 +24,20 @@ rec_check(struct jv *v, json_object *o, const char **type, double *ts)
 void
 rec_why_not(struct jv *v, const char *line, size_t n, const char *why, size_t at)
 {
-	json_object *o = jv_parse(v, line, n);
+	json_object *o;
 	const char *type;
 	double ts;
 
+	/* json-c keeps the last of two equal names and judges that one: the
+	 * duplicate itself is the fault */
+	if (strstr(why, "appears twice")) {
+		jv_fail(v, "%s at byte %zu (write \"type\" and \"ts\" once each)", why, at + 1);
+		return;
+	}
+	o = jv_parse(v, line, n);
 	if (o && rec_check(v, o, &type, &ts) == 0)
-		jv_fail(v, "%s at byte %zu (write the names \"type\" and \"ts\" without "
-			"escapes, \"ts\" in at most 63 characters)", why, at + 1);
+		jv_fail(v, "%s at byte %zu (write \"type\" and \"ts\" once each, \"ts\" in at "
+			"most 63 characters)", why, at + 1);
 	json_object_put(o);
 }
 

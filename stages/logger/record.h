@@ -17,8 +17,8 @@ int rec_check(struct jv *v, json_object *o, const char **type, double *ts);
 
 /* Why line[0..n) is not a record, in v->err, when jstrict_record refused it
  * for why at byte at: jv_parse's or rec_check's sentence, as for any line;
- * why itself when they see a record (names "type" or "ts" written with
- * escapes, which the fast path does not read). */
+ * why itself for a second "type" or "ts" (json-c keeps the last one and
+ * would judge that) or when they see a record ("ts" written too long). */
 void rec_why_not(struct jv *v, const char *line, size_t n, const char *why, size_t at);
 
 /* State for the human lines: the last RAM figure seen. */

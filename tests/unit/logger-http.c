@@ -123,6 +123,21 @@ test_body(void)
 		{ "{\"type\":\"a\",\"ts\":NaN}", -1, "not JSON: NaN or Infinity is not a number at byte 18" },
 		{ "\"x\"", -1, "not a JSON object but a string" },
 		{ "{\"type\":\"a\"", -1, "not JSON: the body ends inside a value at byte 12" },
+		/* the bytes that passed the check are what is stored: no number
+		 * rewritten, no escape decoded, no duplicate collapsed */
+		{ "{\"type\":\"a\",\"ts\":1,\"n\":123456789012345678901234567890,\"z\":-0,"
+		  "\"f\":1.10e+2,\"e\":\"\\u00e9\\/\",\"d\":1,\"d\":2}", 1,
+		  "{\"type\":\"a\",\"ts\":1,\"n\":123456789012345678901234567890,\"z\":-0,"
+		  "\"f\":1.10e+2,\"e\":\"\\u00e9\\/\",\"d\":1,\"d\":2}\n" },
+		{ "[ {\"type\":\"a\",\"ts\":1e0,\"s\":\" [ , ] \\\" \"} ,\n\t{\"ts\":-0.0,\"type\":\"b\",\"v\":[1, {}]} ]", 2,
+		  "{\"type\":\"a\",\"ts\":1e0,\"s\":\" [ , ] \\\" \"}\n{\"ts\":-0.0,\"type\":\"b\",\"v\":[1,{}]}\n" },
+		{ "{\"type\":\"x\",\"ts\":1,\"t\\u0073\":\"bad\"}", -1,
+		  "\"ts\" appears twice at byte 20 (write \"type\" and \"ts\" once each)" },
+		{ "[{\"type\":\"x\",\"ts\":1},{\"type\":\"x\",\"ts\":1,\"ts\":2}]", -1,
+		  "item 2: \"ts\" appears twice at byte 20 (write \"type\" and \"ts\" once "
+		  "each)" },
+		{ "[{\"type\":\"x\",\"ts\":1},[]]", -1, "item 2: not a JSON object but an array" },
+		{ "[{\"type\":\"x\",\"ts\":1},null]", -1, "item 2: not a JSON object but null" },
 	};
 	size_t i;
 
