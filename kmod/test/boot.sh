@@ -5,6 +5,7 @@
 #   kmod/test/boot.sh MODE OUTDIR [ARG]
 #
 #   MODE    test   kmod/test/guest-test.sh: checks, facts for the host, stress
+#                  (ARG rounds of container churn, 40)
 #           bench  kmod/test/guest-bench.sh: ARG container processes (1000)
 #   OUTDIR  gets console.log (the guest's console: kernel and script output),
 #           data.log (the second serial port: files the guest sends) and

@@ -4,7 +4,8 @@
 # loads cull_sysinfo.ko and collects documents and /proc facts for the host
 # (tests/50-kmod.t checks them with jq); attacks it as another user, a
 # namespaced root, a process with a file over its arguments, 200 open files;
-# then stresses the module and unloads it. Sends: doc, all, cut, cut12, cut0,
+# then stresses the module (ARG rounds of container churn, default 40) and
+# unloads it. Sends: doc, all, cut, cut12, cut0,
 # tiny, full2, param_*, big, bound*, map*, facts, dmesg, and reader* when
 # /bin/cull-reader is there.
 . /bin/guest-lib.sh
@@ -266,7 +267,8 @@ sh -c 'echo $$ >"$0/cgroup.procs" && exec cs-guest thread-churn' $V2/docker/$A &
 	i=$((i + 1)); usleep 50000
 done) & pc=$!
 i=0
-while [ $i -lt 40 ]; do
+read -r rounds _ </arg
+while [ $i -lt "${rounds:-40}" ]; do
 	cid=$(printf '%064x' $((i + 1000)))
 	cg=$V2/docker/$cid
 	mkdir $cg
