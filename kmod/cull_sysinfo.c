@@ -145,8 +145,9 @@ static const struct kernel_param_ops doc_max_ops = {
 module_param_cb(doc_max, &doc_max_ops, &doc_max, 0644);
 MODULE_PARM_DESC(doc_max, "bytes of a document at most, 4096..1073741824 (default 16 MiB)");
 
-/* processes listed by the last walk: the next one sizes its array from it */
-static unsigned long cs_last_n;
+/* the last walk's processes and document's length: the next open sizes
+ * its array and its buffer from them, and walks and allocates once */
+static unsigned long cs_last_n, cs_last_len;
 
 /* ---- a growing text buffer ------------------------------------------- */
 
@@ -189,6 +190,21 @@ static bool buf_reserve(struct cs_buf *b, size_t more)
 }
 
 /*
+ * A first buffer of cap bytes (at most the bound) from vmalloc, whole pages:
+ * a document that ends in its last page is kept as it is. Small ones (a
+ * page or less) grow from kmalloc instead.
+ */
+static void buf_presize(struct cs_buf *b, size_t cap)
+{
+	cap = min(cap, b->limit);
+	if (cap <= PAGE_SIZE || b->cap)
+		return;
+	b->p = __vmalloc(cap, CS_GFP);
+	if (b->p)
+		b->cap = cap;
+}
+
+/*
  * Keep exactly the document: an open file holds it until close, so the
  * slack of the growing buffer (up to half of it) goes back now. Up to a
  * page from kmalloc, above from vmalloc (kmalloc would round a large
@@ -199,6 +215,9 @@ static void buf_shrink(struct cs_buf *b)
 	char *np;
 
 	if (b->len == b->cap || !b->len)
+		return;
+	/* vmalloc holds whole pages: one that ends in the last page is exact */
+	if (is_vmalloc_addr(b->p) && PAGE_ALIGN(b->len) == PAGE_ALIGN(b->cap))
 		return;
 	if (b->len <= PAGE_SIZE)
 		np = kmalloc(b->len, CS_GFP);
@@ -625,6 +644,8 @@ static int build(struct cs_buf *b, size_t max)
 		goto free_cmd;
 
 	b->limit = max - CS_TAIL_MAX;	/* room for the tail, whatever is left out */
+	last = READ_ONCE(cs_last_len);
+	buf_presize(b, last ? PAGE_ALIGN(last + 512) : 0);
 	n = collect(&v, &cap, list_all, scratch);
 	if (n < 0) {
 		err = n;
@@ -665,8 +686,10 @@ static int build(struct cs_buf *b, size_t max)
 	err = b->err;
 	if (!err && b->full)
 		err = -EFBIG;	/* cannot be: doc_max leaves room for the head and tail */
-	if (!err)
+	if (!err) {
+		WRITE_ONCE(cs_last_len, b->len);
 		buf_shrink(b);
+	}
 free_v:
 	kvfree(v);
 free_cmd:
