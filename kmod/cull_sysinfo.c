@@ -3,14 +3,36 @@
  * cull_sysinfo - memory totals and every process that runs inside a container,
  * as one JSON document per open of /proc/cull_sysinfo.
  *
- *   {"v":1,"uptime_ns":…,"cpus":2,"hz":100,
+ *   {"v":2,"uptime_ns":…,"cpus":2,"hz":100,
  *    "mem":{"total_kb":…,"free_kb":…,"available_kb":…,"shared_kb":…,"buffers_kb":…},
  *    "procs":[{"pid":…,"ppid":…,"comm":"…","cmdline":"…","container":"<64 hex>",
- *              "state":"S","vsz_kb":…,"rss_kb":…,"cpu_ns":…,"start_ns":…}]}
+ *              "state":"S","vsz_kb":…,"rss_kb":…,"cpu_ns":…,"start_ns":…}],
+ *    "procs_omitted":N}
+ *
+ * Version 2: "procs_omitted" (only when doc_max left processes out).
  *
  * The document is built once, in open(), into a buffer that belongs to that
  * open file: every read() of it, however small, sees the same snapshot;
  * release() frees it. Raw counters only: no floating point, no policy.
+ *
+ * Who may read. The file is 0400 and open() also asks for CAP_SYS_ADMIN in
+ * the initial user namespace and a caller in the initial pid namespace: the
+ * document holds every container's command lines (which carry secrets) and
+ * host pids, and a procfs entry made with a NULL parent shows in every
+ * procfs mount, a container's and a hidepid=2 one alike. Anyone else gets
+ * EACCES (the mode) or EPERM (this check).
+ *
+ * Memory. An open file holds its document, exactly its length (kmalloc up to
+ * a page, vmalloc above), never more than doc_max bytes; a host whose
+ * document would be longer gets the first processes that fit and
+ * "procs_omitted":N for the rest, still one valid document. Every
+ * allocation is charged to the opener's memory cgroup and asked for with
+ * __GFP_NOWARN: a failure is -ENOMEM, not a kernel warning.
+ *
+ * Command lines are read as /proc/<pid>/cmdline reads them: anonymous memory
+ * only (FOLL_ANON), so a file mapped over a process's arguments is neither
+ * shown nor read (no stall on a slow FUSE or NFS file); bytes read while the
+ * process exec'd belong to the next program and are dropped.
  *
  * Locking. The task list is walked under rcu_read_lock(), which may not
  * sleep: there we only pin each task of interest (get_task_struct), find its
@@ -21,11 +43,15 @@
  * tasks.
  *
  * Parameters (root may change them at run time through
- * /sys/module/cull_sysinfo/parameters/):
+ * /sys/module/cull_sysinfo/parameters/; a change applies to the next open):
  *   all=1           list every process, host ones too ("container":"")
- *   cmdline_max=N   bytes of a command line read at most (0..65536,
- *                   default 4096); a longer one is cut and its entry
- *                   carries "cmdline_cut":true
+ *   cmdline_max=N   bytes of a command line shown at most (0..65536, default
+ *                   4096); an entry that lost bytes other than trailing NULs
+ *                   carries "cmdline_cut":true; 0 shows no command lines
+ *   doc_max=N       bytes of a document at most (4096..1 GiB, default 16 MiB)
+ *
+ * Kernels: 6.1 and newer (the oldest the harness boots: tests/50-kmod.t on
+ * Debian's 6.1, 6.1 PREEMPT_RT and 6.12), 64-bit, with CONFIG_CGROUPS.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -36,6 +62,8 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/capability.h>
+#include <linux/pid_namespace.h>
 #include <linux/proc_fs.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
@@ -46,14 +74,30 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <linux/version.h>
+#include <linux/vmalloc.h>
 
 #include "jesc.h"
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0)
+#error "cull_sysinfo needs Linux 6.1 or newer (the oldest kernel its tests boot)"
+#endif
+#ifndef CONFIG_CGROUPS
+#error "cull_sysinfo needs a kernel with CONFIG_CGROUPS: container ids come from cgroup paths"
+#endif
+#ifndef CONFIG_64BIT
+#error "cull_sysinfo needs a 64-bit kernel: it reads a thread's run time without the runqueue lock"
+#endif
 
 #define CS_NAME		"cull_sysinfo"
 #define CS_ID_LEN	64		/* hex digits of a container id */
 #define CS_CMDLINE_CAP	65536		/* most cmdline_max may be */
 #define CS_PATH_MAX	PATH_MAX	/* cgroup path buffer */
 #define CS_TRIES	8		/* walks before giving up on a growing task list */
+#define CS_DOC_MIN	4096		/* least doc_max may be */
+#define CS_DOC_CAP	(1U << 30)	/* most doc_max may be */
+#define CS_TAIL_MAX	64		/* room kept for ],"procs_omitted":N}\n */
+#define CS_GFP		(GFP_KERNEL_ACCOUNT | __GFP_NOWARN)
 
 static bool all;
 module_param(all, bool, 0644);
@@ -78,13 +122,40 @@ static const struct kernel_param_ops cmdline_max_ops = {
 	.get = param_get_uint,
 };
 module_param_cb(cmdline_max, &cmdline_max_ops, &cmdline_max, 0644);
-MODULE_PARM_DESC(cmdline_max, "bytes of a command line to report, 0..65536 (default 4096)");
+MODULE_PARM_DESC(cmdline_max, "bytes of a command line to report, 0..65536 (default 4096, 0: none)");
+
+static unsigned int doc_max = 16U << 20;
+
+static int doc_max_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int n;
+	int err = kstrtouint(val, 0, &n);
+
+	if (err)
+		return err;
+	if (n < CS_DOC_MIN || n > CS_DOC_CAP)
+		return -ERANGE;
+	return param_set_uint(val, kp);
+}
+
+static const struct kernel_param_ops doc_max_ops = {
+	.set = doc_max_set,
+	.get = param_get_uint,
+};
+module_param_cb(doc_max, &doc_max_ops, &doc_max, 0644);
+MODULE_PARM_DESC(doc_max, "bytes of a document at most, 4096..1073741824 (default 16 MiB)");
+
+/* the last walk's processes and document's length: the next open sizes
+ * its array and its buffer from them, and walks and allocates once */
+static unsigned long cs_last_n, cs_last_len;
 
 /* ---- a growing text buffer ------------------------------------------- */
 
 struct cs_buf {
 	char *p;
 	size_t len, cap;
+	size_t limit;		/* len may not pass it */
+	bool full;		/* a put would have passed limit: it did nothing */
 	int err;		/* first failure (-ENOMEM); later puts do nothing */
 };
 
@@ -93,15 +164,19 @@ static bool buf_reserve(struct cs_buf *b, size_t more)
 	size_t cap;
 	char *np;
 
-	if (b->err)
+	if (b->err || b->full)
 		return false;
+	if (more > b->limit - b->len) {
+		b->full = true;
+		return false;
+	}
 	if (b->len + more <= b->cap)
 		return true;
 	cap = b->cap ? b->cap : PAGE_SIZE;
 	while (cap < b->len + more)
 		cap *= 2;
-	/* charged to the opener's memory cgroup: open files hold their document */
-	np = kvmalloc(cap, GFP_KERNEL_ACCOUNT);
+	cap = min(cap, b->limit);	/* never ask for more than the bound */
+	np = kvmalloc(cap, CS_GFP);
 	if (!np) {
 		b->err = -ENOMEM;
 		return false;
@@ -112,6 +187,48 @@ static bool buf_reserve(struct cs_buf *b, size_t more)
 	b->p = np;
 	b->cap = cap;
 	return true;
+}
+
+/*
+ * A first buffer of cap bytes (at most the bound) from vmalloc, whole pages:
+ * a document that ends in its last page is kept as it is. Small ones (a
+ * page or less) grow from kmalloc instead.
+ */
+static void buf_presize(struct cs_buf *b, size_t cap)
+{
+	cap = min(cap, b->limit);
+	if (cap <= PAGE_SIZE || b->cap)
+		return;
+	b->p = __vmalloc(cap, CS_GFP);
+	if (b->p)
+		b->cap = cap;
+}
+
+/*
+ * Keep exactly the document: an open file holds it until close, so the
+ * slack of the growing buffer (up to half of it) goes back now. Up to a
+ * page from kmalloc, above from vmalloc (kmalloc would round a large
+ * buffer up to a power of two of pages). On failure the bigger one stays.
+ */
+static void buf_shrink(struct cs_buf *b)
+{
+	char *np;
+
+	if (b->len == b->cap || !b->len)
+		return;
+	/* vmalloc holds whole pages: one that ends in the last page is exact */
+	if (is_vmalloc_addr(b->p) && PAGE_ALIGN(b->len) == PAGE_ALIGN(b->cap))
+		return;
+	if (b->len <= PAGE_SIZE)
+		np = kmalloc(b->len, CS_GFP);
+	else
+		np = __vmalloc(b->len, CS_GFP);
+	if (!np)
+		return;
+	memcpy(np, b->p, b->len);
+	kvfree(b->p);
+	b->p = np;
+	b->cap = b->len;
 }
 
 static void buf_put(struct cs_buf *b, const char *s, size_t n)
@@ -264,6 +381,16 @@ struct cs_task {
 };
 
 /*
+ * A thread's run time. The kernel's read_sum_exec_runtime() is static to
+ * kernel/sched/cputime.c; on a 64-bit kernel (required above) it is this
+ * single load, the other case taking the runqueue lock.
+ */
+static inline u64 cs_sum_exec_runtime(struct task_struct *t)
+{
+	return READ_ONCE(t->se.sum_exec_runtime);
+}
+
+/*
  * Under RCU. CPU time of the whole thread group in ns: what the exited
  * threads left in the signal struct plus each live thread's run time, read
  * consistently under the stats seqlock as thread_group_cputime() does.
@@ -281,7 +408,7 @@ static u64 group_cpu_ns(struct task_struct *p)
 		flags = read_seqbegin_or_lock_irqsave(&sig->stats_lock, &seq);
 		sum = sig->sum_sched_runtime;
 		for_each_thread(p, t)
-			sum += READ_ONCE(t->se.sum_exec_runtime);
+			sum += cs_sum_exec_runtime(t);
 		nextseq = 1;	/* a second pass takes the lock */
 	} while (need_seqretry(&sig->stats_lock, seq));
 	done_seqretry_irqrestore(&sig->stats_lock, seq, flags);
@@ -347,7 +474,7 @@ static long collect(struct cs_task **vp, size_t *capp, bool list_all, char *scra
 		put_tasks(*vp, *capp);
 		kvfree(*vp);
 		*capp = n + n / 4 + 16;
-		*vp = kvmalloc_array(*capp, sizeof(**vp), GFP_KERNEL_ACCOUNT);
+		*vp = kvmalloc_array(*capp, sizeof(**vp), CS_GFP);
 		if (!*vp) {
 			*capp = 0;
 			return -ENOMEM;
@@ -356,39 +483,102 @@ static long collect(struct cs_task **vp, size_t *capp, bool list_all, char *scra
 	return -EAGAIN;
 }
 
+/*
+ * The command line of t, whose address space mm is pinned, into cmd (at
+ * least cmd_max + 1 bytes); its length. *cut: bytes other than NULs were
+ * left out (or could not be read). Reads as /proc/<pid>/cmdline does: only
+ * anonymous memory (FOLL_ANON), so a file mapped over the arguments is
+ * neither shown nor waited for; bytes read after the task exec'd (t->mm is
+ * no longer mm) are another program's and are dropped. scratch: CS_PATH_MAX
+ * bytes to look past the cut. May sleep.
+ */
+static size_t read_cmdline(struct task_struct *t, struct mm_struct *mm, char *cmd,
+			   size_t cmd_max, char *scratch, bool *cut)
+{
+	unsigned long as, ae, at;
+	size_t want;
+	int got;
+
+	*cut = false;
+	if (!cmd_max)
+		return 0;	/* command lines off: none read, none cut */
+	spin_lock(&mm->arg_lock);
+	as = mm->arg_start;
+	ae = mm->arg_end;
+	spin_unlock(&mm->arg_lock);
+	if (ae <= as)
+		return 0;
+	/* one byte more than shown: is there anything past cmd_max? */
+	want = min_t(unsigned long, ae - as, cmd_max + 1);
+	got = access_process_vm(t, as, cmd, want, FOLL_ANON);
+	if (got <= 0 || READ_ONCE(t->mm) != mm)
+		return 0;
+	if ((size_t)got < want) {
+		*cut = true;	/* the rest is not anonymous memory */
+		return got;
+	}
+	if (want <= cmd_max)
+		return got;	/* all of it */
+	if (cmd[cmd_max] != '\0') {
+		*cut = true;
+		return cmd_max;
+	}
+	/* a NUL just past the cut: lost only if a non-NUL follows (bounded) */
+	for (at = as + cmd_max + 1; at < ae && !*cut; at += got) {
+		int i;
+
+		if (at - as > cmd_max + CS_CMDLINE_CAP) {
+			*cut = true;	/* too far to look: say it may be cut */
+			break;
+		}
+		got = access_process_vm(t, at, scratch, min_t(unsigned long, ae - at, CS_PATH_MAX),
+					FOLL_ANON);
+		if (got <= 0 || READ_ONCE(t->mm) != mm) {
+			*cut = got <= 0;
+			break;
+		}
+		for (i = 0; i < got; i++)
+			if (scratch[i])
+				*cut = true;
+	}
+	return cmd_max;
+}
+
+/*
+ * Resident pages, as VmRSS of /proc/<pid>/status. Since 6.2 the counters
+ * are per-CPU and get_mm_rss() reads only their shared part, which may
+ * trail by a batch per CPU and counter; /proc sums them, and so do we.
+ */
+static unsigned long cs_mm_rss(struct mm_struct *mm)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+	return percpu_counter_sum_positive(&mm->rss_stat[MM_FILEPAGES]) +
+	       percpu_counter_sum_positive(&mm->rss_stat[MM_ANONPAGES]) +
+	       percpu_counter_sum_positive(&mm->rss_stat[MM_SHMEMPAGES]);
+#else
+	return get_mm_rss(mm);
+#endif
+}
+
 /* Append the entry of one pinned process; may sleep. */
-static void put_proc(struct cs_buf *b, const struct cs_task *e, char *cmd, size_t cmd_max)
+static void put_proc(struct cs_buf *b, const struct cs_task *e, char *cmd, size_t cmd_max,
+		     char *scratch)
 {
 	struct task_struct *t = e->task;
 	char comm[TASK_COMM_LEN];
-	unsigned long vsz = 0, rss = 0, as = 0, ae = 0;
+	unsigned long vsz = 0, rss = 0;
 	size_t len = 0, i;
 	bool cut = false;
 	struct mm_struct *mm;
 	char state;
 
-	__get_task_comm(comm, sizeof(comm), t);
+	get_task_comm(comm, t);
 	state = task_state_to_char(t);
 	mm = get_task_mm(t);	/* NULL for kernel threads and exited ones */
 	if (mm) {
 		vsz = mm->total_vm << (PAGE_SHIFT - 10);
-		rss = get_mm_rss(mm) << (PAGE_SHIFT - 10);
-		spin_lock(&mm->arg_lock);
-		as = mm->arg_start;
-		ae = mm->arg_end;
-		spin_unlock(&mm->arg_lock);
-		if (ae > as) {
-			len = ae - as;
-			if (len > cmd_max) {
-				len = cmd_max;
-				cut = true;
-			}
-			if (len) {
-				int got = access_process_vm(t, as, cmd, len, 0);
-
-				len = got > 0 ? got : 0;
-			}
-		}
+		rss = cs_mm_rss(mm) << (PAGE_SHIFT - 10);
+		len = read_cmdline(t, mm, cmd, cmd_max, scratch, &cut);
 		mmput(mm);
 	}
 	/* NULs separate the arguments: trailing ones go, the others become spaces */
@@ -419,7 +609,7 @@ static void put_head(struct cs_buf *b)
 
 	si_meminfo(&si);
 	avail = si_mem_available();
-	buf_printf(b, "{\"v\":1,\"uptime_ns\":%llu,\"cpus\":%u,\"hz\":%d,",
+	buf_printf(b, "{\"v\":2,\"uptime_ns\":%llu,\"cpus\":%u,\"hz\":%d,",
 		   (unsigned long long)ktime_get_boottime_ns(), num_online_cpus(), USER_HZ);
 	buf_printf(b, "\"mem\":{\"total_kb\":%lu,\"free_kb\":%lu,",
 		   si.totalram << k, si.freeram << k);
@@ -427,48 +617,79 @@ static void put_head(struct cs_buf *b)
 		   avail << k, si.sharedram << k, si.bufferram << k);
 }
 
-/* Build one snapshot into b; 0 or a negative errno. */
-static int build(struct cs_buf *b)
+/*
+ * Build one snapshot into b, at most max bytes; 0 or a negative errno.
+ * Entries that do not fit are left out whole and counted in procs_omitted.
+ */
+static int build(struct cs_buf *b, size_t max)
 {
 	bool list_all = READ_ONCE(all);
 	size_t cmd_max = min_t(unsigned int, READ_ONCE(cmdline_max), CS_CMDLINE_CAP);
+	unsigned long last = READ_ONCE(cs_last_n);
+	size_t cap = last + last / 4 + 16, i, omitted = 0;
 	struct cs_task *v;
-	size_t cap = 256, i;
 	bool first = true;
 	char *scratch, *cmd;
 	long n;
 	int err = -ENOMEM;
 
-	scratch = kmalloc(CS_PATH_MAX, GFP_KERNEL);
+	scratch = kmalloc(CS_PATH_MAX, CS_GFP);
 	if (!scratch)
 		goto out;
-	cmd = kvmalloc(cmd_max + 1, GFP_KERNEL_ACCOUNT);
+	cmd = kvmalloc(cmd_max + 1, CS_GFP);
 	if (!cmd)
 		goto free_scratch;
-	v = kvmalloc_array(cap, sizeof(*v), GFP_KERNEL_ACCOUNT);
+	v = kvmalloc_array(cap, sizeof(*v), CS_GFP);
 	if (!v)
 		goto free_cmd;
 
-	put_head(b);	/* uptime_ns: when the walk starts */
+	b->limit = max - CS_TAIL_MAX;	/* room for the tail, whatever is left out */
+	last = READ_ONCE(cs_last_len);
+	buf_presize(b, last ? PAGE_ALIGN(last + 512) : 0);
 	n = collect(&v, &cap, list_all, scratch);
 	if (n < 0) {
 		err = n;
 		goto free_v;
 	}
+	/* uptime_ns: when the walk has ended, so no listed process started later */
+	put_head(b);
+	WRITE_ONCE(cs_last_n, n);
 	buf_put(b, "\"procs\":[", 9);
 	for (i = 0; i < n; i++) {
 		/* a process reaped since the walk is gone: leave it out */
 		if (pid_alive(v[i].task)) {
-			if (!first)
-				buf_put(b, ",", 1);
-			first = false;
-			put_proc(b, &v[i], cmd, cmd_max);
+			size_t mark = b->len;
+
+			if (omitted) {
+				omitted++;	/* one left out: so are the rest */
+			} else {
+				if (!first)
+					buf_put(b, ",", 1);
+				put_proc(b, &v[i], cmd, cmd_max, scratch);
+				if (b->full) {
+					b->len = mark;
+					b->full = false;
+					omitted = 1;
+				} else {
+					first = false;
+				}
+			}
 		}
 		put_task_struct(v[i].task);
 		cond_resched();
 	}
-	buf_put(b, "]}\n", 3);
+	b->limit = max;
+	buf_put(b, "]", 1);
+	if (omitted)
+		buf_printf(b, ",\"procs_omitted\":%zu", omitted);
+	buf_put(b, "}\n", 2);
 	err = b->err;
+	if (!err && b->full)
+		err = -EFBIG;	/* cannot be: doc_max leaves room for the head and tail */
+	if (!err) {
+		WRITE_ONCE(cs_last_len, b->len);
+		buf_shrink(b);
+	}
 free_v:
 	kvfree(v);
 free_cmd:
@@ -486,10 +707,13 @@ static int cs_open(struct inode *inode, struct file *file)
 	struct cs_buf *b;
 	int err;
 
-	b = kzalloc(sizeof(*b), GFP_KERNEL_ACCOUNT);
+	/* the host's root only: not a container's root, not another pid namespace */
+	if (task_active_pid_ns(current) != &init_pid_ns || !capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	b = kzalloc(sizeof(*b), CS_GFP);
 	if (!b)
 		return -ENOMEM;
-	err = build(b);
+	err = build(b, READ_ONCE(doc_max));
 	if (err) {
 		kvfree(b->p);
 		kfree(b);
@@ -533,13 +757,14 @@ static struct proc_dir_entry *cs_entry;
 
 static int __init cs_init(void)
 {
-	/* world-readable, like /proc/<pid>/cmdline: it shows no more than that */
-	cs_entry = proc_create(CS_NAME, 0444, NULL, &cs_ops);
+	/* root's only: it shows every container's command lines (see the top) */
+	cs_entry = proc_create(CS_NAME, 0400, NULL, &cs_ops);
 	if (!cs_entry) {
 		pr_err("cannot create /proc/%s\n", CS_NAME);
 		return -ENOMEM;
 	}
-	pr_info("loaded: /proc/%s (all=%d, cmdline_max=%u)\n", CS_NAME, all, cmdline_max);
+	pr_info("loaded: /proc/%s (all=%d, cmdline_max=%u, doc_max=%u)\n", CS_NAME, all,
+		cmdline_max, doc_max);
 	return 0;
 }
 

@@ -5,7 +5,10 @@
 #
 #   build  compiler, json-c, libcurl, pkg-config
 #   test   what the tests drive for real: dockerd, socat, gnuplot, curl, jq, prove
-#   kmod   the Debian kernel, its headers, qemu, busybox, cpio (module tests)
+#   kmod   qemu, busybox, cpio, kmod, dpkg-dev (module tests; the Debian kernels
+#          themselves are fetched by kmod/test/kernel.sh into a cache, never
+#          installed: a test must not change how this machine boots)
+#   kmod-debug  linux-source-6.1 and what building a kernel needs (make test-kmod-debug)
 #   bench  hyperfine
 #   fuzz   clang and its libFuzzer runtime
 #   valgrind  valgrind
@@ -17,7 +20,8 @@ set -u
 
 pkgs_build="gcc make pkg-config libc6-dev libjson-c-dev libcurl4-openssl-dev"
 pkgs_test="perl curl jq socat gnuplot-nox fontconfig fonts-dejavu-core docker.io iproute2 procps systemd"
-pkgs_kmod="linux-image-amd64 linux-headers-amd64 qemu-system-x86 busybox-static cpio kmod"
+pkgs_kmod="qemu-system-x86 busybox-static cpio kmod dpkg-dev gzip"
+pkgs_kmod_debug="linux-source-6.1 xz-utils flex bison bc libelf-dev"
 pkgs_bench="hyperfine"
 pkgs_fuzz="clang libclang-rt-dev"
 pkgs_valgrind="valgrind"
@@ -30,12 +34,13 @@ for g in "$@"; do
 	build) want="$want $pkgs_build" ;;
 	test) want="$want $pkgs_test" ;;
 	kmod) want="$want $pkgs_kmod" ;;
+	kmod-debug) want="$want $pkgs_kmod_debug" ;;
 	bench) want="$want $pkgs_bench" ;;
 	fuzz) want="$want $pkgs_fuzz" ;;
 	valgrind) want="$want $pkgs_valgrind" ;;
 	deb) want="$want $pkgs_deb" ;;
 	deb-test) want="$want $pkgs_deb_test" ;;
-	*) echo "deps.sh: unknown group \"$g\" (build, test, kmod, bench, fuzz, valgrind, deb, deb-test)" >&2; exit 2 ;;
+	*) echo "deps.sh: unknown group \"$g\" (build, test, kmod, kmod-debug, bench, fuzz, valgrind, deb, deb-test)" >&2; exit 2 ;;
 	esac
 done
 

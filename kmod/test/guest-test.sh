@@ -2,18 +2,22 @@
 # guest-test.sh - the test guest's script (kmod/test/boot.sh test).
 # Sets up container cgroups of every form, starts known processes in them,
 # loads cull_sysinfo.ko and collects documents and /proc facts for the host
-# (tests/50-kmod.t checks them with jq); then stresses the module and
-# unloads it. Sends: doc, all, cut, tiny, full2, facts, dmesg, and reader.*
-# when /bin/cull-reader is there.
+# (tests/50-kmod.t checks them with jq); attacks it as another user, a
+# namespaced root, a process with a file over its arguments, 200 open files;
+# then stresses the module (ARG rounds of container churn, default 40) and
+# unloads it. Sends: doc, all, cut, cut12, cut0,
+# tiny, full2, param_*, big, bound*, map*, facts, dmesg, and reader* when
+# /bin/cull-reader is there.
 . /bin/guest-lib.sh
 say "test"
 
 id64() { printf "$1%.0s" $(seq 64); }	# 64 times the hex digit $1
 A=$(id64 a); B=$(id64 b); C=$(id64 c); D=$(id64 d); E=$(id64 e)
 F=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
-V2=/sys/fs/cgroup V1=/mnt/v1mem
+V2=/sys/fs/cgroup V1=/mnt/v1pids
 mount -t cgroup2 none $V2 || fail "no cgroup2"
-mkdir -p $V1 && mount -t cgroup -o memory none $V1 || fail "no v1 memory hierarchy"
+# a v1 hierarchy with a controller (pids: Debian 6.12 builds no v1 memory controller)
+mkdir -p $V1 && mount -t cgroup -o pids none $V1 || fail "no v1 pids hierarchy"
 for d in $V2/docker/$A/sub $V2/docker/$B $V2/system.slice/docker-$B.scope \
 	$V2/kubepods.slice/cri-containerd-$C.scope $V2/machine.slice/libpod-$D.scope \
 	$V1/docker/$E $V2/docker/$F \
@@ -116,9 +120,137 @@ if [ -x /bin/cull-reader ]; then
 	send reader.err /tmp/reader.err
 fi
 
+# ---- exact cmdline_cut: "/bin/sleeper" (A2) is 12 bytes and all there at
+# cmdline_max=12; H loses bytes there; cmdline_max=0 asks for none, cuts none
+echo 12 >$P/cmdline_max && cat /proc/cull_sysinfo >/tmp/cut12
+echo 0 >$P/cmdline_max && cat /proc/cull_sysinfo >/tmp/cut0
+echo 4096 >$P/cmdline_max
+send cut12 /tmp/cut12
+send cut0 /tmp/cut0
+
+# ---- a parameter change applies to the next open, not to an open file
+exec 4</proc/cull_sysinfo
+echo 8 >$P/cmdline_max
+exec 5</proc/cull_sysinfo
+echo 4096 >$P/cmdline_max
+cat <&4 >/tmp/param_old; cat <&5 >/tmp/param_new
+exec 4<&- 5<&-
+send param_old /tmp/param_old
+send param_new /tmp/param_new
+
+# ---- who may open the file: root of the host only, not another user, not
+# root in a pid or user namespace (as in a container), not through another
+# procfs mount (hidepid=2 or a container's own)
+say "access"
+mkdir -p /mnt/pns /mnt/pns2 /mnt/hp
+fact access_root "$(cs-guest try - /proc/cull_sysinfo 2>&1)"
+fact access_nobody "$(cs-guest try uid=65534 /proc/cull_sysinfo 2>&1)"
+fact access_pidns "$(cs-guest try pidns,proc=/mnt/pns /mnt/pns/cull_sysinfo 2>&1)"
+fact access_pidns_host_proc "$(cs-guest try pidns /proc/cull_sysinfo 2>&1)"
+fact access_pidns_nobody "$(cs-guest try pidns,proc=/mnt/pns2,uid=65534 /mnt/pns2/cull_sysinfo 2>&1)"
+fact access_userns "$(cs-guest try userns /proc/cull_sysinfo 2>&1)"
+mount -t proc -o hidepid=2 proc /mnt/hp
+fact access_hidepid_nobody "$(cs-guest try uid=65534 /mnt/hp/cull_sysinfo 2>&1)"
+umount /mnt/hp
+if [ -x /bin/cull-reader ]; then
+	# the reader as such a user: auto falls back to /proc, kmod fails clearly
+	for who in nobody:uid=65534 userns:userns; do
+		n=${who%%:*}
+		cs-guest run "${who#*:}" /bin/cull-reader --source auto --count 1 --no-docker \
+			>/tmp/reader-auto-$n.out 2>/tmp/reader-auto-$n.err
+		fact reader_auto_${n}_rc $?
+		cs-guest run "${who#*:}" /bin/cull-reader --source kmod --count 1 --no-docker \
+			>/tmp/reader-kmod-$n.out 2>/tmp/reader-kmod-$n.err
+		fact reader_kmod_${n}_rc $?
+		for f in auto-$n.out auto-$n.err kmod-$n.err; do send reader-$f /tmp/reader-$f; done
+	done
+fi
+
+# ---- memory: 200 open files of a ~136 KiB document hold about that much
+# each, and give it back at close. Three processes with long arguments make
+# the document that size (cmdline_max=65536 shows them whole).
+say "memory"
+echo 65536 >$P/cmdline_max
+base=$(wc -c </proc/cull_sysinfo)
+each=$(( (139264 - 1024 - base) / 3 ))
+bigs=
+for i in 1 2 3; do
+	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' $V2/docker/$B /bin/sleeper \
+		"$(head -c $each /dev/zero | tr '\0' "$i")" &
+	bigs="$bigs $!"
+done
+for b in $bigs; do
+	n=0
+	until [ "$(readlink /proc/$b/exe)" = /bin/sleeper ]; do
+		[ $n -lt 500 ] || fail "a long-argument sleeper did not start"; usleep 20000; n=$((n + 1))
+	done
+done
+cat /proc/cull_sysinfo >/tmp/big
+send big /tmp/big
+memavail() { awk '$1 == "MemAvailable:" { print $2 }' /proc/meminfo; }
+sync; m0=$(memavail)
+cs-guest hold /proc/cull_sysinfo 200 >/tmp/hold.out 2>&1 & hp=$!
+n=0
+until grep -q '^held' /tmp/hold.out || ! kill -0 $hp 2>/dev/null; do
+	[ $n -lt 6000 ] || break; usleep 20000; n=$((n + 1))
+done
+m1=$(memavail)
+kill $hp; wait $hp 2>/dev/null
+m2=$(memavail)
+fact memhold "$(head -n 1 /tmp/hold.out)" $m0 $m1 $m2
+
+# ---- a bound on the document: past doc_max a valid document that says how
+# many processes it left out (the long-argument ones are still there)
+cat /proc/cull_sysinfo >/tmp/bound_full
+echo 16384 >$P/doc_max 2>/dev/null
+fact doc_max_set $?
+cat /proc/cull_sysinfo >/tmp/bounded
+echo 4000 >$P/doc_max 2>/dev/null
+fact doc_max_too_small $?
+echo $(( (1 << 30) + 1 )) >$P/doc_max 2>/dev/null
+fact doc_max_too_big $?
+fact doc_max "$(cat $P/doc_max 2>/dev/null)"
+echo 16777216 >$P/doc_max 2>/dev/null
+send bound_full /tmp/bound_full
+send bounded /tmp/bounded
+kill -9 $bigs; wait $bigs 2>/dev/null
+echo 4096 >$P/cmdline_max
+
+# ---- a tmpfs file mapped over a process's arguments: the module reads
+# them as /proc/<pid>/cmdline does (anonymous memory only), never the file
+say "argv-map"
+awk 'BEGIN { while (n < 65536) { printf "FILEBYTES-"; n += 10 } }' >/tmp/argvfile
+pad=$(head -c 5000 /dev/zero | tr '\0' p)
+sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' $V2/docker/$B /bin/cs-guest argv-map /tmp/argvfile \
+	"$pad" "$pad" >/tmp/map.out 2>&1 &
+mp=$!
+n=0
+until grep -q '^mapped' /tmp/map.out || ! kill -0 $mp 2>/dev/null; do
+	[ $n -lt 500 ] || break; usleep 20000; n=$((n + 1))
+done
+cat /proc/$mp/cmdline >/tmp/map.proc
+cat /proc/cull_sysinfo >/tmp/mapdoc
+fact argvmap $mp "$(cat /tmp/map.out)"
+send map.proc /tmp/map.proc
+send mapdoc /tmp/mapdoc
+kill -9 $mp; wait $mp 2>/dev/null
+
 # ---- stress: readers of both sizes while processes, threads and container
-# cgroups come and go and the parameters change.
+# cgroups come and go, a process execs itself with two argument lists in
+# turn, hostile names churn, and the parameters change. Every entry of
+# every document is checked (cs-guest check), the churners' values too.
 say "stress"
+rm -f /tmp/form.* /tmp/exec.pid
+HID=$V2/docker/$(printf 'ee%062x' 1)
+mkdir $HID
+cs-guest hostile-churn $HID "$HCOMM" 'a"b' 'c\d' "$(printf 'e\nf')" "$(printf 'g\001h')" \
+	"$(printf 'i\377j')" "$(printf 'k\303\251')" "$(printf '\tt')" & hc=$!
+sh -c 'echo $$ >"$0/cgroup.procs" && exec /bin/cs-guest exec-churn' $V2/docker/$A & ec=$!
+n=0
+until [ -e /tmp/exec.pid ] && [ -e /tmp/form.id ]; do
+	[ $n -lt 500 ] || fail "the churners did not start"; usleep 20000; n=$((n + 1))
+done
+fact churners "$(cat /tmp/exec.pid)" $hc
 : >/tmp/fail
 reader() {	# CHUNK: check documents until told to stop
 	while [ ! -e /tmp/stop ]; do
@@ -130,10 +262,13 @@ reader 65536 & r2=$!
 reader 17 & r3=$!
 sh -c 'echo $$ >"$0/cgroup.procs" && exec cs-guest thread-churn' $V2/docker/$A & tc=$!
 (i=0; while [ ! -e /tmp/stop ]; do
-	echo $((i % 2)) >$P/all; echo $(( (i * 37) % 300 )) >$P/cmdline_max; i=$((i + 1)); usleep 50000
+	echo $((i % 2)) >$P/all; echo $(( (i * 37) % 300 )) >$P/cmdline_max
+	echo $(( 4096 + (i * 7919) % 60000 )) >$P/doc_max 2>/dev/null
+	i=$((i + 1)); usleep 50000
 done) & pc=$!
 i=0
-while [ $i -lt 40 ]; do
+read -r rounds _ </arg
+while [ $i -lt "${rounds:-40}" ]; do
 	cid=$(printf '%064x' $((i + 1000)))
 	cg=$V2/docker/$cid
 	mkdir $cg
@@ -153,9 +288,9 @@ while [ $i -lt 40 ]; do
 	i=$((i + 1))
 done
 touch /tmp/stop
-wait $r1 $r2 $r3 $pc
+wait $r1 $r2 $r3 $pc $hc $ec
 kill -9 $tc; wait $tc 2>/dev/null
-echo 0 >$P/all; echo 4096 >$P/cmdline_max
+echo 0 >$P/all; echo 4096 >$P/cmdline_max; echo 16777216 >$P/doc_max 2>/dev/null
 fact stress_reads "$(cat /tmp/reads.* | awk '{ ok += $5; all += $7 } END { print ok + 0, all + 0 }')"
 fact stress_failures "$(wc -l </tmp/fail)"
 send stress_fail /tmp/fail
@@ -180,5 +315,7 @@ while [ $i -lt 20 ]; do
 done
 touch /tmp/stop2; wait $rl
 fact load_unload_failures $bad
+# the debug kernel: lockdep turns itself off after its first report
+[ -r /proc/lockdep_stats ] && fact debug_locks "$(awk '$1 == "debug_locks:" { print $2 }' /proc/lockdep_stats)"
 
 exit 0

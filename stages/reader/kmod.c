@@ -74,7 +74,7 @@ int
 kmod_parse(struct jv *v, const char *doc, size_t len, int all, struct sample *s)
 {
 	json_object *o, *mem, *procs;
-	int64_t ver, up, total, freekb, avail, shared = 0, buffers = 0;
+	int64_t ver, up, total, freekb, avail, shared = 0, buffers = 0, omitted = 0;
 	size_t i, n;
 	int rc = -1;
 
@@ -85,12 +85,14 @@ kmod_parse(struct jv *v, const char *doc, size_t len, int all, struct sample *s)
 		return -1;
 	if (jv_i64(v, o, "v", JV_REQ, 0, INT64_MAX, &ver))
 		goto out;
-	if (ver != 1) {
-		jv_fail(v, "report version %lld is not one this reader knows (1)", (long long)ver);
+	/* 2 added "procs_omitted" (a report bounded by the module's doc_max) */
+	if (ver != 1 && ver != 2) {
+		jv_fail(v, "report version %lld is not one this reader knows (1, 2)", (long long)ver);
 		goto out;
 	}
 	if (jv_i64(v, o, "uptime_ns", JV_REQ, 0, INT64_MAX, &up) ||
-	    jv_obj(v, o, "mem", JV_REQ, &mem) || jv_arr(v, o, "procs", JV_REQ, &procs))
+	    jv_obj(v, o, "mem", JV_REQ, &mem) || jv_arr(v, o, "procs", JV_REQ, &procs) ||
+	    (ver >= 2 && jv_i64(v, o, "procs_omitted", JV_OPT, 1, INT64_MAX, &omitted) < 0))
 		goto out;
 	jv_where(v, "mem.");
 	if (jv_i64(v, mem, "total_kb", JV_REQ, 1, INT64_MAX, &total) ||
@@ -121,6 +123,7 @@ kmod_parse(struct jv *v, const char *doc, size_t len, int all, struct sample *s)
 			s->nprocs--;
 		}
 	}
+	s->omitted = (uint64_t)omitted;
 	rc = 0;
 out:
 	jv_where(v, "%s", "");
@@ -151,5 +154,8 @@ kmod_read(struct kmod *k, struct sample *s)
 		cull_warn("%s: %s", k->path, k->jv.err);
 		return -1;
 	}
+	if (s->omitted)
+		cull_warn("%s: the module left out %llu processes (its doc_max is too small for this host)",
+			  k->path, (unsigned long long)s->omitted);
 	return 0;
 }

@@ -8,6 +8,7 @@
  *         1 the source cannot be read at the first snapshot; 2 usage.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -36,7 +37,7 @@ static const char help[] =
 	"inside a container, with %RAM and %CPU.\n"
 	"\n"
 	"  --source S       kmod: the module's report; procfs: scan /proc; auto (default):\n"
-	"                   kmod when the report file exists, else procfs\n"
+	"                   kmod when the report can be opened, else procfs\n"
 	"  --proc-file PATH the module's report (default /proc/cull_sysinfo)\n"
 	"  --proc-root DIR  the /proc to scan (default /proc)\n"
 	"  --interval S     seconds between snapshots (default 1; 0.001 to 86400)\n"
@@ -209,11 +210,21 @@ main(int argc, char **argv)
 		snprintf(proc_file, sizeof proc_file, "%s/cull_sysinfo", o.proc_root);
 	use_kmod = o.source == SRC_KMOD;
 	if (o.source == SRC_AUTO) {
-		use_kmod = access(proc_file, R_OK) == 0;
-		if (use_kmod)
+		/* Open it to know: the module lets only the host's root in (EACCES
+		 * by the file's mode, EPERM in a container), which access() cannot
+		 * tell. This builds one report, once. */
+		int fd = open(proc_file, O_RDONLY | O_CLOEXEC);
+
+		use_kmod = fd >= 0;
+		if (use_kmod) {
+			close(fd);
 			cull_warn("source: kmod (%s)", proc_file);
-		else
+		} else if (errno == ENOENT) {
 			cull_warn("source: procfs (%s; no %s: module not loaded)", o.proc_root, proc_file);
+		} else {
+			cull_warn("source: procfs (%s; cannot open %s: %s)", o.proc_root, proc_file,
+				  strerror(errno));
+		}
 	}
 	if (use_kmod)
 		kmod_open(&km, proc_file, o.all);

@@ -35,6 +35,7 @@ sample_clear(struct sample *s)
 	for (i = 0; i < s->nprocs; i++)
 		free(s->procs[i].cmdline);
 	s->nprocs = 0;
+	s->omitted = 0;
 	s->uptime_ns = 0;
 	memset(&s->mem, 0, sizeof s->mem);
 }

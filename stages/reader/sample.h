@@ -36,6 +36,8 @@ struct sample {
 	struct mem mem;
 	struct proc *procs;
 	size_t nprocs, cap;
+	uint64_t omitted;		/* processes the source left out (the module's
+					 * procs_omitted, past its doc_max) */
 };
 
 /* Append a zeroed proc; NULL when out of memory. */

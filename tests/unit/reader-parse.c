@@ -130,7 +130,7 @@ test_kmod(void)
 	static const struct {
 		const char *doc, *err;
 	} bad[] = {
-		{ "{\"v\":2}", "report version 2 is not one this reader knows (1)" },
+		{ "{\"v\":3}", "report version 3 is not one this reader knows (1, 2)" },
 		{ "{\"v\":1,\"uptime_ns\":1,\"mem\":{\"total_kb\":0,\"free_kb\":0,\"available_kb\":0},\"procs\":[]}",
 		  "\"mem.total_kb\" is too small (0, the least allowed is 1)" },
 		{ "{\"v\":1,\"uptime_ns\":1,\"mem\":{\"total_kb\":5,\"free_kb\":0,\"available_kb\":0},\"procs\":[1]}",
