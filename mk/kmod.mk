@@ -48,11 +48,11 @@ clean: clean-kmod
 # purpose only (make install-kmod, as root: modules_install, then depmod).
 install: install-man4
 install-man4:
-	$(INSTALL) -d $(DESTDIR)$(MANDIR)/man4
-	for m in $(wildcard docs/*.4); do $(INSTALL) -m 644 $$m $(DESTDIR)$(MANDIR)/man4; done
+	$(INSTALL) -d "$(DESTDIR)$(MANDIR)/man4"
+	for m in $(wildcard docs/*.4); do $(INSTALL) -m 644 $$m "$(DESTDIR)$(MANDIR)/man4"; done
 uninstall: uninstall-man4
 uninstall-man4:
-	rm -f $(patsubst docs/%,$(DESTDIR)$(MANDIR)/man4/%,$(wildcard docs/*.4))
+	for m in $(notdir $(wildcard docs/*.4)); do rm -f "$(DESTDIR)$(MANDIR)/man4/$$m"; done
 install-kmod: kmod
 	$(MAKE) -C $(KDIR) M=$(abspath kmod) modules_install
 
