@@ -34,7 +34,7 @@ test-kmod-debug: all
 
 bench-kmod: all
 	@sh mk/deps.sh kmod
-	CULL_BIN=$(abspath $(BIN)) bash bench/kmod.sh
+	CULL_BIN="$(abspath $(BIN))" bash bench/kmod.sh
 
 clean-kmod:
 	rm -f kmod/*.ko kmod/*.o kmod/*.mod kmod/*.mod.c kmod/.*.cmd kmod/Module.symvers kmod/modules.order

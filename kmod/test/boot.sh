@@ -31,6 +31,9 @@ case $mode in test|bench) ;; *) echo "usage: boot.sh test|bench OUTDIR [ARG]" >&
 here=$(cd "${0%/*}" && pwd)
 top=$(cd "$here/../.." && pwd)
 build=${KMOD_BUILD:-$top/build/kmod}
+# Kbuild cannot build in a path with a space (M= splits): such a checkout
+# builds in a directory of its own under /tmp instead.
+case $build in *[[:space:]]*) build=/tmp/cull-kmod-$(printf '%s' "$top" | md5sum | cut -c1-12) ;; esac
 die() { echo "boot.sh: $*" >&2; exit 1; }
 
 # The target kernel, from the cache (fetched there when missing).
