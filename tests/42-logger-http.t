@@ -21,16 +21,26 @@ chmod +x "$T_TMP/gpcount"
 : >"$T_TMP/gp.count"
 # the handlers' TMPDIR: nothing may be left in it
 mkdir "$T_TMP/tmpdir"
-# serve on a free loopback port; the port is in its first message
-TMPDIR=$T_TMP/tmpdir CULL_GNUPLOT=$T_TMP/gpcount CULL_GP_COUNT=$T_TMP/gp.count \
-	"$L" serve --listen 127.0.0.1:0 --log "$log" --max-body 65536 --timeout 1 2>"$T_TMP/serve.err" &
-spid=$!
-t_cleanup "kill $spid"
-for i in $(seq 100); do grep -q 'serving' "$T_TMP/serve.err" && break; sleep 0.05; done
-port=$(sed -n 's|.*serving http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$T_TMP/serve.err")
-[ -n "$port" ] || t_bail "serve did not start: $(cat "$T_TMP/serve.err")"
+# serve_bg NAME [VAR=VALUE...] -- ARGS... - cull-logger serve on a free
+# loopback port in the background, with that environment; its messages in
+# $T_TMP/NAME.err; $spid and $sport set once it answers
+serve_bg() {
+	local name=$1 envs=() i
+	shift
+	while [ "$1" != -- ]; do envs+=("$1"); shift; done
+	shift
+	env "${envs[@]}" "$L" serve --listen 127.0.0.1:0 "$@" 2>"$T_TMP/$name.err" &
+	spid=$!
+	t_cleanup "kill $spid"
+	for i in $(seq 100); do grep -q 'serving' "$T_TMP/$name.err" && break; sleep 0.05; done
+	sport=$(sed -n 's|.*serving http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$T_TMP/$name.err")
+	[ -n "$sport" ] || t_bail "serve did not start: $(cat "$T_TMP/$name.err")"
+	for i in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$sport/healthz" && break; sleep 0.05; done
+}
+serve_bg serve TMPDIR="$T_TMP/tmpdir" CULL_GNUPLOT="$T_TMP/gpcount" CULL_GP_COUNT="$T_TMP/gp.count" -- \
+	--log "$log" --max-body 65536 --timeout 1
+port=$sport
 U=http://127.0.0.1:$port
-for i in $(seq 100); do curl -s -o /dev/null "$U/healthz" && break; sleep 0.05; done
 
 t_ok "socat listens on 127.0.0.1:$port only" bash -c "ss -ltnH | awk '{print \$4}' | grep -qx '127.0.0.1:$port'"
 # a LISTEN socket's Send-Q is its backlog: socat's default of 5 overflowed at
@@ -208,13 +218,9 @@ chmod +x "$T_TMP/gpslow"
 : >"$T_TMP/gp.pids"
 mkdir "$T_TMP/tmpdir3"
 cp "$log" "$T_TMP/slowgraph.log"
-TMPDIR=$T_TMP/tmpdir3 CULL_GNUPLOT=$T_TMP/gpslow CULL_GP_PIDS=$T_TMP/gp.pids \
-	"$L" serve --listen 127.0.0.1:0 --log "$T_TMP/slowgraph.log" --graph-timeout 1 2>"$T_TMP/serve3.err" &
-spid3=$!
-t_cleanup "kill $spid3"
-for i in $(seq 100); do grep -q 'serving' "$T_TMP/serve3.err" && break; sleep 0.05; done
-port3=$(sed -n 's|.*serving http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$T_TMP/serve3.err")
-[ -n "$port3" ] || t_bail "serve did not start: $(cat "$T_TMP/serve3.err")"
+serve_bg serve3 TMPDIR="$T_TMP/tmpdir3" CULL_GNUPLOT="$T_TMP/gpslow" CULL_GP_PIDS="$T_TMP/gp.pids" -- \
+	--log "$T_TMP/slowgraph.log" --graph-timeout 1
+spid3=$spid port3=$sport
 req 503 "GET /graph when gnuplot hangs" --max-time 30 "http://127.0.0.1:$port3/graph"
 t_grep 'took too long' "$T_TMP/body" "and says why"
 # what is left of gnuplot's process group (its pid is the group's id), not
@@ -232,14 +238,8 @@ kill "$spid3"
 # body gets: a normal request still gets through. With the head under the
 # body's 60 s deadline (the old rule) the slots stay taken for the whole 30
 # s the slow clients go on, and the bounded curl below fails.
-"$L" serve --listen 127.0.0.1:0 --log "$T_TMP/slow.log" --max-clients 4 --head-timeout 1 \
-	--timeout 60 2>"$T_TMP/slow.err" &
-spid2=$!
-t_cleanup "kill $spid2"
-for i in $(seq 100); do grep -q 'serving' "$T_TMP/slow.err" && break; sleep 0.05; done
-port2=$(sed -n 's|.*serving http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$T_TMP/slow.err")
-[ -n "$port2" ] || t_bail "serve did not start: $(cat "$T_TMP/slow.err")"
-for i in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port2/healthz" && break; sleep 0.05; done
+serve_bg slow -- --log "$T_TMP/slow.log" --max-clients 4 --head-timeout 1 --timeout 60
+spid2=$spid port2=$sport
 slow_pids=()
 for c in 1 2 3 4 5 6 7 8; do
 	{ for ((i = 0; i < 30; i++)); do printf 'G'; sleep 1; done; } 2>/dev/null |
@@ -258,13 +258,8 @@ kill "$spid2"
 # a log path with what socat's EXEC would misread (it splits on spaces, and
 # reads , : ! as syntax) reaches the handler another way (the environment)
 odd="$T_TMP/a,b:c d!!e"
-"$L" serve --listen 127.0.0.1:0 --log "$odd" 2>"$T_TMP/serve4.err" &
-spid4=$!
-t_cleanup "kill $spid4"
-for i in $(seq 100); do grep -q 'serving' "$T_TMP/serve4.err" && break; sleep 0.05; done
-port4=$(sed -n 's|.*serving http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$T_TMP/serve4.err")
-[ -n "$port4" ] || t_bail "serve did not start: $(cat "$T_TMP/serve4.err")"
-for i in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port4/healthz" && break; sleep 0.05; done
+serve_bg serve4 -- --log "$odd"
+spid4=$spid port4=$sport
 req 200 "serve a log named 'a,b:c d!!e'" -d '{"type":"odd","ts":1}' "http://127.0.0.1:$port4/logs"
 t_is "$(cat "$odd" 2>&1)" '{"type":"odd","ts":1}' "stored in that very file"
 kill "$spid4"
