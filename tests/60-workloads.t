@@ -63,11 +63,7 @@ hcpu=$(awk '{print $4}' "$T_TMP/out")
 spawn -n 1 --image cull-high-mem >"$T_TMP/o2"; hmem=$(awk '{print $4}' "$T_TMP/o2")
 spawn -n 1 --image cull-low-idle >"$T_TMP/o3"; lidle=$(awk '{print $4}' "$T_TMP/o3")
 # cull-low-http on the host's network (this engine may have no bridge), on a
-# free port
-for _ in $(seq 20); do
-	port=$((20000 + RANDOM % 30000))
-	ss -ltnH "sport = :$port" | grep -q . || break
-done
+port=$(t_free_port)
 lhttp=$(docker_api POST "/containers/create" "$(jq -cn --arg l "$CULL_TEST_RUN" --arg p "$port" \
 	'{Image:"cull-low-http", Cmd:[$p], Labels:{"cull.test":$l}, HostConfig:{NetworkMode:"host"}}')" | jq -r '.Id // empty')
 t_cleanup "docker_api DELETE '/containers/$lhttp?force=true'"

@@ -40,10 +40,7 @@ managed_running() {
 }
 t_is "$(managed_running)" "4 high, 6 low" "all of them run before the pipeline starts"
 
-for _ in $(seq 20); do
-	port=$((20000 + RANDOM % 30000))
-	ss -ltnH "sport = :$port" | grep -q . || break
-done
+port=$(t_free_port)
 out=$T_TMP/out
 log=$out/cull.log
 # TMPDIR: the run directory lands in $T_TMP, so a process still naming it

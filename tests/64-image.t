@@ -34,7 +34,6 @@ workloads() {
 		jq -r '[.[] | .Labels["cull.class"]] | "\(map(select(. == "high")) | length) high, \(map(select(. == "low")) | length) low"'
 }
 until_workloads() { for _ in $(seq 600); do [ "$(workloads)" = "$1" ] && return 0; sleep 0.1; done; return 1; }
-free_port() { local p; for _ in $(seq 20); do p=$((20000 + RANDOM % 30000)); ss -ltnH "sport = :$p" | grep . >/dev/null || break; done; echo "$p"; }
 # cull CGROUPNS PORT ARGS... - the image as a service, labelled as a
 # tempting victim (managed, high) of this run; its id in $cull
 cull() {
@@ -53,7 +52,7 @@ logs_of() { curl -s --max-time 5 "http://127.0.0.1:$1/logs?tail=100000"; }
 spawn -n 2 --image cull-high-cpu
 spawn -n 3 --image cull-low-idle
 t_is "$(workloads)" "2 high, 3 low" "five workload containers run"
-port=$(free_port)
+port=$(t_free_port)
 cull private "$port" --keep-high 0 --keep-low 2
 /usr/bin/docker exec "$cull" cat /proc/self/cgroup >"$T_TMP/cg" 2>&1
 t_ok "in a private cgroup namespace: each of its own cgroups reads \"/\"" \
@@ -76,7 +75,7 @@ t_is "$(docker_api GET "/containers/$cull/json" | jq -r '"\(.State.Running) \(.S
 # --- the host's cgroup namespace: the ranker sentences the cull container ------
 spawn -n 1 --image cull-high-cpu
 t_is "$(workloads)" "1 high, 2 low" "one more high workload"
-port=$(free_port)
+port=$(t_free_port)
 cull host "$port" --keep-high 0 --keep-low 2
 t_ok "the surplus is killed: 0 high, 2 low left" until_workloads "0 high, 2 low"
 for _ in $(seq 100); do

@@ -16,10 +16,7 @@ PIPELINE=${CULL_PIPELINE:-$TOP/pipeline.sh}
 . "${0%/*}/pipeline-lib.sh"
 svc=$T_TMP/svc
 log=$svc/cull.log
-for _ in $(seq 20); do
-	port=$((20000 + RANDOM % 30000))
-	ss -ltnH "sport = :$port" | grep . >/dev/null || break
-done
+port=$(t_free_port)
 printf '%s\n' "interval = 0.1" "state_dir = $svc" "listen = 127.0.0.1:$port" \
 	"select = cull.test=none-$$" "dry_run = yes" >"$T_TMP/cull.conf"
 # the "new version": the same programs from another directory

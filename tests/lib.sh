@@ -92,6 +92,16 @@ t_run() {
 	else t_fail "$desc" "exit status $rc, wanted $want: $*"; t_diag "$T_TMP/err"; fi
 }
 
+# t_free_port - a loopback TCP port nothing listens on now (a few tries)
+t_free_port() {
+	local p _
+	for _ in $(seq 20); do
+		p=$((20000 + RANDOM % 30000))
+		ss -ltnH "sport = :$p" | grep . >/dev/null || break
+	done
+	echo "$p"
+}
+
 t_skip_all() { echo "1..0 # SKIP $1"; trap - EXIT; rm -rf "$T_TMP"; exit 0; }
 t_skip() { t_n=$((t_n + 1)); echo "ok $t_n # SKIP $1"; }
 t_bail() { echo "Bail out! $1"; exit 1; }
