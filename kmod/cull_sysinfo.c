@@ -105,16 +105,23 @@ MODULE_PARM_DESC(all, "list host processes too, not only those in containers (de
 
 static unsigned int cmdline_max = 4096;
 
-static int cmdline_max_set(const char *val, const struct kernel_param *kp)
+/* Set an unsigned parameter only to a value in [min, max], else -ERANGE. */
+static int param_set_uint_in(const char *val, const struct kernel_param *kp,
+			     unsigned int min, unsigned int max)
 {
 	unsigned int n;
 	int err = kstrtouint(val, 0, &n);
 
 	if (err)
 		return err;
-	if (n > CS_CMDLINE_CAP)
+	if (n < min || n > max)
 		return -ERANGE;
 	return param_set_uint(val, kp);
+}
+
+static int cmdline_max_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_in(val, kp, 0, CS_CMDLINE_CAP);
 }
 
 static const struct kernel_param_ops cmdline_max_ops = {
@@ -128,14 +135,7 @@ static unsigned int doc_max = 16U << 20;
 
 static int doc_max_set(const char *val, const struct kernel_param *kp)
 {
-	unsigned int n;
-	int err = kstrtouint(val, 0, &n);
-
-	if (err)
-		return err;
-	if (n < CS_DOC_MIN || n > CS_DOC_CAP)
-		return -ERANGE;
-	return param_set_uint(val, kp);
+	return param_set_uint_in(val, kp, CS_DOC_MIN, CS_DOC_CAP);
 }
 
 static const struct kernel_param_ops doc_max_ops = {
