@@ -1,5 +1,6 @@
 /* opt.c - see opt.h */
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,4 +67,43 @@ cull_opt_no_operands(int argc, char **argv, int optind, const char *usage)
 	cull_warn("unexpected argument \"%s\"", argv[optind]);
 	fputs(usage, stderr);
 	exit(CULL_EXIT_USAGE);
+}
+
+/* The bad option as the user wrote it, up to any "=VALUE". */
+static void
+bad_option(int c, char **argv, const struct option *lo, const char *usage)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "";
+	size_t n = strcspn(arg, "=");
+	int i;
+
+	if (strncmp(arg, "--", 2) != 0) {
+		cull_warn(c == ':' ? "option -%c needs a value" : "unknown option -%c", optopt);
+	} else if (c == ':') {
+		cull_warn("option %.*s needs a value", (int)n, arg);
+	} else {
+		for (i = 0; lo[i].name; i++)
+			if (arg[n] && strlen(lo[i].name) == n - 2 &&
+			    strncmp(lo[i].name, arg + 2, n - 2) == 0)
+				break;
+		cull_warn(lo[i].name ? "option %.*s takes no value" : "unknown option %.*s",
+			  (int)n, arg);
+	}
+	fputs(usage, stderr);
+	exit(CULL_EXIT_USAGE);
+}
+
+int
+cull_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+	    const char *usage)
+{
+	char spec[64];
+	int c;
+
+	snprintf(spec, sizeof spec, ":%s", shortopts);
+	opterr = 0;
+	c = getopt_long(argc, argv, spec, longopts, NULL);
+	if (c == '?' || c == ':')
+		bad_option(c, argv, longopts, usage);
+	return c;
 }

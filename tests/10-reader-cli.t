@@ -26,10 +26,9 @@ done <<'EOF2'
 --count 1.5|--count: "1.5" is not a whole number
 --count 99999999999999999999999|--count: "99999999999999999999999" is out of range
 --source kernel|--source: "kernel" is not one of auto\|kmod\|procfs
---bogus|unrecognized option
---count|option '--count' requires an argument
 extra|unexpected argument "extra"
 --docker /x --no-docker|--docker and --no-docker exclude each other
 --source procfs --proc-file /x|--proc-file is the module's report
 EOF2
+t_bad_options cull-reader --interval --all "$CULL_READER"
 t_done

@@ -29,11 +29,10 @@ done <<'TABLE'
 --high-mem 101|--high-mem: "101" is out of range
 --max-mem-pct -5|--max-mem-pct: "-5" is out of range
 --cooldown 1e99|--cooldown: "1e99" is out of range
---cooldown|^usage: cull-ranker
 --max-line 10|--max-line: "10" is out of range
---bogus|^usage: cull-ranker
 extra|unexpected argument "extra"
 TABLE
+t_bad_options cull-ranker --keep-high --any "$CULL_RANKER"
 
 # a full disk: the write error ends it with 1 and a message
 printf '%s\n' "$GOOD" >"$T_TMP/in"

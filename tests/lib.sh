@@ -92,6 +92,26 @@ t_run() {
 	else t_fail "$desc" "exit status $rc, wanted $want: $*"; t_diag "$T_TMP/err"; fi
 }
 
+# t_bad_options NAME VALUE_OPT FLAG_OPT CMD... - every program reads a bad
+# option the same way (lib/opt.c cull_getopt): one line naming the option as
+# written, the synopsis, nothing on stdout, exit 2. VALUE_OPT takes a value,
+# FLAG_OPT takes none; CMD is the program (and a subcommand, if any).
+t_bad_options() {
+	local name=$1 vopt=$2 flag=$3 bad want; shift 3
+	while IFS='|' read -r bad want; do
+		t_run 2 "bad option $bad: exit 2" "$@" $bad
+		t_is "$(head -n 1 "$T_TMP/err")" "$name: $want" "  its first line: $want"
+		t_is "$(sed -n 2p "$T_TMP/err" | cut -d' ' -f1-2)" "usage: $name" "  then the synopsis"
+		t_is "$(wc -c <"$T_TMP/out")" 0 "  nothing on stdout"
+	done <<EOF2
+--bogus|unknown option --bogus
+--bogus=1|unknown option --bogus
+-Z|unknown option -Z
+$vopt|option $vopt needs a value
+$flag=1|option $flag takes no value
+EOF2
+}
+
 # t_free_port - a loopback TCP port nothing listens on now (a few tries)
 t_free_port() {
 	local p _

@@ -161,7 +161,7 @@ main(int argc, char **argv)
 
 	cull_setprog(argv[0]);
 	policy_opt_default(&po);
-	while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
+	while ((c = cull_getopt(argc, argv, "vh", longopts, usage)) != -1) {
 		switch (c) {
 		case O_KEEP_HIGH:
 			po.keep[CLASS_HIGH] = (int)cull_opt_ll("--keep-high", optarg, 0, 1000000);
@@ -199,9 +199,6 @@ main(int argc, char **argv)
 			fputs(usage, stdout);
 			fputs(help, stdout);
 			return CULL_EXIT_OK;
-		default:
-			fputs(usage, stderr);
-			return CULL_EXIT_USAGE;
 		}
 	}
 	cull_opt_no_operands(argc, argv, optind, usage);

@@ -88,7 +88,7 @@ parse_args(int argc, char **argv, struct opts *o)
 	int c;
 
 	*o = (struct opts){ .source = SRC_AUTO, .proc_root = "/proc", .interval = 1.0 };
-	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+	while ((c = cull_getopt(argc, argv, "", lo, usage)) != -1) {
 		switch (c) {
 		case 's': o->source = cull_opt_word("--source", optarg, sources); break;
 		case 'f': o->proc_file = optarg; break;
@@ -100,7 +100,6 @@ parse_args(int argc, char **argv, struct opts *o)
 		case 'n': o->no_docker = 1; break;
 		case 'h': fputs(usage, stdout); fputs(help, stdout); exit(CULL_EXIT_OK);
 		case 'V': cull_version_exit();
-		default: fputs(usage, stderr); exit(CULL_EXIT_USAGE);
 		}
 	}
 	cull_opt_no_operands(argc, argv, optind, usage);
@@ -196,7 +195,6 @@ main(int argc, char **argv)
 	int use_kmod, docker_down = 0, status = CULL_EXIT_OK;
 
 	cull_setprog(argv[0]);
-	argv[0] = (char *)cull_prog;	/* getopt's messages name the program as we do */
 	parse_args(argc, argv, &o);
 	cull_stdio_setup();
 	memset(&sa, 0, sizeof sa);
