@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "docker.h"
 #include "err.h"
 #include "jw.h"
@@ -107,15 +108,6 @@ parse_args(int argc, char **argv, struct opts *o)
 		cull_die(CULL_EXIT_USAGE, "--docker and --no-docker exclude each other");
 	if (o->proc_file && o->source == SRC_PROCFS)
 		cull_die(CULL_EXIT_USAGE, "--proc-file is the module's report: it goes with --source kmod or auto");
-}
-
-static double
-now_real(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_REALTIME, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
 /* Names and labels from the engine; NULL while it does not answer. It is
@@ -243,7 +235,7 @@ main(int argc, char **argv)
 		if (rc == 0) {
 			snapshot_cpu(&s, &prev);
 			m.containers = fetch_containers(d, &docker_down);
-			m.ts = now_real();
+			m.ts = cull_wall();
 			snapshot_write(&w, &s, &m);
 			json_object_put(m.containers);
 			if (jw_line(&w, stdout) < 0) {
