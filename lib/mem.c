@@ -33,3 +33,15 @@ cull_strdup(const char *s)
 		cull_die(CULL_EXIT_FAIL, "fatal: out of memory");
 	return c;
 }
+
+void
+cull_linebuf_put(struct cull_linebuf *b, const char *s, size_t n)
+{
+	if (n >= SIZE_MAX - b->len - 1)
+		cull_die(CULL_EXIT_FAIL, "fatal: out of memory");
+	b->buf = cull_grow(b->buf, &b->cap, b->len + n + 1, 1);
+	memcpy(b->buf + b->len, s, n);
+	b->len += n;
+	b->buf[b->len++] = '\n';
+	b->count++;
+}

@@ -13,4 +13,12 @@
 void *cull_grow(void *p, size_t *cap, size_t need, size_t elem);
 char *cull_strdup(const char *s);
 
+/* A growing buffer of lines: cull_linebuf_put appends s[0..n) and a newline. */
+struct cull_linebuf {
+	char *buf;
+	size_t len, cap;
+	size_t count;	/* lines put since it was last emptied */
+};
+void cull_linebuf_put(struct cull_linebuf *b, const char *s, size_t n);
+
 #endif

@@ -1,0 +1,37 @@
+/* lib-mem.c - growing arrays and the line buffer */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mem.h"
+#include "tap.h"
+
+int
+main(void)
+{
+	struct cull_linebuf b = {0};
+	size_t cap = 0, i;
+	int *a = NULL;
+	char big[5000];
+
+	a = cull_grow(a, &cap, 1, sizeof *a);
+	ok(cap == 32, "cull_grow starts at 32 items");
+	a = cull_grow(a, &cap, 33, sizeof *a);
+	ok(cap == 64, "and doubles past it");
+	a = cull_grow(a, &cap, 10, sizeof *a);
+	ok(cap == 64, "a smaller need leaves it");
+	free(a);
+
+	cull_linebuf_put(&b, "one", 3);
+	cull_linebuf_put(&b, "", 0);
+	cull_linebuf_put(&b, "two", 3);
+	ok(b.len == 9 && memcmp(b.buf, "one\n\ntwo\n", 9) == 0, "lines end in a newline each");
+	ok(b.count == 3, "and are counted");
+	memset(big, 'x', sizeof big);
+	for (i = 0; i < 100; i++)
+		cull_linebuf_put(&b, big, sizeof big);
+	ok(b.len == 9 + 100 * 5001 && b.cap >= b.len, "it grows to hold 100 lines of 5000 bytes");
+	ok(b.buf[9 + 5000] == '\n' && b.buf[b.len - 1] == '\n' && b.buf[b.len - 2] == 'x',
+	   "each in place");
+	free(b.buf);
+	return tap_done();
+}
