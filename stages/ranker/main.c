@@ -126,8 +126,15 @@ wait_input(const struct cull_lines *r)
 	return 1;	/* readable, or an error the read will report */
 }
 
-int
-main(int argc, char **argv)
+/* What the command line says. */
+struct opts {
+	struct policy_opt po;
+	size_t max_line;
+	int table;	/* -v: the human tables on stderr */
+};
+
+static void
+parse_args(int argc, char **argv, struct opts *o)
 {
 	enum { O_KEEP_HIGH = 256, O_KEEP_LOW, O_SORT_BY, O_HIGH_CPU, O_HIGH_MEM,
 	       O_MAX_MEM, O_COOLDOWN, O_ANY, O_MAX_LINE };
@@ -146,75 +153,122 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct policy_opt po;
-	struct cull_lines r;
-	struct jv v;
-	struct jw w = {0};
-	struct snap s = {0};
-	struct cooldown cd = {0};
-	struct verdict vd = {0};
-	size_t max_line = LINE_MAX_DEFAULT;
-	int c, table = 0;
-	char *tbuf = NULL;
-	size_t tlen = 0;
-	FILE *tf = NULL;
+	struct policy_opt *po = &o->po;
+	int c;
 
-	cull_setprog(argv[0]);
-	policy_opt_default(&po);
+	policy_opt_default(po);
+	o->max_line = LINE_MAX_DEFAULT;
+	o->table = 0;
 	while ((c = cull_getopt(argc, argv, "vh", longopts, usage)) != -1) {
 		switch (c) {
 		case O_KEEP_HIGH:
-			po.keep[CLASS_HIGH] = (int)cull_opt_ll("--keep-high", optarg, 0, 1000000);
+			po->keep[CLASS_HIGH] = (int)cull_opt_ll("--keep-high", optarg, 0, 1000000);
 			break;
 		case O_KEEP_LOW:
-			po.keep[CLASS_LOW] = (int)cull_opt_ll("--keep-low", optarg, 0, 1000000);
+			po->keep[CLASS_LOW] = (int)cull_opt_ll("--keep-low", optarg, 0, 1000000);
 			break;
 		case O_SORT_BY:
-			po.sort_by = cull_opt_word("--sort-by", optarg, snap_key_name);
+			po->sort_by = cull_opt_word("--sort-by", optarg, snap_key_name);
 			break;
 		case O_HIGH_CPU:
-			po.high_cpu = cull_opt_double("--high-cpu", optarg, 0, 1e9);
+			po->high_cpu = cull_opt_double("--high-cpu", optarg, 0, 1e9);
 			break;
 		case O_HIGH_MEM:
-			po.high_mem = cull_opt_double("--high-mem", optarg, 0, 100);
+			po->high_mem = cull_opt_double("--high-mem", optarg, 0, 100);
 			break;
 		case O_MAX_MEM:
-			po.max_mem_pct = cull_opt_double("--max-mem-pct", optarg, 0, 100);
+			po->max_mem_pct = cull_opt_double("--max-mem-pct", optarg, 0, 100);
 			break;
 		case O_COOLDOWN:
-			po.cooldown = cull_opt_double("--cooldown", optarg, 0, 1e9);
+			po->cooldown = cull_opt_double("--cooldown", optarg, 0, 1e9);
 			break;
 		case O_ANY:
-			po.any = 1;
+			po->any = 1;
 			break;
 		case O_MAX_LINE:
-			max_line = (size_t)cull_opt_ll("--max-line", optarg, 1024, (long long)1 << 30);
+			o->max_line = (size_t)cull_opt_ll("--max-line", optarg, 1024, (long long)1 << 30);
 			break;
 		case 'v':
-			table = 1;
+			o->table = 1;
 			break;
 		case 'V':
 			cull_version_exit();
 		case 'h':
 			fputs(usage, stdout);
 			fputs(help, stdout);
-			return CULL_EXIT_OK;
+			exit(CULL_EXIT_OK);
 		}
 	}
 	cull_opt_no_operands(argc, argv, optind, usage);
+}
 
+/* The ranker's working state across lines: the parser, the writer, the last
+ * snapshot and verdict (their storage is reused), the cooldowns, and with
+ * -v the stream the tables are drawn into before they go to stderr whole. */
+struct ranker {
+	const struct opts *o;
+	struct jv v;
+	struct jw w;
+	struct snap s;
+	struct cooldown cd;
+	struct verdict vd;
+	FILE *tf;
+	char *tbuf;
+	size_t tlen;
+};
+
+/* One input line: a snapshot is ranked, anything else copied through. */
+static void
+one_line(struct ranker *rk, char *line, size_t n, unsigned long lineno)
+{
+	json_object *o;
+	const char *type;
+
+	o = jv_parse(&rk->v, line, n);
+	if (!o || jv_str(&rk->v, o, "type", JV_REQ, &type, NULL)) {
+		cull_warn("line %lu: %s", lineno, rk->v.err);
+		json_object_put(o);
+		return;
+	}
+	if (strcmp(type, "snapshot") != 0) {
+		put(line, n);
+		put("\n", 1);
+	} else if (snap_parse(&rk->s, &rk->v, o)) {
+		cull_warn("line %lu: %s", lineno, rk->v.err);
+	} else {
+		policy_run(&rk->s, &rk->o->po, &rk->cd, &rk->vd);
+		out_lines(&rk->w, &rk->s, &rk->o->po, &rk->vd);
+		put(rk->w.buf, rk->w.len);
+		jw_reset(&rk->w);
+		if (rk->tf) {
+			rewind(rk->tf);
+			out_tables(rk->tf, &rk->s, &rk->vd);
+			fflush(rk->tf);
+			fwrite(rk->tbuf, 1, rk->tlen, stderr);
+		}
+	}
+	json_object_put(o);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o;
+	struct ranker rk = { .o = &o };
+	struct cull_lines r;
+
+	cull_setprog(argv[0]);
+	parse_args(argc, argv, &o);
 	cull_stdio_setup();
 	/* fully buffered: wait_input() flushes before every read that may wait */
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	catch_signals();
-	if (table && !(tf = open_memstream(&tbuf, &tlen)))
+	if (o.table && !(rk.tf = open_memstream(&rk.tbuf, &rk.tlen)))
 		cull_die(CULL_EXIT_FAIL, "fatal: out of memory");
-	jv_init(&v);
-	cull_lines_init(&r, STDIN_FILENO, max_line);
+	jv_init(&rk.v);
+	cull_lines_init(&r, STDIN_FILENO, o.max_line);
 
 	while (!stop_signal) {
-		json_object *o;
-		const char *type;
 		char *line;
 		ssize_t n;
 
@@ -227,47 +281,23 @@ main(int argc, char **argv)
 			continue;
 		if (n == CULL_LINE_ERR)
 			cull_die(CULL_EXIT_FAIL, "fatal: cannot read stdin:");
-		if (n == CULL_LINE_TOOLONG) {
-			cull_warn("line %lu: longer than %zu bytes, skipped", r.lineno, max_line);
-			continue;
-		}
-		o = jv_parse(&v, line, (size_t)n);
-		if (!o || jv_str(&v, o, "type", JV_REQ, &type, NULL)) {
-			cull_warn("line %lu: %s", r.lineno, v.err);
-			json_object_put(o);
-			continue;
-		}
-		if (strcmp(type, "snapshot") != 0) {
-			put(line, (size_t)n);
-			put("\n", 1);
-		} else if (snap_parse(&s, &v, o)) {
-			cull_warn("line %lu: %s", r.lineno, v.err);
-		} else {
-			policy_run(&s, &po, &cd, &vd);
-			out_lines(&w, &s, &po, &vd);
-			put(w.buf, w.len);
-			jw_reset(&w);
-			if (tf) {
-				rewind(tf);
-				out_tables(tf, &s, &vd);
-				fflush(tf);
-				fwrite(tbuf, 1, tlen, stderr);
-			}
-		}
-		json_object_put(o);
+		if (n == CULL_LINE_TOOLONG)
+			cull_warn("line %lu: longer than %zu bytes, skipped", r.lineno, o.max_line);
+		else
+			one_line(&rk, line, (size_t)n, r.lineno);
 	}
 
 	if (stop_signal)
 		cull_warn("%s: stopping after line %lu", strsignal(stop_signal), r.lineno);
 	cull_stdout_close();
-	if (tf)
-		fclose(tf);
-	free(tbuf);
-	jw_free(&w);
-	jv_fini(&v);
-	snap_free(&s);
-	verdict_free(&vd);
-	cooldown_free(&cd);
+	if (rk.tf)
+		fclose(rk.tf);
+	free(rk.tbuf);
+	jw_free(&rk.w);
+	jv_fini(&rk.v);
+	snap_free(&rk.s);
+	verdict_free(&rk.vd);
+	cooldown_free(&rk.cd);
 	cull_lines_free(&r);
 	return CULL_EXIT_OK;
 }

@@ -245,25 +245,30 @@ sentence(struct snap_ctr *c, size_t i, struct verdict *v)
 	v->kill[v->nkill++] = i;
 }
 
-void
-policy_run(struct snap *s, const struct policy_opt *o, struct cooldown *cd, struct verdict *v)
+/* Room in v for n containers: every order and the kill list. */
+static void
+verdict_room(struct verdict *v, size_t n)
+{
+	size_t cap;
+	int k;
+
+	if (n <= v->by_cap)
+		return;
+	for (k = 0; k < KEY_N; k++) {
+		cap = v->by_cap;
+		v->by[k] = cull_grow(v->by[k], &cap, n, sizeof *v->by[k]);
+	}
+	cap = v->by_cap;
+	v->kill = cull_grow(v->kill, &cap, n, sizeof *v->kill);
+	v->by_cap = cap;
+}
+
+/* Each order, heaviest first, and each container's place in it. */
+static void
+order_all(struct snap *s, struct verdict *v)
 {
 	size_t i, n = s->nctr;
-	int k, cls;
-
-	v->cooldown = o->cooldown >= 0 ? o->cooldown
-		: s->interval_s > 0 ? POLICY_COOLDOWN_INTERVALS * s->interval_s
-		: POLICY_COOLDOWN_FALLBACK;
-	cooldown_expire(cd, s->ts);
-	if (n > v->by_cap) {
-		v->by_cap = n;
-		for (k = 0; k < KEY_N; k++)
-			if (!(v->by[k] = realloc(v->by[k], n * sizeof *v->by[k])))
-				cull_die(CULL_EXIT_FAIL, "fatal: out of memory");
-		if (!(v->kill = realloc(v->kill, n * sizeof *v->kill)))
-			cull_die(CULL_EXIT_FAIL, "fatal: out of memory");
-	}
-	v->nkill = 0;
+	int k;
 
 	for (k = 0; k < KEY_N; k++) {
 		struct order_ctx ctx = { s->ctr, k };
@@ -275,8 +280,16 @@ policy_run(struct snap *s, const struct policy_opt *o, struct cooldown *cd, stru
 		for (i = 0; i < n; i++)
 			s->ctr[v->by[k][i]].order[k] = (int)i + 1;
 	}
+}
 
-	for (i = 0; i < n; i++) {
+/* Class (a label says, else the thresholds), managed or not, and the fate
+ * before sentencing: out, being killed (in its cooldown) or kept. */
+static void
+classify(struct snap *s, const struct policy_opt *o, const struct cooldown *cd)
+{
+	size_t i;
+
+	for (i = 0; i < s->nctr; i++) {
 		struct snap_ctr *c = &s->ctr[i];
 
 		if (c->label_class >= 0)
@@ -289,64 +302,90 @@ policy_run(struct snap *s, const struct policy_opt *o, struct cooldown *cd, stru
 			: cooldown_find(cd, c->id, s->ts) ? FATE_INFLIGHT : FATE_KEEP;
 		c->reason[0] = '\0';
 	}
+}
 
-	/* in each class keep the lightest, sentence the rest heaviest first */
-	for (cls = CLASS_HIGH; cls >= CLASS_LOW; cls--) {
-		int running = 0, dying = 0, nth = 0;
-		char fig[32], nthbuf[32], inflight[48] = "";
-		const size_t *by = v->by[o->sort_by];
+/* In class cls keep the lightest keep[cls], sentence the rest heaviest first. */
+static void
+keep_count(struct snap *s, const struct policy_opt *o, int cls, struct verdict *v)
+{
+	int running = 0, dying = 0, nth = 0;
+	char fig[32], nthbuf[32], inflight[48] = "";
+	const size_t *by = v->by[o->sort_by];
+	size_t i, n = s->nctr;
 
-		for (i = 0; i < n; i++) {
-			const struct snap_ctr *c = &s->ctr[i];
+	for (i = 0; i < n; i++) {
+		const struct snap_ctr *c = &s->ctr[i];
 
-			running += c->cls == cls && c->fate == FATE_KEEP;
-			dying += c->cls == cls && c->fate == FATE_INFLIGHT;
-		}
-		if (running <= o->keep[cls])
+		running += c->cls == cls && c->fate == FATE_KEEP;
+		dying += c->cls == cls && c->fate == FATE_INFLIGHT;
+	}
+	if (running <= o->keep[cls])
+		return;
+	if (dying)
+		snprintf(inflight, sizeof inflight, " (and %d being killed)", dying);
+	for (i = 0; i < n && nth < running - o->keep[cls]; i++) {
+		struct snap_ctr *c = &s->ctr[by[i]];
+
+		if (c->cls != cls || c->fate != FATE_KEEP)
 			continue;
-		if (dying)
-			snprintf(inflight, sizeof inflight, " (and %d being killed)", dying);
-		for (i = 0; i < n && nth < running - o->keep[cls]; i++) {
-			struct snap_ctr *c = &s->ctr[by[i]];
-
-			if (c->cls != cls || c->fate != FATE_KEEP)
-				continue;
-			heaviest(nthbuf, sizeof nthbuf, ++nth);
-			figure(fig, sizeof fig, c, o->sort_by);
-			snprintf(c->reason, sizeof c->reason, "%s: %d running%s, keeping %d; %s by %s (%s)",
-				 policy_class_name[cls], running, inflight, o->keep[cls], nthbuf,
-				 snap_key_name[o->sort_by], fig);
-			sentence(c, by[i], v);
-		}
+		heaviest(nthbuf, sizeof nthbuf, ++nth);
+		figure(fig, sizeof fig, c, o->sort_by);
+		snprintf(c->reason, sizeof c->reason, "%s: %d running%s, keeping %d; %s by %s (%s)",
+			 policy_class_name[cls], running, inflight, o->keep[cls], nthbuf,
+			 snap_key_name[o->sort_by], fig);
+		sentence(c, by[i], v);
 	}
+}
 
-	/* the memory guard: what is being killed counts as freed already */
-	if (o->max_mem_pct >= 0 && s->used_pct > o->max_mem_pct) {
-		double freed = 0;
-		int nth = 0;
+/* The memory guard: over max_mem_pct, sentence by RSS, heaviest first,
+ * until what is being killed (counted as freed already) brings it under. */
+static void
+memory_guard(struct snap *s, const struct policy_opt *o, struct verdict *v)
+{
+	double freed = 0;
+	int nth = 0;
+	size_t i, n = s->nctr;
 
-		for (i = 0; i < n; i++)
-			if (s->ctr[i].fate == FATE_KILL || s->ctr[i].fate == FATE_INFLIGHT)
-				freed += (double)s->ctr[i].rss_kb;
-		for (i = 0; i < n; i++) {
-			size_t j = v->by[KEY_RSS][i];
-			struct snap_ctr *c = &s->ctr[j];
-			char fig[32], nthbuf[32];
+	for (i = 0; i < n; i++)
+		if (s->ctr[i].fate == FATE_KILL || s->ctr[i].fate == FATE_INFLIGHT)
+			freed += (double)s->ctr[i].rss_kb;
+	for (i = 0; i < n; i++) {
+		size_t j = v->by[KEY_RSS][i];
+		struct snap_ctr *c = &s->ctr[j];
+		char fig[32], nthbuf[32];
 
-			if (s->used_pct - freed * 100 / (double)s->total_kb <= o->max_mem_pct)
-				break;
-			if (c->fate != FATE_KEEP)
-				continue;
-			heaviest(nthbuf, sizeof nthbuf, ++nth);
-			policy_human_kb(fig, sizeof fig, (long long)c->rss_kb);
-			snprintf(c->reason, sizeof c->reason,
-				 "memory: %.2f%% used, over %.2f%%; %s left by rss (%s)",
-				 s->used_pct, o->max_mem_pct, nthbuf, fig);
-			freed += (double)c->rss_kb;
-			sentence(c, j, v);
-		}
+		if (s->used_pct - freed * 100 / (double)s->total_kb <= o->max_mem_pct)
+			break;
+		if (c->fate != FATE_KEEP)
+			continue;
+		heaviest(nthbuf, sizeof nthbuf, ++nth);
+		policy_human_kb(fig, sizeof fig, (long long)c->rss_kb);
+		snprintf(c->reason, sizeof c->reason,
+			 "memory: %.2f%% used, over %.2f%%; %s left by rss (%s)",
+			 s->used_pct, o->max_mem_pct, nthbuf, fig);
+		freed += (double)c->rss_kb;
+		sentence(c, j, v);
 	}
+}
 
+void
+policy_run(struct snap *s, const struct policy_opt *o, struct cooldown *cd, struct verdict *v)
+{
+	size_t i;
+	int cls;
+
+	v->cooldown = o->cooldown >= 0 ? o->cooldown
+		: s->interval_s > 0 ? POLICY_COOLDOWN_INTERVALS * s->interval_s
+		: POLICY_COOLDOWN_FALLBACK;
+	cooldown_expire(cd, s->ts);
+	verdict_room(v, s->nctr);
+	v->nkill = 0;
+	order_all(s, v);
+	classify(s, o, cd);
+	for (cls = CLASS_HIGH; cls >= CLASS_LOW; cls--)
+		keep_count(s, o, cls, v);
+	if (o->max_mem_pct >= 0 && s->used_pct > o->max_mem_pct)
+		memory_guard(s, o, v);
 	for (i = 0; i < v->nkill; i++)
 		cooldown_add(cd, s->ctr[v->kill[i]].id, cooldown_us(s->ts) + cooldown_us(v->cooldown));
 }

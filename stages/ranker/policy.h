@@ -70,7 +70,7 @@ const struct cooldown_entry *cooldown_find(const struct cooldown *cd, const char
 
 struct verdict {
 	size_t *kill;		/* indexes into s->ctr, in the order to emit */
-	size_t nkill, cap;
+	size_t nkill;
 	size_t *by[KEY_N];	/* each order, heaviest first: indexes into s->ctr */
 	size_t by_cap;
 	double cooldown;	/* the cooldown used for this snapshot, seconds */
