@@ -170,6 +170,51 @@ before(const struct timespec *a, const struct timespec *b)
 	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
 }
 
+/* Absolute deadlines: no drift. A late snapshot skips the ticks it missed
+ * rather than firing them in a burst. A signal ends the sleep. */
+static void
+sleep_tick(struct timespec *next, double interval)
+{
+	struct timespec now;
+
+	add_seconds(next, interval);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	while (before(next, &now))
+		add_seconds(next, interval);
+	while (!stop && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, next, NULL) == EINTR)
+		;
+}
+
+/* The module's report (its path into proc_file) or a /proc scan: 1 for the
+ * module. With --source auto, whichever can be opened, said on stderr. */
+static int
+choose_source(const struct opts *o, char *proc_file, size_t n)
+{
+	int fd;
+
+	if (o->proc_file)
+		snprintf(proc_file, n, "%s", o->proc_file);
+	else
+		snprintf(proc_file, n, "%s/cull_sysinfo", o->proc_root);
+	if (o->source != SRC_AUTO)
+		return o->source == SRC_KMOD;
+	/* Open it to know: the module lets only the host's root in (EACCES by
+	 * the file's mode, EPERM in a container), which access() cannot tell.
+	 * This builds one report, once. */
+	fd = open(proc_file, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		close(fd);
+		cull_warn("source: kmod (%s)", proc_file);
+		return 1;
+	}
+	if (errno == ENOENT)
+		cull_warn("source: procfs (%s; no %s: module not loaded)", o->proc_root, proc_file);
+	else
+		cull_warn("source: procfs (%s; cannot open %s: %s)", o->proc_root, proc_file,
+			  strerror(errno));
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -180,7 +225,7 @@ main(int argc, char **argv)
 	struct cpu_prev prev = {0};
 	struct jw w = {0};
 	struct docker *d = NULL;
-	struct timespec next, now;
+	struct timespec next;
 	struct sigaction sa;
 	char proc_file[4096];
 	unsigned long long seq;
@@ -194,28 +239,7 @@ main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	if (o.proc_file)
-		snprintf(proc_file, sizeof proc_file, "%s", o.proc_file);
-	else
-		snprintf(proc_file, sizeof proc_file, "%s/cull_sysinfo", o.proc_root);
-	use_kmod = o.source == SRC_KMOD;
-	if (o.source == SRC_AUTO) {
-		/* Open it to know: the module lets only the host's root in (EACCES
-		 * by the file's mode, EPERM in a container), which access() cannot
-		 * tell. This builds one report, once. */
-		int fd = open(proc_file, O_RDONLY | O_CLOEXEC);
-
-		use_kmod = fd >= 0;
-		if (use_kmod) {
-			close(fd);
-			cull_warn("source: kmod (%s)", proc_file);
-		} else if (errno == ENOENT) {
-			cull_warn("source: procfs (%s; no %s: module not loaded)", o.proc_root, proc_file);
-		} else {
-			cull_warn("source: procfs (%s; cannot open %s: %s)", o.proc_root, proc_file,
-				  strerror(errno));
-		}
-	}
+	use_kmod = choose_source(&o, proc_file, sizeof proc_file);
 	if (use_kmod)
 		kmod_open(&km, proc_file, o.all);
 	else if (procfs_open(&pf, o.proc_root, o.all) < 0)
@@ -248,14 +272,7 @@ main(int argc, char **argv)
 		}
 		if (o.count && seq >= o.count)
 			break;
-		/* Absolute deadlines: no drift. A late snapshot skips the ticks it
-		 * missed rather than firing them in a burst. */
-		add_seconds(&next, o.interval);
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		while (before(&next, &now))
-			add_seconds(&next, o.interval);
-		while (!stop && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR)
-			;
+		sleep_tick(&next, o.interval);
 	}
 	if (use_kmod)
 		kmod_close(&km);
