@@ -13,9 +13,7 @@
 # so it ranks and kills only the containers this test started.
 . "${0%/*}/lib.sh"
 . "${0%/*}/docker.sh"
-for s in "$CULL_READER" "$CULL_RANKER" "$CULL_REAPER" "$CULL_LOGGER"; do
-	[ -x "$s" ] || t_bail "the whole pipeline needs every stage: no $s (make first)"
-done
+t_need_stages
 docker_up
 SPAWN=$TOP/workloads/spawn.sh
 PIPELINE=${CULL_PIPELINE:-$TOP/pipeline.sh}

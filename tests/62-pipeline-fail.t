@@ -9,9 +9,7 @@
 # and the pipeline culls them to the keep counts; bad options exit 2.
 . "${0%/*}/lib.sh"
 . "${0%/*}/docker.sh"
-for s in "$CULL_READER" "$CULL_RANKER" "$CULL_REAPER" "$CULL_LOGGER"; do
-	[ -x "$s" ] || t_bail "the whole pipeline needs every stage: no $s (make first)"
-done
+t_need_stages
 docker_up
 PIPELINE=${CULL_PIPELINE:-$TOP/pipeline.sh}
 RUN_LABEL=cull.test=$CULL_TEST_RUN

@@ -92,6 +92,14 @@ t_run() {
 	else t_fail "$desc" "exit status $rc, wanted $want: $*"; t_diag "$T_TMP/err"; fi
 }
 
+# t_need_stages - bail out unless all four stages are built
+t_need_stages() {
+	local s
+	for s in "$CULL_READER" "$CULL_RANKER" "$CULL_REAPER" "$CULL_LOGGER"; do
+		[ -x "$s" ] || t_bail "the whole pipeline needs every stage: no $s (make first)"
+	done
+}
+
 # t_bad_options NAME VALUE_OPT FLAG_OPT CMD... - every program reads a bad
 # option the same way (lib/opt.c cull_getopt): one line naming the option as
 # written, the synopsis, nothing on stdout, exit 2. VALUE_OPT takes a value,
