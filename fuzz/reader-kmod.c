@@ -18,7 +18,7 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	struct jw w = {0};
 
 	if (kmod_parse(v, (const char *)data, size, 1, &s) == 0) {
-		struct snapshot_meta m = { 1, 1.0, "kmod", 1.0, NULL };
+		struct snapshot_meta m = { 1, 1.0, "kmod", 1.0, NULL, NULL };
 		json_object *o;
 
 		snapshot_cpu(&s, &prev);

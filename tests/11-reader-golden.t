@@ -36,12 +36,22 @@ shopt -s nullglob; reports=("$G"/kmod-*.json); shopt -u nullglob
 [ ${#reports[@]} -ge 5 ] || t_bail "module reports missing in $G (${#reports[@]} found)"
 for f in "${reports[@]}"; do
 	n=$(basename "$f" .json)
-	golden "$n" --source kmod --proc-file "$f" --no-docker --count 1
+	golden "$n" --source kmod --proc-file "$f" --no-docker --count 1 --proc-root "$T_TMP/proc"
 done
-golden kmod-report-all --source kmod --proc-file "$G/kmod-report.json" --no-docker --count 1 --all
+golden kmod-report-all --source kmod --proc-file "$G/kmod-report.json" --no-docker --count 1 --all --proc-root "$T_TMP/proc"
 cp "$G/kmod-report.json" "$T_TMP/proc/cull_sysinfo"
 golden auto-picks-kmod --proc-root "$T_TMP/proc" --no-docker --count 1
 rm "$T_TMP/proc/cull_sysinfo"
+# memory pressure (PSI) where the kernel has it: in the snapshot's mem; a
+# file that cannot be read as PSI gives no pressure, not a wrong one
+mkdir "$T_TMP/proc/pressure"
+printf 'some avg10=12.50 avg60=3.25 avg300=0.80 total=123456\nfull avg10=4.00 avg60=1.10 avg300=0.20 total=4567\n' >"$T_TMP/proc/pressure/memory"
+golden procfs-psi --proc-root "$T_TMP/proc" --no-docker --count 1
+printf 'some avg10=12.50 avg60=3.25 avg300=0.80 total=123456\n' >"$T_TMP/proc/pressure/memory"
+golden procfs-psi-no-full --proc-root "$T_TMP/proc" --no-docker --count 1
+printf 'some avg10=x avg60=3.25\nfull avg10=4.00 avg60=1.10\n' >"$T_TMP/proc/pressure/memory"
+golden procfs-psi-bad --proc-root "$T_TMP/proc" --no-docker --count 1
+rm -r "$T_TMP/proc/pressure"
 golden missing-root --proc-root "$T_TMP/nonexistent" --no-docker --count 1
 rm "$T_TMP/proc/meminfo"
 golden missing-meminfo --proc-root "$T_TMP/proc" --no-docker --count 1

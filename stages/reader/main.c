@@ -24,6 +24,7 @@
 #include "kmod.h"
 #include "opt.h"
 #include "procfs.h"
+#include "psi.h"
 #include "snapshot.h"
 #include "version.h"
 
@@ -225,6 +226,8 @@ main(int argc, char **argv)
 	struct cpu_prev prev = {0};
 	struct jw w = {0};
 	struct docker *d = NULL;
+	struct psi_src ps;
+	struct psi psi;
 	struct timespec next;
 	struct sigaction sa;
 	char proc_file[4096];
@@ -244,12 +247,13 @@ main(int argc, char **argv)
 		kmod_open(&km, proc_file, o.all);
 	else if (procfs_open(&pf, o.proc_root, o.all) < 0)
 		return CULL_EXIT_FAIL;
+	psi_open(&ps, o.proc_root);
 	if (!o.no_docker && !(d = docker_new(o.docker)))
 		stop = 1, status = CULL_EXIT_USAGE;
 
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	for (seq = 1; !stop; seq++) {
-		struct snapshot_meta m = { seq, 0, use_kmod ? "kmod" : "procfs", o.interval, NULL };
+		struct snapshot_meta m = { seq, 0, use_kmod ? "kmod" : "procfs", o.interval, NULL, NULL };
 		int rc = use_kmod ? kmod_read(&km, &s) : procfs_read(&pf, &s);
 
 		if (rc < 0 && seq == 1) {
@@ -259,6 +263,7 @@ main(int argc, char **argv)
 		if (rc == 0) {
 			snapshot_cpu(&s, &prev);
 			m.containers = fetch_containers(d, &docker_down);
+			m.psi = psi_read(&ps, &psi) ? &psi : NULL;
 			m.ts = cull_wall();
 			snapshot_write(&w, &s, &m);
 			json_object_put(m.containers);
@@ -278,6 +283,7 @@ main(int argc, char **argv)
 		kmod_close(&km);
 	else
 		procfs_close(&pf);
+	psi_close(&ps);
 	docker_free(d);
 	sample_free(&s);
 	cpu_prev_free(&prev);

@@ -142,6 +142,14 @@ snapshot_write(struct jw *w, const struct sample *s, const struct snapshot_meta 
 	jw_uint(w, "available_kb", mem->available_kb);
 	jw_uint(w, "used_kb", used);
 	jw_num(w, "used_pct", (double)used * 100.0 / total, 2);
+	if (m->psi) {
+		jw_open(w, "psi");
+		jw_num(w, "some_avg10", m->psi->some10, 2);
+		jw_num(w, "some_avg60", m->psi->some60, 2);
+		jw_num(w, "full_avg10", m->psi->full10, 2);
+		jw_num(w, "full_avg60", m->psi->full60, 2);
+		jw_end(w);
+	}
 	jw_end(w);
 	jw_arr(w, "procs");
 	for (i = 0; i < s->nprocs; i++) {

@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "jw.h"
+#include "psi.h"
 #include "sample.h"
 
 struct cpu_prev {
@@ -33,6 +34,7 @@ struct snapshot_meta {
 	const char *source;	/* "kmod" or "procfs" */
 	double interval_s;
 	json_object *containers;	/* GET /containers/json answer, or NULL */
+	const struct psi *psi;	/* memory pressure, or NULL: the kernel has none */
 };
 
 /* The snapshot line, without its '\n', into w. */
