@@ -28,6 +28,8 @@ done <<'TABLE'
 --high-cpu nan|--high-cpu: "nan" is not a number
 --high-mem 101|--high-mem: "101" is out of range
 --max-mem-pct -5|--max-mem-pct: "-5" is out of range
+--max-psi 100.5|--max-psi: "100.5" is out of range
+--max-psi x|--max-psi: "x" is not a number
 --cooldown 1e99|--cooldown: "1e99" is out of range
 --max-line 10|--max-line: "10" is out of range
 extra|unexpected argument "extra"

@@ -34,7 +34,7 @@
 static const char usage[] =
 	"usage: cull-ranker [--keep-high N] [--keep-low M] [--sort-by ram|cpu|vsz|rss]\n"
 	"                   [--high-cpu PCT] [--high-mem PCT] [--max-mem-pct PCT]\n"
-	"                   [--cooldown SECONDS] [--any] [--max-line BYTES] [-v|--table]\n";
+	"                   [--max-psi PCT] [--cooldown SECONDS] [--any] [--max-line BYTES] [-v|--table]\n";
 
 static const char help[] =
 	"Read snapshot lines on stdin; write mem, rank and kill lines on stdout.\n"
@@ -47,6 +47,9 @@ static const char help[] =
 	"  --high-mem PCT       ... or from mem_pct >= PCT (default 5)\n"
 	"  --max-mem-pct PCT    memory guard: above PCT used, also sentence the heaviest\n"
 	"                       by RSS until enough is freed (default off)\n"
+	"  --max-psi PCT        pressure guard: while memory pressure (some, 10 s) is\n"
+	"                       above PCT and no kill is on its way, sentence the\n"
+	"                       heaviest by --sort-by (default off)\n"
 	"  --cooldown SECONDS   a sentenced container is in flight this long, input time\n"
 	"                       (default 3 snapshot intervals)\n"
 	"  --any                every container takes part, not only cull.managed=true\n"
@@ -137,7 +140,7 @@ static void
 parse_args(int argc, char **argv, struct opts *o)
 {
 	enum { O_KEEP_HIGH = 256, O_KEEP_LOW, O_SORT_BY, O_HIGH_CPU, O_HIGH_MEM,
-	       O_MAX_MEM, O_COOLDOWN, O_ANY, O_MAX_LINE };
+	       O_MAX_MEM, O_MAX_PSI, O_COOLDOWN, O_ANY, O_MAX_LINE };
 	static const struct option longopts[] = {
 		{ "keep-high", required_argument, NULL, O_KEEP_HIGH },
 		{ "keep-low", required_argument, NULL, O_KEEP_LOW },
@@ -145,6 +148,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		{ "high-cpu", required_argument, NULL, O_HIGH_CPU },
 		{ "high-mem", required_argument, NULL, O_HIGH_MEM },
 		{ "max-mem-pct", required_argument, NULL, O_MAX_MEM },
+		{ "max-psi", required_argument, NULL, O_MAX_PSI },
 		{ "cooldown", required_argument, NULL, O_COOLDOWN },
 		{ "any", no_argument, NULL, O_ANY },
 		{ "max-line", required_argument, NULL, O_MAX_LINE },
@@ -178,6 +182,9 @@ parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case O_MAX_MEM:
 			po->max_mem_pct = cull_opt_double("--max-mem-pct", optarg, 0, 100);
+			break;
+		case O_MAX_PSI:
+			po->max_psi = cull_opt_double("--max-psi", optarg, 0, 100);
 			break;
 		case O_COOLDOWN:
 			po->cooldown = cull_opt_double("--cooldown", optarg, 0, 1e9);

@@ -80,6 +80,14 @@ out_lines(struct jw *w, const struct snap *s, const struct policy_opt *o,
 	put_int(w, "total_kb", (long long)s->total_kb);
 	put_int(w, "used_kb", (long long)s->used_kb);
 	put_pct(w, "used_pct", s->used_pct);
+	if (s->has_psi) {
+		jw_open(w, "psi");
+		put_pct(w, "some_avg10", s->psi_some10);
+		put_pct(w, "some_avg60", s->psi_some60);
+		put_pct(w, "full_avg10", s->psi_full10);
+		put_pct(w, "full_avg60", s->psi_full60);
+		jw_end(w);
+	}
 	put_int(w, "containers", (long long)s->nctr);
 	put_int(w, "procs", (long long)s->nprocs);
 	end_line(w);
@@ -148,9 +156,11 @@ out_tables(FILE *f, const struct snap *s, const struct verdict *v)
 
 	policy_human_kb(used, sizeof used, (long long)s->used_kb);
 	policy_human_kb(total, sizeof total, (long long)s->total_kb);
-	fprintf(f, "\nseq %lld  ts %.*s  mem %.1f%% used (%s of %s)  %zu containers, %zu procs, "
-		"%zu sentenced\n", (long long)s->seq, (int)s->ts_len, s->ts_raw, s->used_pct,
-		used, total, s->nctr, s->nprocs, v->nkill);
+	fprintf(f, "\nseq %lld  ts %.*s  mem %.1f%% used (%s of %s)", (long long)s->seq,
+		(int)s->ts_len, s->ts_raw, s->used_pct, used, total);
+	if (s->has_psi)
+		fprintf(f, "  pressure %.2f%% some, %.2f%% full (10 s)", s->psi_some10, s->psi_full10);
+	fprintf(f, "  %zu containers, %zu procs, %zu sentenced\n", s->nctr, s->nprocs, v->nkill);
 	for (k = 0; k < KEY_N; k++) {
 		fprintf(f, "  %s\n  %4s %-12s %-20s %-5s %3s %5s %7s %7s %10s %10s %s\n",
 			key_title[k], "#", "ID", "NAME", "CLASS", "MGD", "PROCS", "MEM%",

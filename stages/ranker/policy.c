@@ -21,6 +21,7 @@ policy_opt_default(struct policy_opt *o)
 	o->high_cpu = POLICY_HIGH_CPU;
 	o->high_mem = POLICY_HIGH_MEM;
 	o->max_mem_pct = -1;
+	o->max_psi = -1;
 	o->cooldown = -1;
 }
 
@@ -368,6 +369,36 @@ memory_guard(struct snap *s, const struct policy_opt *o, struct verdict *v)
 	}
 }
 
+/* The pressure guard: while some avg10 is over max_psi, sentence the
+ * heaviest kept container in the policy's order, one at a time, as
+ * systemd-oomd kills one cgroup and waits. A sentence, this one's or any
+ * other's, answers the pressure until it has had time to show: the guard
+ * waits the cooldown or POLICY_PSI_SETTLE after it, the longer (the average
+ * lags the relief by its 10 s window), even when the container is gone. */
+static void
+pressure_guard(struct snap *s, const struct policy_opt *o, const struct cooldown *cd,
+	       struct verdict *v)
+{
+	const size_t *by = v->by[o->sort_by];
+	size_t i, n = s->nctr;
+	char fig[32];
+
+	if (v->nkill || cooldown_us(s->ts) < cd->settle_us)
+		return;
+	for (i = 0; i < n; i++) {
+		struct snap_ctr *c = &s->ctr[by[i]];
+
+		if (c->fate != FATE_KEEP)
+			continue;
+		figure(fig, sizeof fig, c, o->sort_by);
+		snprintf(c->reason, sizeof c->reason,
+			 "pressure: some avg10 %.2f%%, over %.2f%%; heaviest by %s (%s)",
+			 s->psi_some10, o->max_psi, snap_key_name[o->sort_by], fig);
+		sentence(c, by[i], v);
+		return;
+	}
+}
+
 void
 policy_run(struct snap *s, const struct policy_opt *o, struct cooldown *cd, struct verdict *v)
 {
@@ -386,6 +417,11 @@ policy_run(struct snap *s, const struct policy_opt *o, struct cooldown *cd, stru
 		keep_count(s, o, cls, v);
 	if (o->max_mem_pct >= 0 && s->used_pct > o->max_mem_pct)
 		memory_guard(s, o, v);
+	if (o->max_psi >= 0 && s->has_psi && s->psi_some10 > o->max_psi)
+		pressure_guard(s, o, cd, v);
 	for (i = 0; i < v->nkill; i++)
 		cooldown_add(cd, s->ctr[v->kill[i]].id, cooldown_us(s->ts) + cooldown_us(v->cooldown));
+	if (v->nkill)
+		cd->settle_us = cooldown_us(s->ts) +
+			cooldown_us(v->cooldown > POLICY_PSI_SETTLE ? v->cooldown : POLICY_PSI_SETTLE);
 }

@@ -34,6 +34,8 @@ extern const char *const policy_fate_name[4];
 #define POLICY_COOLDOWN_INTERVALS 3	/* default cooldown, in snapshot intervals */
 #define POLICY_COOLDOWN_FALLBACK 3.0	/* seconds, when the snapshot has no interval_s */
 #define COOLDOWN_MAX 4096	/* entries; the oldest goes first when full */
+#define POLICY_PSI_SETTLE 10.0	/* s: pressure's avg10 window; after any sentence the
+				 * pressure guard waits this or the cooldown, the longer */
 
 struct policy_opt {
 	int keep[2];		/* [CLASS_LOW], [CLASS_HIGH]: how many to keep */
@@ -41,6 +43,7 @@ struct policy_opt {
 	double high_cpu;	/* class high from cpu_pct >= this ... */
 	double high_mem;	/* ... or mem_pct >= this, when unlabelled */
 	double max_mem_pct;	/* memory guard; < 0: off */
+	double max_psi;		/* pressure guard on mem.psi some avg10; < 0: off */
 	double cooldown;	/* seconds; < 0: POLICY_COOLDOWN_INTERVALS * interval_s */
 	int any;		/* every container takes part, labels or not */
 };
@@ -62,6 +65,7 @@ struct cooldown_entry {
 struct cooldown {
 	struct cooldown_entry *e;
 	size_t n;
+	int64_t settle_us;	/* the pressure guard sentences nobody before this */
 };
 
 void cooldown_free(struct cooldown *cd);

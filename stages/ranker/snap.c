@@ -76,6 +76,26 @@ sort_idx(size_t *a, size_t n, int (*cmp)(const void *, const void *))
 	}
 }
 
+/* mem.psi, optional: memory pressure from the kernel, in percent */
+static int
+parse_psi(struct snap *s, struct jv *v, json_object *m)
+{
+	json_object *p;
+	int r = jv_obj(v, m, "psi", JV_OPT, &p);
+
+	s->has_psi = 0;
+	if (r)
+		return r < 0 ? -1 : 0;
+	jv_where(v, "mem.psi.");
+	if (jv_dbl(v, p, "some_avg10", JV_REQ, 0, 100, &s->psi_some10) ||
+	    jv_dbl(v, p, "some_avg60", JV_REQ, 0, 100, &s->psi_some60) ||
+	    jv_dbl(v, p, "full_avg10", JV_REQ, 0, 100, &s->psi_full10) ||
+	    jv_dbl(v, p, "full_avg60", JV_REQ, 0, 100, &s->psi_full60))
+		return -1;
+	s->has_psi = 1;
+	return 0;
+}
+
 static int
 parse_mem(struct snap *s, struct jv *v, json_object *o)
 {
@@ -87,6 +107,8 @@ parse_mem(struct snap *s, struct jv *v, json_object *o)
 	if (jv_i64(v, m, "total_kb", JV_REQ, 1, SIZE_MAX_KB, &s->total_kb) ||
 	    jv_i64(v, m, "used_kb", JV_REQ, 0, SIZE_MAX_KB, &s->used_kb) ||
 	    jv_dbl(v, m, "used_pct", JV_REQ, 0, 100, &s->used_pct))
+		return -1;
+	if (parse_psi(s, v, m))
 		return -1;
 	jv_where(v, "%s", "");
 	return 0;

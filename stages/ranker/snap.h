@@ -66,6 +66,8 @@ struct snap {
 	double interval_s;	/* 0 when absent */
 	int64_t total_kb, used_kb;
 	double used_pct;
+	int has_psi;		/* mem.psi present: memory pressure, percent */
+	double psi_some10, psi_some60, psi_full10, psi_full60;
 	int has_containers;	/* `containers` present: labels are known */
 	size_t nprocs;		/* container processes (host ones not counted) */
 	size_t nctr;
