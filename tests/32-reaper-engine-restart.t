@@ -18,8 +18,11 @@ echo '{}' >"$E/daemon.json"
 DOCKER_SOCK=$E/docker.sock
 PRIV_PID=
 
+# In a network namespace of its own: with --bridge=none dockerd deletes the
+# host's docker0 at start, which broke the shared engine for every later
+# container with a network (seen: "could not find bridge docker0").
 priv_start() {
-	dockerd --config-file "$E/daemon.json" -H "unix://$DOCKER_SOCK" \
+	unshare --net dockerd --config-file "$E/daemon.json" -H "unix://$DOCKER_SOCK" \
 		--data-root "$E/data" --exec-root "$E/exec" --pidfile "$E/dockerd.pid" \
 		--containerd-namespace "cull-test-$$" --containerd-plugins-namespace "cull-test-$$-plugins" \
 		--cgroup-parent "cull-test-$$" --bridge=none --iptables=false --ip6tables=false \
@@ -51,6 +54,7 @@ priv_cleanup() {
 		while read -r m; do umount -l "$m"; done
 }
 t_cleanup priv_cleanup
+had_bridge=$(ip -br link show docker0 2>/dev/null)
 priv_start || t_bail "cannot start a private dockerd"
 img=$(docker_test_image)
 
@@ -123,4 +127,5 @@ exec 3>&-
 wait "$rpid"
 t_is "$?" 0 "end of input: the reaper exits 0"
 t_nogrep 'fatal' "$T_TMP/err" "no fatal message"
+[ -z "$had_bridge" ] || t_ok "the host's docker0 is still there (the private engine left it alone)" ip link show docker0
 t_done
