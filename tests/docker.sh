@@ -79,13 +79,15 @@ docker_test_image() {
 	echo "$name"
 }
 
-# docker_run [--name N] [--label K=V]... -- IMAGE [ARG...] - create and start a
-# container through the API (no CLI needed); prints its full id.
+# docker_run [--name N] [--label K=V]... [--memory BYTES] -- IMAGE [ARG...] -
+# create and start a container through the API (no CLI needed); prints its
+# full id.
 docker_run() {
-	local name="" labels="\"cull.test\":\"$CULL_TEST_RUN\"" img args="" q id
+	local name="" labels="\"cull.test\":\"$CULL_TEST_RUN\"" img args="" q id memory=0
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--name) name=$2; shift 2 ;;
+		--memory) memory=$2; shift 2 ;;
 		--label) labels="$labels,$(jq -cn --arg kv "$2" '$kv|split("=")|{(.[0]):(.[1:]|join("="))}' | sed 's/^{//;s/}$//')"; shift 2 ;;
 		--) shift; break ;;
 		*) t_bail "docker_run: unknown option $1" ;;
@@ -95,7 +97,7 @@ docker_run() {
 	args=$(jq -cn '$ARGS.positional' --args -- "$@")
 	q=""; [ -n "$name" ] && q="?name=$(jq -rn --arg n "$name" '$n|@uri')"
 	id=$(docker_api POST "/containers/create$q" \
-		"{\"Image\":\"$img\",\"Cmd\":$args,\"Labels\":{$labels},\"HostConfig\":{\"NetworkMode\":\"none\"}}" |
+		"{\"Image\":\"$img\",\"Cmd\":$args,\"Labels\":{$labels},\"HostConfig\":{\"NetworkMode\":\"none\",\"Memory\":$memory}}" |
 		jq -r '.Id // empty')
 	[ -n "$id" ] || { echo "# docker_run: create failed" >&2; return 1; }
 	docker_api POST "/containers/$id/start" >/dev/null || return 1

@@ -374,7 +374,8 @@ memory_guard(struct snap *s, const struct policy_opt *o, struct verdict *v)
  * systemd-oomd kills one cgroup and waits. A sentence, this one's or any
  * other's, answers the pressure until it has had time to show: the guard
  * waits the cooldown or POLICY_PSI_SETTLE after it, the longer (the average
- * lags the relief by its 10 s window), even when the container is gone. */
+ * lags the relief: it decays with a 10 s time constant), even when the
+ * container is gone. */
 static void
 pressure_guard(struct snap *s, const struct policy_opt *o, const struct cooldown *cd,
 	       struct verdict *v)

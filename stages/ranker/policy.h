@@ -34,8 +34,9 @@ extern const char *const policy_fate_name[4];
 #define POLICY_COOLDOWN_INTERVALS 3	/* default cooldown, in snapshot intervals */
 #define POLICY_COOLDOWN_FALLBACK 3.0	/* seconds, when the snapshot has no interval_s */
 #define COOLDOWN_MAX 4096	/* entries; the oldest goes first when full */
-#define POLICY_PSI_SETTLE 10.0	/* s: pressure's avg10 window; after any sentence the
-				 * pressure guard waits this or the cooldown, the longer */
+#define POLICY_PSI_SETTLE 30.0	/* s: after any sentence the pressure guard waits this
+				 * or the cooldown, the longer: avg10 decays with a 10 s
+				 * time constant, to 5% of its height in 30 s */
 
 struct policy_opt {
 	int keep[2];		/* [CLASS_LOW], [CLASS_HIGH]: how many to keep */
