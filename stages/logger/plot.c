@@ -21,6 +21,7 @@
 #include "jv.h"
 #include "lines.h"
 #include "logfile.h"
+#include "logger.h"
 #include "plot.h"
 #include "record.h"
 
@@ -680,4 +681,20 @@ plot_sweep(const char *dir)
 	}
 	if (dp)
 		closedir(dp);
+}
+
+/* cull-logger plot: the log drawn once into --out. */
+int
+plot_main(const struct logger_opts *o)
+{
+	struct plot_data d = { 0 };
+	int rc;
+
+	if (!o->log || !o->out)
+		cull_die(CULL_EXIT_USAGE, "plot needs --log FILE and --out DIR");
+	if (plot_load(o->log, &d) < 0)
+		return CULL_EXIT_FAIL;
+	rc = plot_render(&d, o->out, PLOT_ALL, 0);
+	plot_free(&d);
+	return rc < 0 ? CULL_EXIT_FAIL : CULL_EXIT_OK;
 }
