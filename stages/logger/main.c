@@ -107,6 +107,17 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* The long name of option code c. */
+static const char *
+opt_name(int c)
+{
+	const struct option *lo = longopts;
+
+	while (lo->name && lo->val != c)
+		lo++;
+	return lo->name;
+}
+
 /* Parse the options a subcommand allows (a string of O_* codes). */
 static void
 parse_opts(int argc, char **argv, const char *allowed, struct logger_opts *o)
@@ -121,15 +132,13 @@ parse_opts(int argc, char **argv, const char *allowed, struct logger_opts *o)
 	o->listen = "127.0.0.1:8000";
 	o->max_clients = 64;
 	o->backlog = 128;
-	opterr = 0;	/* our own messages, with our short name */
-	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+	while ((c = cull_getopt(argc, argv, "", longopts, usage)) != -1) {
 		if (c == O_HELP)
 			help_exit();
 		if (c == O_VERSION)
 			cull_version_exit();
-		if (c == '?' || c == ':' || !strchr(allowed, c)) {
-			cull_warn(c == '?' ? "unknown option %s" : c == ':' ? "option %s needs a value" :
-				  "option %s does not apply here", argv[optind - 1]);
+		if (!strchr(allowed, c)) {
+			cull_warn("option --%s does not apply here", opt_name(c));
 			usage_exit();
 		}
 		switch (c) {
