@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "err.h"
 #include "graph.h"
 #include "logfile.h"
@@ -100,7 +101,7 @@ graph_get(const char *log, const char *cache, int which, double deadline, int *f
 			return fail(err, errsize, 500, "cannot lock the graph cache: %s",
 				    strerror(errno));
 		}
-		if (logf_now() >= deadline) {
+		if (cull_mono() >= deadline) {
 			close(lfd);
 			return fail(err, errsize, 503, "%s", "the graph is still being drawn for "
 				    "another request; try again");
@@ -119,7 +120,7 @@ graph_get(const char *log, const char *cache, int which, double deadline, int *f
 		status = fail(err, errsize, 500, "%s", "cannot read the log (see the server's stderr)");
 		goto out;
 	}
-	r = plot_render(&d, cache, which, deadline - logf_now());
+	r = plot_render(&d, cache, which, deadline - cull_mono());
 	if (r == -2) {
 		status = fail(err, errsize, 503, "%s", "drawing the graph took too long (the "
 			      "deadline is --graph-timeout); try again");

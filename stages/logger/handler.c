@@ -25,6 +25,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "err.h"
 #include "graph.h"
 #include "http.h"
@@ -61,7 +62,7 @@ read_by_deadline(void *buf, size_t n)
 {
 	for (;;) {
 		struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
-		double left = http_deadline - logf_now();
+		double left = http_deadline - cull_mono();
 		ssize_t r;
 
 		if (left <= 0)
@@ -151,7 +152,7 @@ drain(long long max)
 	char buf[16384];
 
 	shutdown(STDOUT_FILENO, SHUT_WR);
-	http_deadline = logf_now() + 1.0;
+	http_deadline = cull_mono() + 1.0;
 	while (max > 0) {
 		ssize_t n = read_by_deadline(buf, sizeof buf);
 
@@ -175,7 +176,7 @@ serve_png(const struct logger_opts *o, int which, int head_only)
 		respond_error(500, head_only, NULL, "the log's path is too long");
 		return;
 	}
-	status = graph_get(o->log, cache, which, logf_now() + o->graph_timeout, &fd, err, sizeof err);
+	status = graph_get(o->log, cache, which, cull_mono() + o->graph_timeout, &fd, err, sizeof err);
 	if (status != 200) {
 		respond_error(status, head_only, status == 503 ? "Retry-After: 1\r\n" : NULL, err);
 		return;
@@ -300,7 +301,7 @@ serve_post(const struct logger_opts *o, const struct http_req *rq, char *head, s
 		got = (size_t)rq->length;
 	memcpy(body, head + rq->head_len, got);
 	/* the head came in time; the body has its own, longer deadline */
-	http_deadline = logf_now() + o->timeout;
+	http_deadline = cull_mono() + o->timeout;
 	while (got < (size_t)rq->length) {
 		ssize_t k = read_by_deadline(body + got, (size_t)rq->length - got);
 
@@ -367,7 +368,7 @@ handler_main(const struct logger_opts *opts)
 	/* a short deadline for the head: a client that trickles its head a
 	 * byte at a time holds one of socat's --max-clients slots only this
 	 * long, so a crowd of them cannot starve everyone */
-	http_deadline = logf_now() + o.head_timeout;
+	http_deadline = cull_mono() + o.head_timeout;
 	for (;;) {
 		ssize_t n;
 

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "err.h"
 #include "jstrict.h"
 #include "jv.h"
@@ -220,7 +221,7 @@ intake_main(const struct logger_opts *o)
 	catch_stop_signals();
 	jv_init(&v);
 	cull_lines_init(&r, fd, 0);
-	in.next_plot = logf_now() + o->plot_every;
+	in.next_plot = cull_mono() + o->plot_every;
 	while (!stop_signal) {
 		char *line;
 		ssize_t n;
@@ -234,7 +235,7 @@ intake_main(const struct logger_opts *o)
 			flush(&in);
 			if (logf_sync(&in.log, 1.0) < 0)
 				cull_die(CULL_EXIT_FAIL, "fatal: cannot fsync %s:", in.log.path);
-			now = logf_now();
+			now = cull_mono();
 			if (o->plot_every && now >= in.next_plot) {
 				/* redraw only when something new came in */
 				if (in.stored != in.stored_at_plot)

@@ -4,20 +4,11 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "err.h"
 #include "logfile.h"
-
-double
-logf_now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 int
 logf_open(struct logf *l, const char *path)
@@ -25,7 +16,7 @@ logf_open(struct logf *l, const char *path)
 	struct stat st;
 
 	memset(l, 0, sizeof *l);
-	l->last_sync = logf_now();
+	l->last_sync = cull_mono();
 	if (!path) {
 		l->fd = STDOUT_FILENO;
 		l->path = "stdout";
@@ -130,7 +121,7 @@ logf_sync(struct logf *l, double min_gap)
 
 	if (!l->dirty || !l->regular)
 		return 0;
-	now = logf_now();
+	now = cull_mono();
 	if (min_gap > 0 && now - l->last_sync < min_gap)
 		return 0;
 	l->last_sync = now;
@@ -141,16 +132,14 @@ logf_sync(struct logf *l, double min_gap)
 int
 logf_sync_shared(struct logf *l, const char *stamp, double min_gap)
 {
-	struct timespec now;
 	struct stat st;
 	int fd;
 
 	if (!l->dirty || !l->regular)
 		return 0;
-	clock_gettime(CLOCK_REALTIME, &now);
 	if (stat(stamp, &st) == 0) {
-		double age = (double)(now.tv_sec - st.st_mtim.tv_sec) +
-			     (double)(now.tv_nsec - st.st_mtim.tv_nsec) / 1e9;
+		double age = cull_wall() - ((double)st.st_mtim.tv_sec +
+					    (double)st.st_mtim.tv_nsec / 1e9);
 
 		if (age >= 0 && age < min_gap)
 			return 0;

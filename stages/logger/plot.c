@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "err.h"
 #include "mem.h"
 #include "jstrict.h"
@@ -498,15 +499,6 @@ static const char *const tmp_files[] = {
 	"gnuplot.err", "ram_usage.png.tmp", "vsz_rss.png.tmp", NULL
 };
 
-static double
-mono_now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + t.tv_nsec / 1e9;
-}
-
 /* Run gnuplot on plot.gp inside dir: fork/exec, no shell, its own process
  * group (a Ctrl-C meant for us must not kill the picture we draw on exit),
  * and it dies with us (PR_SET_PDEATHSIG): it is never left running alone.
@@ -550,7 +542,7 @@ run_gnuplot(const char *dir, double deadline)
 		if (r < 0 && errno != EINTR)
 			return -1;
 		if (r == 0) {
-			double left = deadline - mono_now();
+			double left = deadline - cull_mono();
 			struct timespec ts = { 0, nap };
 
 			if (left <= 0) {
@@ -608,7 +600,7 @@ plot_render(const struct plot_data *d, const char *dir, int which, double timeou
 		{ PLOT_VSZ, "vsz_rss.png.tmp", "vsz_rss.png" },
 	};
 	char tdir[PATH_MAX], from[PATH_MAX + 32], to[PATH_MAX + 32];
-	double deadline = timeout > 0 ? mono_now() + timeout : 0;
+	double deadline = timeout > 0 ? cull_mono() + timeout : 0;
 	int dfd = -1, rc = 0;
 	size_t i;
 
