@@ -14,7 +14,7 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
 	struct jv *v = fuzz_jv();
 	struct http_req rq;
-	struct http_lines out = {0};
+	struct cull_linebuf out = {0};
 	const char *why;
 	char err[256];
 	long long n;

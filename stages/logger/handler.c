@@ -264,7 +264,7 @@ fail:
 static void
 serve_post(const struct logger_opts *o, const struct http_req *rq, char *head, size_t have)
 {
-	struct http_lines lines = { 0 };
+	struct cull_linebuf lines = { 0 };
 	struct logf log;
 	struct jv v;
 	struct jw w = { 0 };

@@ -226,18 +226,8 @@ http_query_num(const char *query, const char *key, long long min, long long max,
 
 /* ---- POST /logs bodies ---- */
 
-static void
-put(struct http_lines *l, const char *s, size_t n)
-{
-	l->buf = cull_grow(l->buf, &l->cap, l->len + n + 1, 1);
-	memcpy(l->buf + l->len, s, n);
-	l->len += n;
-	l->buf[l->len++] = '\n';
-	l->count++;
-}
-
 void
-http_lines_free(struct http_lines *l)
+http_lines_free(struct cull_linebuf *l)
 {
 	free(l->buf);
 	memset(l, 0, sizeof *l);
@@ -268,7 +258,7 @@ kind(char c)
  * into 18446744073709551615 and -0 into 0, decode escapes and keep one of
  * two equal names). 0, or -1 with the reason in v->err. */
 static int
-put_record(struct jv *v, const char *s, size_t n, struct http_lines *out)
+put_record(struct jv *v, const char *s, size_t n, struct cull_linebuf *out)
 {
 	struct jstrict_rec jr;
 	const char *why;
@@ -280,13 +270,13 @@ put_record(struct jv *v, const char *s, size_t n, struct http_lines *out)
 		rec_why_not(v, s, n, why, at);
 		return -1;
 	}
-	put(out, s, n);
+	cull_linebuf_put(out, s, n);
 	return 0;
 }
 
 /* A compacted array c[0..n) of values: each one through put_record. */
 static int
-put_items(struct jv *v, const char *c, size_t n, struct http_lines *out, char *err,
+put_items(struct jv *v, const char *c, size_t n, struct cull_linebuf *out, char *err,
 	  size_t errsize)
 {
 	size_t i, item = 1, depth = 0;
@@ -322,7 +312,7 @@ put_items(struct jv *v, const char *c, size_t n, struct http_lines *out, char *e
 }
 
 long
-http_body_lines(struct jv *v, const char *body, size_t len, struct http_lines *out,
+http_body_lines(struct jv *v, const char *body, size_t len, struct cull_linebuf *out,
 		char *err, size_t errsize)
 {
 	json_object *o;
@@ -402,7 +392,7 @@ http_body_lines(struct jv *v, const char *body, size_t len, struct http_lines *o
 			return -1;
 		}
 		/* strict and a record: stored as it came */
-		put(out, body + a, b - a);
+		cull_linebuf_put(out, body + a, b - a);
 	}
 	return (long)out->count;
 }

@@ -56,10 +56,9 @@ catch_stop_signals(void)
 /* Accepted lines waiting for one append, with their input line numbers so a
  * failed append can say exactly what went in. */
 struct batch {
-	char *buf;
-	size_t len, cap;
-	unsigned long *lineno;
-	size_t n, cap_n;
+	struct cull_linebuf lines;
+	unsigned long *lineno;	/* lines.count of them */
+	size_t cap_n;
 };
 
 #define BATCH_MAX ((size_t)64 << 10)
@@ -67,12 +66,9 @@ struct batch {
 static void
 batch_add(struct batch *b, const char *s, size_t n, unsigned long lineno)
 {
-	b->buf = cull_grow(b->buf, &b->cap, b->len + n + 1, 1);
-	b->lineno = cull_grow(b->lineno, &b->cap_n, b->n + 1, sizeof *b->lineno);
-	memcpy(b->buf + b->len, s, n);
-	b->len += n;
-	b->buf[b->len++] = '\n';
-	b->lineno[b->n++] = lineno;
+	b->lineno = cull_grow(b->lineno, &b->cap_n, b->lines.count + 1, sizeof *b->lineno);
+	b->lineno[b->lines.count] = lineno;
+	cull_linebuf_put(&b->lines, s, n);
 }
 
 struct intake {
@@ -105,22 +101,22 @@ flush(struct intake *in)
 	size_t i, off = 0;
 	int saved;
 
-	if (in->b.n == 0)
+	if (in->b.lines.count == 0)
 		return;
-	if (logf_append(&in->log, in->b.buf, in->b.len) == 0) {
-		in->stored += in->b.n;
-		in->last_stored_line = in->b.lineno[in->b.n - 1];
-		in->b.len = in->b.n = 0;
+	if (logf_append(&in->log, in->b.lines.buf, in->b.lines.len) == 0) {
+		in->stored += in->b.lines.count;
+		in->last_stored_line = in->b.lineno[in->b.lines.count - 1];
+		in->b.lines.len = in->b.lines.count = 0;
 		return;
 	}
 	saved = errno;
 	if (saved == EPIPE && !in->log.regular)
 		exit(CULL_EXIT_OK);	/* the reader of our stdout went away */
-	for (i = 0; i < in->b.n && in->log.regular; i++) {
-		char *nl = memchr(in->b.buf + off, '\n', in->b.len - off);
-		size_t n = (size_t)(nl - (in->b.buf + off)) + 1;
+	for (i = 0; i < in->b.lines.count && in->log.regular; i++) {
+		char *nl = memchr(in->b.lines.buf + off, '\n', in->b.lines.len - off);
+		size_t n = (size_t)(nl - (in->b.lines.buf + off)) + 1;
 
-		if (logf_append(&in->log, in->b.buf + off, n) < 0) {
+		if (logf_append(&in->log, in->b.lines.buf + off, n) < 0) {
 			saved = errno;
 			break;
 		}
@@ -132,7 +128,7 @@ flush(struct intake *in)
 	errno = saved;
 	cull_warn("fatal: cannot append to %s: %s; %lu lines stored (the last from input line "
 		  "%lu), input line %lu and after not stored", in->log.path, strerror(saved),
-		  in->stored, in->last_stored_line, in->b.lineno[i < in->b.n ? i : in->b.n - 1]);
+		  in->stored, in->last_stored_line, in->b.lineno[i < in->b.lines.count ? i : in->b.lines.count - 1]);
 	exit(CULL_EXIT_FAIL);
 }
 
@@ -166,7 +162,7 @@ accept_line(struct intake *in, struct jv *v, struct rec_human *h, char *line, si
 				fprintf(stderr, "%s\n", msg);
 			json_object_put(o);
 		}
-		if (in->b.len >= BATCH_MAX)
+		if (in->b.lines.len >= BATCH_MAX)
 			flush(in);
 		return;
 	}
@@ -299,7 +295,7 @@ intake_main(const struct logger_opts *o)
 			  stop_signal ? " (stopped by a signal)" : "");
 	cull_lines_free(&r);
 	jv_fini(&v);
-	free(in.b.buf);
+	free(in.b.lines.buf);
 	free(in.b.lineno);
 	logf_close(&in.log);
 	if (!o->log)
