@@ -75,6 +75,10 @@ struct intake {
 	const struct logger_opts *o;
 	struct logf log;
 	struct batch b;
+	int fd;				/* stdin or the FIFO */
+	struct cull_lines r;		/* reading fd */
+	struct jv v;
+	struct rec_human h;
 	unsigned long stored, refused;
 	unsigned long last_stored_line;	/* input line number of the last stored line */
 	double next_plot;
@@ -93,30 +97,21 @@ draw(struct intake *in)
 	in->stored_at_plot = in->stored;
 }
 
-/* Write the batch; on failure store what fits line by line, say what went
- * in, and end the program with 1. */
+/* The whole batch failed: store what fits line by line, say what went in,
+ * and end the program with 1. */
 static void
-flush(struct intake *in)
+flush_failed(struct intake *in, int saved)
 {
+	const struct cull_linebuf *l = &in->b.lines;
 	size_t i, off = 0;
-	int saved;
 
-	if (in->b.lines.count == 0)
-		return;
-	if (logf_append(&in->log, in->b.lines.buf, in->b.lines.len) == 0) {
-		in->stored += in->b.lines.count;
-		in->last_stored_line = in->b.lineno[in->b.lines.count - 1];
-		in->b.lines.len = in->b.lines.count = 0;
-		return;
-	}
-	saved = errno;
 	if (saved == EPIPE && !in->log.regular)
 		exit(CULL_EXIT_OK);	/* the reader of our stdout went away */
-	for (i = 0; i < in->b.lines.count && in->log.regular; i++) {
-		char *nl = memchr(in->b.lines.buf + off, '\n', in->b.lines.len - off);
-		size_t n = (size_t)(nl - (in->b.lines.buf + off)) + 1;
+	for (i = 0; i < l->count && in->log.regular; i++) {
+		char *nl = memchr(l->buf + off, '\n', l->len - off);
+		size_t n = (size_t)(nl - (l->buf + off)) + 1;
 
-		if (logf_append(&in->log, in->b.lines.buf + off, n) < 0) {
+		if (logf_append(&in->log, l->buf + off, n) < 0) {
 			saved = errno;
 			break;
 		}
@@ -128,18 +123,50 @@ flush(struct intake *in)
 	errno = saved;
 	cull_warn("fatal: cannot append to %s: %s; %lu lines stored (the last from input line "
 		  "%lu), input line %lu and after not stored", in->log.path, strerror(saved),
-		  in->stored, in->last_stored_line, in->b.lineno[i < in->b.lines.count ? i : in->b.lines.count - 1]);
+		  in->stored, in->last_stored_line, in->b.lineno[i < l->count ? i : l->count - 1]);
 	exit(CULL_EXIT_FAIL);
 }
 
+/* Write the batch in one append (see flush_failed when it cannot). */
 static void
-accept_line(struct intake *in, struct jv *v, struct rec_human *h, char *line, size_t n,
-	    unsigned long lineno)
+flush(struct intake *in)
+{
+	struct cull_linebuf *l = &in->b.lines;
+
+	if (l->count == 0)
+		return;
+	if (logf_append(&in->log, l->buf, l->len) < 0)
+		flush_failed(in, errno);
+	in->stored += l->count;
+	in->last_stored_line = in->b.lineno[l->count - 1];
+	l->len = l->count = 0;
+}
+
+/* The human line for a mem or killed record (json-c only for those). */
+static void
+tell_human(struct intake *in, const char *line, size_t n, const struct jstrict_rec *jr)
 {
 	json_object *o;
-	struct jstrict_rec jr;
-	const char *type, *why;
+	const char *type;
 	double ts;
+	char msg[256];
+
+	if (in->o->quiet || jr->type_escaped ||
+	    !((jr->type_len == 3 && !memcmp(jr->type, "mem", 3)) ||
+	      (jr->type_len == 6 && !memcmp(jr->type, "killed", 6))) ||
+	    (o = jv_parse(&in->v, line, n)) == NULL)
+		return;
+	if (rec_check(&in->v, o, &type, &ts) == 0 &&
+	    rec_human(&in->h, o, type, ts, msg, sizeof msg))
+		fprintf(stderr, "%s\n", msg);
+	json_object_put(o);
+}
+
+static void
+accept_line(struct intake *in, char *line, size_t n, unsigned long lineno)
+{
+	struct jstrict_rec jr;
+	const char *why;
 	size_t a = 0, at;
 
 	/* store the line as it came, without the white space around it */
@@ -152,22 +179,13 @@ accept_line(struct intake *in, struct jv *v, struct rec_human *h, char *line, si
 	if ((why = jstrict_record(line, n, &jr, &at)) == NULL) {
 		/* the fast path: json-c only for the lines people see */
 		batch_add(&in->b, line, n, lineno);
-		if (!in->o->quiet && !jr.type_escaped &&
-		    ((jr.type_len == 3 && !memcmp(jr.type, "mem", 3)) ||
-		     (jr.type_len == 6 && !memcmp(jr.type, "killed", 6))) &&
-		    (o = jv_parse(v, line, n)) != NULL) {
-			char msg[256];
-
-			if (rec_check(v, o, &type, &ts) == 0 && rec_human(h, o, type, ts, msg, sizeof msg))
-				fprintf(stderr, "%s\n", msg);
-			json_object_put(o);
-		}
+		tell_human(in, line, n, &jr);
 		if (in->b.lines.len >= BATCH_MAX)
 			flush(in);
 		return;
 	}
-	rec_why_not(v, line, n, why, at);
-	cull_warn("line %lu: %s", lineno, v->err);
+	rec_why_not(&in->v, line, n, why, at);
+	cull_warn("line %lu: %s", lineno, in->v.err);
 	in->refused++;
 }
 
@@ -188,6 +206,19 @@ open_fifo(const char *path)
 	return fd;
 }
 
+/* A FIFO's writers all went: wait for the next, counting lines on. */
+static void
+reopen_fifo(struct intake *in)
+{
+	unsigned long lineno = in->r.lineno;
+
+	cull_lines_free(&in->r);
+	close(in->fd);
+	in->fd = open_fifo(in->o->fifo);
+	cull_lines_init(&in->r, in->fd, 0);
+	in->r.lineno = lineno;
+}
+
 /* Is a whole line (or the end) waiting in the reader's buffer? */
 static int
 line_ready(const struct cull_lines *r)
@@ -195,96 +226,108 @@ line_ready(const struct cull_lines *r)
 	return r->eof || (r->end > r->start && memchr(r->buf + r->start, '\n', r->end - r->start));
 }
 
-int
-intake_main(const struct logger_opts *o)
+/* Nothing whole to work on: store what we have, then wait at most a
+ * second (fsync and plots are due by the clock). >0 when input came. */
+static int
+wait_for_input(struct intake *in)
 {
-	struct intake in = { 0 };
-	struct cull_lines r;
-	struct rec_human h = { 0 };
-	struct jv v;
-	int fd = STDIN_FILENO;
+	struct pollfd p = { .fd = in->fd, .events = POLLIN };
+	double now;
 
+	flush(in);
+	if (logf_sync(&in->log, 1.0) < 0)
+		cull_die(CULL_EXIT_FAIL, "fatal: cannot fsync %s:", in->log.path);
+	now = cull_mono();
+	if (in->o->plot_every && now >= in->next_plot) {
+		/* redraw only when something new came in */
+		if (in->stored != in->stored_at_plot)
+			draw(in);
+		in->next_plot = now + in->o->plot_every;
+	}
+	return poll(&p, 1, 1000);
+}
+
+/* Read and take one line (or wait for one). 0 at the end of the input. */
+static int
+intake_step(struct intake *in)
+{
+	char *line;
+	ssize_t n;
+
+	if (!line_ready(&in->r) && wait_for_input(in) <= 0)
+		return 1;
+	n = cull_lines_next(&in->r, &line);
+	if (n >= 0) {
+		accept_line(in, line, (size_t)n, in->r.lineno);
+		return 1;
+	}
+	if (n == CULL_LINE_INTR)
+		return 1;
+	if (n == CULL_LINE_TOOLONG) {
+		cull_warn("line %lu: longer than %zu bytes, skipped", in->r.lineno, in->r.max);
+		in->refused++;
+		return 1;
+	}
+	if (n == CULL_LINE_ERR && errno == EAGAIN)
+		return 1;	/* the FIFO is empty for now */
+	if (n == CULL_LINE_ERR) {
+		flush(in);
+		logf_sync(&in->log, 0);
+		cull_die(CULL_EXIT_FAIL, "fatal: read error:");
+	}
+	/* end of input; a FIFO's writers all went: wait for the next */
+	if (!in->o->fifo)
+		return 0;
+	reopen_fifo(in);
+	return 1;
+}
+
+/* A stop signal ends the reading, not the lines already read: store every
+ * whole one in the buffer (what is still in a FIFO stays there, for the
+ * next reader of a FIFO that someone holds open). */
+static void
+take_buffered(struct intake *in)
+{
+	struct cull_lines *r = &in->r;
+
+	while (r->end > r->start && memchr(r->buf + r->start, '\n', r->end - r->start)) {
+		char *line;
+		ssize_t n = cull_lines_next(r, &line);
+
+		if (n < 0)
+			break;
+		accept_line(in, line, (size_t)n, r->lineno);
+	}
+}
+
+static void
+intake_open(struct intake *in, const struct logger_opts *o)
+{
 	if (o->plots && !o->log)
 		cull_die(CULL_EXIT_USAGE, "--plots needs --log (the graphs are drawn from it)");
 	if (o->plot_every && !o->plots)
 		cull_die(CULL_EXIT_USAGE, "--plot-every needs --plots");
-	in.o = o;
+	in->o = o;
 	cull_stdio_setup();
-	if (logf_open(&in.log, o->log) < 0)
+	if (logf_open(&in->log, o->log) < 0)
 		cull_die(CULL_EXIT_FAIL, "fatal: cannot open the log %s:", o->log);
-	if (o->fifo)
-		fd = open_fifo(o->fifo);
+	in->fd = o->fifo ? open_fifo(o->fifo) : STDIN_FILENO;
 	catch_stop_signals();
-	jv_init(&v);
-	cull_lines_init(&r, fd, 0);
-	in.next_plot = cull_mono() + o->plot_every;
-	while (!stop_signal) {
-		char *line;
-		ssize_t n;
+	jv_init(&in->v);
+	cull_lines_init(&in->r, in->fd, 0);
+	in->next_plot = cull_mono() + o->plot_every;
+}
 
-		if (!line_ready(&r)) {
-			struct pollfd p = { .fd = fd, .events = POLLIN };
-			double now;
+int
+intake_main(const struct logger_opts *o)
+{
+	struct intake in = { 0 };
 
-			/* nothing whole to work on: store what we have, then wait
-			 * at most a second (fsync and plots are due by the clock) */
-			flush(&in);
-			if (logf_sync(&in.log, 1.0) < 0)
-				cull_die(CULL_EXIT_FAIL, "fatal: cannot fsync %s:", in.log.path);
-			now = cull_mono();
-			if (o->plot_every && now >= in.next_plot) {
-				/* redraw only when something new came in */
-				if (in.stored != in.stored_at_plot)
-					draw(&in);
-				in.next_plot = now + o->plot_every;
-			}
-			if (poll(&p, 1, 1000) <= 0)
-				continue;
-		}
-		n = cull_lines_next(&r, &line);
-		if (n >= 0) {
-			accept_line(&in, &v, &h, line, (size_t)n, r.lineno);
-			continue;
-		}
-		if (n == CULL_LINE_INTR)
-			continue;
-		if (n == CULL_LINE_TOOLONG) {
-			cull_warn("line %lu: longer than %zu bytes, skipped", r.lineno, r.max);
-			in.refused++;
-			continue;
-		}
-		if (n == CULL_LINE_ERR && errno == EAGAIN)
-			continue;	/* the FIFO is empty for now */
-		if (n == CULL_LINE_ERR) {
-			flush(&in);
-			logf_sync(&in.log, 0);
-			cull_die(CULL_EXIT_FAIL, "fatal: read error:");
-		}
-		/* end of input; a FIFO's writers all went: wait for the next */
-		if (!o->fifo)
-			break;
-		{
-			unsigned long lineno = r.lineno;
-
-			cull_lines_free(&r);
-			close(fd);
-			fd = open_fifo(o->fifo);
-			cull_lines_init(&r, fd, 0);
-			r.lineno = lineno;
-		}
-	}
-	/* A stop signal ends the reading, not the lines already read: store
-	 * every whole one in the buffer (what is still in a FIFO stays there,
-	 * for the next reader of a FIFO that someone holds open). */
-	while (stop_signal && r.end > r.start &&
-	       memchr(r.buf + r.start, '\n', r.end - r.start)) {
-		char *line;
-		ssize_t n = cull_lines_next(&r, &line);
-
-		if (n < 0)
-			break;
-		accept_line(&in, &v, &h, line, (size_t)n, r.lineno);
-	}
+	intake_open(&in, o);
+	while (!stop_signal && intake_step(&in))
+		;
+	if (stop_signal)
+		take_buffered(&in);
 	flush(&in);
 	if (logf_sync(&in.log, 0) < 0)
 		cull_die(CULL_EXIT_FAIL, "fatal: cannot fsync %s:", in.log.path);
@@ -293,8 +336,8 @@ intake_main(const struct logger_opts *o)
 	if (!o->quiet || in.refused)
 		cull_warn("%lu lines stored, %lu refused%s", in.stored, in.refused,
 			  stop_signal ? " (stopped by a signal)" : "");
-	cull_lines_free(&r);
-	jv_fini(&v);
+	cull_lines_free(&in.r);
+	jv_fini(&in.v);
 	free(in.b.lines.buf);
 	free(in.b.lineno);
 	logf_close(&in.log);
