@@ -261,23 +261,18 @@ fail:
 	respond_error(500, head_only, NULL, "cannot read the log");
 }
 
-static void
-serve_post(const struct logger_opts *o, const struct http_req *rq, char *head, size_t have)
+/* A POST that is answered before its body is read (411, 413): 1 answered.
+ * Otherwise 0, with "100 Continue" sent when the client waits for it. */
+static int
+post_refused(const struct logger_opts *o, const struct http_req *rq)
 {
-	struct cull_linebuf lines = { 0 };
-	struct logf log;
-	struct jv v;
-	struct jw w = { 0 };
-	char err[400], stamp[PATH_MAX + 8];
-	char *body;
-	size_t got;
-	long n;
+	char err[400];
 
 	if (rq->chunked || rq->length < 0) {
 		respond_error(411, 0, NULL, "a POST needs a Content-Length (chunked bodies are "
 			      "not taken)");
 		drain(o->max_body);
-		return;
+		return 1;
 	}
 	if (rq->length > o->max_body) {
 		snprintf(err, sizeof err, "the body is %lld bytes, more than --max-body %lld",
@@ -285,18 +280,29 @@ serve_post(const struct logger_opts *o, const struct http_req *rq, char *head, s
 		respond_error(413, 0, NULL, err);
 		if (!rq->expect_continue)
 			drain(o->max_body);
-		return;
+		return 1;
 	}
 	if (rq->expect_continue) {
 		static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
 
 		write_all(STDOUT_FILENO, cont, sizeof cont - 1);
 	}
-	body = malloc((size_t)rq->length + 1);
+	return 0;
+}
+
+/* The whole body (Content-Length bytes; what came with the head is its
+ * start), within --timeout after the head; NULL when it did not come
+ * (answered 408 or 400). */
+static char *
+read_body(const struct logger_opts *o, const struct http_req *rq, const char *head,
+	  size_t have)
+{
+	char err[400];
+	char *body = malloc((size_t)rq->length + 1);
+	size_t got = have - rq->head_len;
+
 	if (!body)
 		cull_die(CULL_EXIT_FAIL, "fatal: out of memory");
-	/* what came in with the head is the start of the body */
-	got = have - rq->head_len;
 	if (got > (size_t)rq->length)
 		got = (size_t)rq->length;
 	memcpy(body, head + rq->head_len, got);
@@ -308,7 +314,7 @@ serve_post(const struct logger_opts *o, const struct http_req *rq, char *head, s
 		if (k == -2) {
 			respond_error(408, 0, NULL, "the body did not come in time");
 			free(body);
-			return;
+			return NULL;
 		}
 		if (k <= 0) {
 			/* a half-close (or a reset) before Content-Length bytes
@@ -317,21 +323,24 @@ serve_post(const struct logger_opts *o, const struct http_req *rq, char *head, s
 				 "(Content-Length)", got, rq->length);
 			respond_error(400, 0, NULL, err);
 			free(body);
-			return;
+			return NULL;
 		}
 		got += (size_t)k;
 	}
-	jv_init(&v);
-	n = http_body_lines(&v, body, got, &lines, err, sizeof err);
-	jv_fini(&v);
-	free(body);
-	if (n < 0) {
-		respond_error(400, 0, NULL, err);
-		http_lines_free(&lines);
-		return;
-	}
+	return body;
+}
+
+/* Append the n records in lines to the log and answer {"stored":n}, or
+ * 507 (full disk) or 500 with the reason. */
+static void
+store_lines(const struct logger_opts *o, const struct cull_linebuf *lines, long n)
+{
+	struct logf log;
+	struct jw w = { 0 };
+	char err[400], stamp[PATH_MAX + 8];
+
 	snprintf(stamp, sizeof stamp, "%s.synced", o->log);
-	if (logf_open(&log, o->log) < 0 || logf_append(&log, lines.buf, lines.len) < 0 ||
+	if (logf_open(&log, o->log) < 0 || logf_append(&log, lines->buf, lines->len) < 0 ||
 	    logf_sync_shared(&log, stamp, 1.0) < 0) {
 		int full = errno == ENOSPC || errno == EDQUOT;
 
@@ -339,88 +348,109 @@ serve_post(const struct logger_opts *o, const struct http_req *rq, char *head, s
 		cull_warn("http: %s: %s", o->log, err);
 		respond_error(full ? 507 : 500, 0, NULL, err);
 		logf_close(&log);
-		http_lines_free(&lines);
 		return;
 	}
 	logf_close(&log);
-	http_lines_free(&lines);
 	jw_open(&w, NULL);
 	jw_int(&w, "stored", n);
 	jw_end(&w);
 	respond_json(200, 0, NULL, &w);
 }
 
-int
-handler_main(const struct logger_opts *opts)
+/* POST /logs: every record of the body stored, or none (see http.h). */
+static void
+serve_post(const struct logger_opts *o, const struct http_req *rq, char *head, size_t have)
 {
-	struct logger_opts o = *opts;
-	struct http_req rq;
-	char head[HTTP_HEAD_MAX + 1];
-	size_t have = 0;
-	const char *why;
-	int r, head_only, get;
+	struct cull_linebuf lines = { 0 };
+	struct jv v;
+	char err[400];
+	char *body;
+	long n;
 
-	if (o.log && !strcmp(o.log, "-"))
-		o.log = getenv("CULL_LOGGER_LOG");	/* from serve: a path socat would misread */
-	if (!o.log || !*o.log)
-		cull_die(CULL_EXIT_USAGE, "http needs --log FILE");
-	signal(SIGPIPE, SIG_IGN);
+	if (post_refused(o, rq) || !(body = read_body(o, rq, head, have)))
+		return;
+	jv_init(&v);
+	n = http_body_lines(&v, body, (size_t)rq->length, &lines, err, sizeof err);
+	jv_fini(&v);
+	free(body);
+	if (n < 0)
+		respond_error(400, 0, NULL, err);
+	else
+		store_lines(o, &lines, n);
+	http_lines_free(&lines);
+}
+
+/* Read the request head within --head-timeout: 1 whole and good (rq
+ * filled, head[0..*have) read so far), 0 answered already or nobody to
+ * answer. */
+static int
+read_head(const struct logger_opts *o, char *head, size_t *have, struct http_req *rq)
+{
+	const char *why;
+	int r;
+
 	/* a short deadline for the head: a client that trickles its head a
 	 * byte at a time holds one of socat's --max-clients slots only this
 	 * long, so a crowd of them cannot starve everyone */
-	http_deadline = cull_mono() + o.head_timeout;
-	for (;;) {
-		ssize_t n;
+	http_deadline = cull_mono() + o->head_timeout;
+	while ((r = http_parse_head(head, *have, rq, &why)) == 0) {
+		ssize_t n = read_by_deadline(head + *have, HTTP_HEAD_MAX - *have);
 
-		r = http_parse_head(head, have, &rq, &why);
-		if (r != 0)
-			break;
-		n = read_by_deadline(head + have, HTTP_HEAD_MAX - have);
 		if (n == -2) {
 			respond_error(408, 0, NULL, "the request head did not come in time");
-			return CULL_EXIT_OK;
+			return 0;
 		}
-		if (n == 0 && have == 0)
-			return CULL_EXIT_OK;	/* connected and went: nothing to answer */
+		if (n == 0 && *have == 0)
+			return 0;	/* connected and went: nothing to answer */
 		if (n <= 0) {
 			respond_error(400, 0, NULL, "the request ended before its head did");
-			return CULL_EXIT_OK;
+			return 0;
 		}
-		have += (size_t)n;
+		*have += (size_t)n;
 	}
 	if (r != 1) {
 		respond_error(r, 0, NULL, why);
-		drain(o.max_body);
-		return CULL_EXIT_OK;
+		drain(o->max_body);
+		return 0;
 	}
-	/* the whole answer must be on its way in time too; alarm's default
-	 * action ends a handler whose client stopped reading. Not while a
-	 * graph is drawn: that has its own deadline, and cleans up after it */
-	alarm((unsigned)o.timeout + 5);
-	get = !strcmp(rq.method, "GET");
-	head_only = !strcmp(rq.method, "HEAD");
-	if (!strcmp(rq.path, "/logs")) {
-		long long tail = 100;
+	return 1;
+}
 
-		if (!strcmp(rq.method, "POST")) {
-			alarm(0);
-			serve_post(&o, &rq, head, have);
-		} else if (!get && !head_only) {
-			respond_error(405, head_only, "Allow: GET, HEAD, POST\r\n",
-				      "/logs takes GET and POST");
-		} else if (http_query_num(rq.query, "tail", 1, 1000000, &tail) < 0) {
-			respond_error(400, head_only, NULL, "tail must be a whole number from 1 to 1000000");
-		} else {
-			serve_tail(o.log, tail, head_only);
-		}
-	} else if (!strcmp(rq.path, "/graph") || !strcmp(rq.path, "/scatter_vsz_rss")) {
+/* /logs: POST, or GET the tail. */
+static void
+route_logs(const struct logger_opts *o, const struct http_req *rq, char *head, size_t have,
+	   int get, int head_only)
+{
+	long long tail = 100;
+
+	if (!strcmp(rq->method, "POST")) {
+		alarm(0);
+		serve_post(o, rq, head, have);
+	} else if (!get && !head_only) {
+		respond_error(405, head_only, "Allow: GET, HEAD, POST\r\n",
+			      "/logs takes GET and POST");
+	} else if (http_query_num(rq->query, "tail", 1, 1000000, &tail) < 0) {
+		respond_error(400, head_only, NULL, "tail must be a whole number from 1 to 1000000");
+	} else {
+		serve_tail(o->log, tail, head_only);
+	}
+}
+
+static void
+route(const struct logger_opts *o, const struct http_req *rq, char *head, size_t have)
+{
+	int get = !strcmp(rq->method, "GET"), head_only = !strcmp(rq->method, "HEAD");
+
+	if (!strcmp(rq->path, "/logs")) {
+		route_logs(o, rq, head, have, get, head_only);
+	} else if (!strcmp(rq->path, "/graph") || !strcmp(rq->path, "/scatter_vsz_rss")) {
 		if (!get && !head_only) {
 			respond_error(405, 0, "Allow: GET, HEAD\r\n", "graphs take GET");
 		} else {
 			alarm(0);
-			serve_png(&o, rq.path[1] == 'g' ? PLOT_RAM : PLOT_VSZ, head_only);
+			serve_png(o, rq->path[1] == 'g' ? PLOT_RAM : PLOT_VSZ, head_only);
 		}
-	} else if (!strcmp(rq.path, "/healthz")) {
+	} else if (!strcmp(rq->path, "/healthz")) {
 		if (!get && !head_only) {
 			respond_error(405, 0, "Allow: GET, HEAD\r\n", "/healthz takes GET");
 		} else {
@@ -435,5 +465,27 @@ handler_main(const struct logger_opts *opts)
 		respond_error(404, head_only, NULL, "no such path: try POST /logs, GET /logs?tail=N, "
 			      "GET /graph, GET /scatter_vsz_rss, GET /healthz");
 	}
+}
+
+int
+handler_main(const struct logger_opts *opts)
+{
+	struct logger_opts o = *opts;
+	struct http_req rq;
+	char head[HTTP_HEAD_MAX + 1];
+	size_t have = 0;
+
+	if (o.log && !strcmp(o.log, "-"))
+		o.log = getenv("CULL_LOGGER_LOG");	/* from serve: a path socat would misread */
+	if (!o.log || !*o.log)
+		cull_die(CULL_EXIT_USAGE, "http needs --log FILE");
+	signal(SIGPIPE, SIG_IGN);
+	if (!read_head(&o, head, &have, &rq))
+		return CULL_EXIT_OK;
+	/* the whole answer must be on its way in time too; alarm's default
+	 * action ends a handler whose client stopped reading. Not while a
+	 * graph is drawn: that has its own deadline, and cleans up after it */
+	alarm((unsigned)o.timeout + 5);
+	route(&o, &rq, head, have);
 	return CULL_EXIT_OK;
 }
