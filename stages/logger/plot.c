@@ -117,6 +117,34 @@ add_mem_fast(struct plot_data *d, const char *line, size_t n, const struct jstri
 	return 1;
 }
 
+/* One whole line of the log into d, or a warning "path: line N: ...".
+ * json-c (ten times slower) only for killed records and for lines that
+ * need its message; a 2M-record log is mostly mem. */
+static void
+load_line(struct plot_data *d, struct jv *v, const char *path, unsigned long lineno,
+	  const char *line, size_t n)
+{
+	json_object *o;
+	struct jstrict_rec jr;
+	const char *why;
+	size_t at;
+
+	if ((why = jstrict_record(line, n, &jr, &at)) != NULL) {
+		rec_why_not(v, line, n, why, at);
+		cull_warn("%s: line %lu: %s", path, lineno, v->err);
+		return;
+	}
+	if (add_mem_fast(d, line, n, &jr))
+		return;
+	if (!jr.type_escaped && !(jr.type_len == 3 && !memcmp(jr.type, "mem", 3)) &&
+	    !(jr.type_len == 6 && !memcmp(jr.type, "killed", 6)))
+		return;	/* not drawn */
+	o = jv_parse(v, line, n);
+	if (!o || add_record(d, v, o) < 0)
+		cull_warn("%s: line %lu: %s", path, lineno, v->err);
+	json_object_put(o);
+}
+
 int
 plot_load(const char *path, struct plot_data *d)
 {
@@ -140,11 +168,6 @@ plot_load(const char *path, struct plot_data *d)
 	/* only what was in the file when we looked: appends after that may be
 	 * half done */
 	while (used < (unsigned long long)size) {
-		json_object *o;
-		struct jstrict_rec jr;
-		const char *why;
-		size_t at;
-
 		n = cull_lines_next(&r, &line);
 		if (n == CULL_LINE_INTR)
 			continue;
@@ -156,8 +179,7 @@ plot_load(const char *path, struct plot_data *d)
 		}
 		if (n == CULL_LINE_TOOLONG) {
 			cull_warn("%s: line %lu: longer than %zu bytes, skipped", path, r.lineno, r.max);
-			used = (unsigned long long)size;	/* length unknown: stop here */
-			break;
+			break;	/* its length is unknown: stop here */
 		}
 		used += (unsigned long long)n + 1;
 		if (used > (unsigned long long)size || r.partial) {
@@ -165,22 +187,7 @@ plot_load(const char *path, struct plot_data *d)
 				  path, r.lineno);
 			break;
 		}
-		/* json-c (ten times slower) only for killed records and for
-		 * lines that need its message; a 2M-record log is mostly mem */
-		if ((why = jstrict_record(line, (size_t)n, &jr, &at)) != NULL) {
-			rec_why_not(&v, line, (size_t)n, why, at);
-			cull_warn("%s: line %lu: %s", path, r.lineno, v.err);
-			continue;
-		}
-		if (add_mem_fast(d, line, (size_t)n, &jr))
-			continue;
-		if (!jr.type_escaped && !(jr.type_len == 3 && !memcmp(jr.type, "mem", 3)) &&
-		    !(jr.type_len == 6 && !memcmp(jr.type, "killed", 6)))
-			continue;	/* not drawn */
-		o = jv_parse(&v, line, (size_t)n);
-		if (!o || add_record(d, &v, o) < 0)
-			cull_warn("%s: line %lu: %s", path, r.lineno, v.err);
-		json_object_put(o);
+		load_line(d, &v, path, r.lineno, line, (size_t)n);
 	}
 	cull_lines_free(&r);
 	jv_fini(&v);
