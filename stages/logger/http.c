@@ -284,13 +284,13 @@ kind(char c)
 static int
 put_record(struct jv *v, const char *s, size_t n, struct cull_linebuf *out)
 {
-	struct jstrict_rec jr;
+	struct rec_fields jr;
 	const char *why;
 	size_t at;
 
 	if (s[0] != '{')
 		return jv_fail(v, "not a JSON object but %s", kind(s[0]));
-	if ((why = jstrict_record(s, n, &jr, &at)) != NULL) {
+	if ((why = rec_strict(s, n, &jr, &at)) != NULL) {
 		rec_why_not(v, s, n, why, at);
 		return -1;
 	}
@@ -372,7 +372,7 @@ static long
 ndjson(struct jv *v, const char *body, size_t len, struct cull_linebuf *out, char *err,
        size_t errsize)
 {
-	struct jstrict_rec jr;
+	struct rec_fields jr;
 	const char *why;
 	size_t start, lineno, at;
 
@@ -387,7 +387,7 @@ ndjson(struct jv *v, const char *body, size_t len, struct cull_linebuf *out, cha
 			b--;
 		if (a == b)
 			continue;
-		if ((why = jstrict_record(body + a, b - a, &jr, &at)) != NULL) {
+		if ((why = rec_strict(body + a, b - a, &jr, &at)) != NULL) {
 			rec_why_not(v, body + a, b - a, why, at);
 			snprintf(err, errsize, "line %zu: %s", lineno, v->err);
 			return -1;

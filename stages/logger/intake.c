@@ -23,7 +23,6 @@
 
 #include "clock.h"
 #include "err.h"
-#include "jstrict.h"
 #include "jv.h"
 #include "lines.h"
 #include "logfile.h"
@@ -144,16 +143,14 @@ flush(struct intake *in)
 
 /* The human line for a mem or killed record (json-c only for those). */
 static void
-tell_human(struct intake *in, const char *line, size_t n, const struct jstrict_rec *jr)
+tell_human(struct intake *in, const char *line, size_t n, const struct rec_fields *jr)
 {
 	json_object *o;
 	const char *type;
 	double ts;
 	char msg[256];
 
-	if (in->o->quiet || jr->type_escaped ||
-	    !((jr->type_len == 3 && !memcmp(jr->type, "mem", 3)) ||
-	      (jr->type_len == 6 && !memcmp(jr->type, "killed", 6))) ||
+	if (in->o->quiet || !(rec_type_is(jr, "mem") || rec_type_is(jr, "killed")) ||
 	    (o = jv_parse(&in->v, line, n)) == NULL)
 		return;
 	if (rec_check(&in->v, o, &type, &ts) == 0 &&
@@ -165,7 +162,7 @@ tell_human(struct intake *in, const char *line, size_t n, const struct jstrict_r
 static void
 accept_line(struct intake *in, char *line, size_t n, unsigned long lineno)
 {
-	struct jstrict_rec jr;
+	struct rec_fields jr;
 	const char *why;
 	size_t a = 0, at;
 
@@ -176,7 +173,7 @@ accept_line(struct intake *in, char *line, size_t n, unsigned long lineno)
 		n--;
 	line += a;
 	n -= a;
-	if ((why = jstrict_record(line, n, &jr, &at)) == NULL) {
+	if ((why = rec_strict(line, n, &jr, &at)) == NULL) {
 		/* the fast path: json-c only for the lines people see */
 		batch_add(&in->b, line, n, lineno);
 		tell_human(in, line, n, &jr);

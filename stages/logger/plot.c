@@ -91,17 +91,17 @@ by_ts(const void *a, const void *b)
 }
 
 /* The fast path for the bulk of a log: a mem record's used_pct read
- * without json-c (jstrict_record checked the line). 1 taken, 0 when json-c
+ * without json-c (rec_strict checked the line). 1 taken, 0 when json-c
  * must judge it (an escaped type, a missing or odd used_pct: its message). */
 static int
-add_mem_fast(struct plot_data *d, const char *line, size_t n, const struct jstrict_rec *jr)
+add_mem_fast(struct plot_data *d, const char *line, size_t n, const struct rec_fields *jr)
 {
 	const char *v;
 	size_t vlen;
 	char num[64];
 	double pct;
 
-	if (jr->type_escaped || jr->type_len != 3 || memcmp(jr->type, "mem", 3) != 0)
+	if (!rec_type_is(jr, "mem"))
 		return 0;
 	if (!jstrict_member(line, n, "used_pct", &v, &vlen) || vlen >= sizeof num ||
 	    !(v[0] == '-' || (v[0] >= '0' && v[0] <= '9')))
@@ -125,19 +125,18 @@ load_line(struct plot_data *d, struct jv *v, const char *path, unsigned long lin
 	  const char *line, size_t n)
 {
 	json_object *o;
-	struct jstrict_rec jr;
+	struct rec_fields jr;
 	const char *why;
 	size_t at;
 
-	if ((why = jstrict_record(line, n, &jr, &at)) != NULL) {
+	if ((why = rec_strict(line, n, &jr, &at)) != NULL) {
 		rec_why_not(v, line, n, why, at);
 		cull_warn("%s: line %lu: %s", path, lineno, v->err);
 		return;
 	}
 	if (add_mem_fast(d, line, n, &jr))
 		return;
-	if (!jr.type_escaped && !(jr.type_len == 3 && !memcmp(jr.type, "mem", 3)) &&
-	    !(jr.type_len == 6 && !memcmp(jr.type, "killed", 6)))
+	if (!jr.type_escaped && !rec_type_is(&jr, "mem") && !rec_type_is(&jr, "killed"))
 		return;	/* not drawn */
 	o = jv_parse(v, line, n);
 	if (!o || add_record(d, v, o) < 0)
