@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jesc.h"
 #include "jstrict.h"
 
 struct st {
@@ -75,33 +76,6 @@ u4(const unsigned char *p, const unsigned char *e, unsigned *u)
 	return 1;
 }
 
-/* One well-formed UTF-8 sequence at p (lead byte >= 0x80): its length or 0. */
-static size_t
-utf8(const unsigned char *p, const unsigned char *e)
-{
-	unsigned c = p[0];
-	size_t n = (size_t)(e - p);
-
-	if (c >= 0xc2 && c <= 0xdf)
-		return n >= 2 && (p[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (c >= 0xe0 && c <= 0xef) {
-		if (n < 3 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80)
-			return 0;
-		if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f))
-			return 0;	/* overlong, surrogate */
-		return 3;
-	}
-	if (c >= 0xf0 && c <= 0xf4) {
-		if (n < 4 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 ||
-		    (p[3] & 0xc0) != 0x80)
-			return 0;
-		if ((c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] > 0x8f))
-			return 0;	/* overlong, above U+10FFFF */
-		return 4;
-	}
-	return 0;
-}
-
 /* A string at s->p ('"'); s->esc says whether it held an escape. */
 static int
 string(struct st *s)
@@ -140,7 +114,7 @@ special:
 			return fail(s, "raw control character in a string");
 		}
 		if (*p >= 0x80) {
-			size_t k = utf8(p, e);
+			size_t k = cull_utf8_len(p, (size_t)(e - p));
 
 			if (!k) {
 				s->p = p;

@@ -212,6 +212,56 @@ test_offsets(void)
 	ok(all_ok, "the string scan stops at the right byte at every offset");
 }
 
+/* Would a string of b[0..n) be taken, bytes stepped through as
+ * lib/jesc.h's cull_utf8_len() reads UTF-8 (what jw.c escapes by)? */
+static int
+utf8_string_ok(const unsigned char *b, size_t n)
+{
+	size_t i = 0, k;
+
+	while (i < n) {
+		if (b[i] < 0x80) {
+			if (b[i] < 0x20 || b[i] == '"' || b[i] == '\\')
+				return 0;
+			i++;
+		} else if ((k = cull_utf8_len(b + i, n - i)) == 0) {
+			return 0;
+		} else {
+			i += k;
+		}
+	}
+	return 1;
+}
+
+/* Every lead byte from 0x80, every second byte, and telling third and
+ * fourth ones: jstrict takes a string exactly when cull_utf8_len does. */
+static void
+test_utf8(void)
+{
+	static const unsigned char tail[] = { 0x41, 0x7f, 0x80, 0x8f, 0x90, 0xbf, 0xc0, 0xff };
+	unsigned char s[6];
+	unsigned c0, c1, i2, i3, bad = 0, taken = 0;
+	size_t at;
+
+	for (c0 = 0x80; c0 <= 0xff; c0++)
+		for (c1 = 0; c1 <= 0xff; c1++)
+			for (i2 = 0; i2 < sizeof tail; i2++)
+				for (i3 = 0; i3 < sizeof tail; i3++) {
+					int a, b;
+
+					s[0] = '"', s[1] = (unsigned char)c0, s[2] = (unsigned char)c1;
+					s[3] = tail[i2], s[4] = tail[i3], s[5] = '"';
+					a = jstrict_check((const char *)s, 6, &at) == NULL;
+					b = utf8_string_ok(s + 1, 4);
+					taken += a;
+					if (a != b && bad++ < 5)
+						printf("# %02x %02x %02x %02x: jstrict %d, cull_utf8_len %d\n",
+						       s[1], s[2], s[3], s[4], a, b);
+				}
+	ok(bad == 0 && taken > 1000, "UTF-8 in strings read as cull_utf8_len reads it (%u taken)",
+	   taken);
+}
+
 static void
 test_depth(void)
 {
@@ -409,6 +459,7 @@ main(void)
 	test_table();
 	test_reasons();
 	test_offsets();
+	test_utf8();
 	test_depth();
 	test_suite();
 	test_object();
