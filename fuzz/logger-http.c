@@ -1,6 +1,7 @@
 /* logger-http.c - fuzz the logger's HTTP request head parser, its query
- * reader, and the POST /logs body splitter: every line it accepts for the
- * log must be one whole JSON object on one line, and a record. */
+ * reader, the POST /logs body splitter (every line it accepts for the
+ * log must be one whole JSON object on one line, and a record) and the
+ * record rule itself (a record is strict JSON with its type inside it). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,13 +9,14 @@
 #include "jstrict.h"
 #include "fuzz.h"
 #include "jv.h"
+#include "record.h"
 
 int
 LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
 	struct jv *v = fuzz_jv();
 	struct http_req rq;
-	struct http_lines out = {0};
+	struct cull_linebuf out = {0};
 	const char *why;
 	char err[256];
 	long long n;
@@ -22,6 +24,22 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 
 	if (size < 1)
 		return 0;
+	if (data[0] % 4 == 1) {
+		/* the record rule alone: a record is a strict value, its type
+		 * inside it; a refusal points inside the input */
+		struct rec_fields f;
+		const char *s = (const char *)data + 1;
+		size_t at;
+
+		if (rec_strict(s, size - 1, &f, &at) == NULL) {
+			if (jstrict_check(s, size - 1, &at) != NULL || f.type < s ||
+			    f.type_len == 0 || f.type + f.type_len > s + size - 1)
+				abort();
+		} else if (at > size - 1) {
+			abort();
+		}
+		return 0;
+	}
 	if (data[0] % 2 == 0) {
 		if (http_parse_head((const char *)data + 1, size - 1, &rq, &why) == 0) {
 			if (rq.head_len > size - 1 || !memchr(rq.path, '\0', sizeof rq.path))
@@ -35,11 +53,11 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 			if (out.buf[i] != '\n')
 				continue;
 			json_object *o = jv_parse(v, out.buf + start, i - start);
-			struct jstrict_rec jr;
+			struct rec_fields jr;
 			size_t at;
 
 			if (!o || !json_object_is_type(o, json_type_object) ||
-			    jstrict_record(out.buf + start, i - start, &jr, &at) != NULL)
+			    rec_strict(out.buf + start, i - start, &jr, &at) != NULL)
 				abort();
 			json_object_put(o);
 			start = i + 1;

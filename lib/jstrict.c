@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jesc.h"
 #include "jstrict.h"
 
 struct st {
@@ -10,8 +11,6 @@ struct st {
 	const char *why;
 	int depth;
 	int esc;		/* the last string held a backslash escape */
-	int have_type;		/* record: 1 a non-empty "type", -1 an empty one */
-	int have_ts;
 };
 
 /* Loops work on a local pointer: through s->p every byte read (a char
@@ -77,33 +76,6 @@ u4(const unsigned char *p, const unsigned char *e, unsigned *u)
 	return 1;
 }
 
-/* One well-formed UTF-8 sequence at p (lead byte >= 0x80): its length or 0. */
-static size_t
-utf8(const unsigned char *p, const unsigned char *e)
-{
-	unsigned c = p[0];
-	size_t n = (size_t)(e - p);
-
-	if (c >= 0xc2 && c <= 0xdf)
-		return n >= 2 && (p[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (c >= 0xe0 && c <= 0xef) {
-		if (n < 3 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80)
-			return 0;
-		if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f))
-			return 0;	/* overlong, surrogate */
-		return 3;
-	}
-	if (c >= 0xf0 && c <= 0xf4) {
-		if (n < 4 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 ||
-		    (p[3] & 0xc0) != 0x80)
-			return 0;
-		if ((c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] > 0x8f))
-			return 0;	/* overlong, above U+10FFFF */
-		return 4;
-	}
-	return 0;
-}
-
 /* A string at s->p ('"'); s->esc says whether it held an escape. */
 static int
 string(struct st *s)
@@ -142,7 +114,7 @@ special:
 			return fail(s, "raw control character in a string");
 		}
 		if (*p >= 0x80) {
-			size_t k = utf8(p, e);
+			size_t k = cull_utf8_len(p, (size_t)(e - p));
 
 			if (!k) {
 				s->p = p;
@@ -241,57 +213,6 @@ word(struct st *s, const char *w)
 
 static int value(struct st *s);
 
-/* The value of a record's "type" at s->p, kept in rec. */
-static int
-rec_type(struct st *s, struct jstrict_rec *rec)
-{
-	const unsigned char *v = s->p + 1;
-
-	if (s->p >= s->end || *s->p != '"') {
-		if (value(s))
-			return -1;
-		s->p = v - 1;
-		return fail(s, "\"type\" is not a string");
-	}
-	if (string(s))
-		return -1;
-	rec->type = (const char *)v;
-	rec->type_len = (size_t)(s->p - 1 - v);
-	rec->type_escaped = s->esc;
-	s->have_type = rec->type_len > 0 ? 1 : -1;
-	return 0;
-}
-
-/* The value of a record's "ts" at s->p, kept in rec. */
-static int
-rec_ts(struct st *s, struct jstrict_rec *rec)
-{
-	const unsigned char *v = s->p;
-	char num[64];
-
-	if (s->p >= s->end || (*s->p != '-' && (*s->p < '0' || *s->p > '9'))) {
-		if (value(s))
-			return -1;
-		s->p = v;
-		return fail(s, "\"ts\" is not a number");
-	}
-	if (number(s))
-		return -1;
-	if ((size_t)(s->p - v) >= sizeof num) {
-		s->p = v;
-		return fail(s, "\"ts\" is written with too many digits");
-	}
-	memcpy(num, v, (size_t)(s->p - v));
-	num[s->p - v] = '\0';
-	rec->ts = strtod(num, NULL);
-	if (!isfinite(rec->ts) || rec->ts < -1e12 || rec->ts > 1e12) {
-		s->p = v;
-		return fail(s, "\"ts\" is out of range");
-	}
-	s->have_ts = 1;
-	return 0;
-}
-
 /* Does the key k[0..klen) (the bytes between its quotes, already checked,
  * with escapes when esc) say name, a lowercase ASCII word? Compared by the
  * decoded value: "t\u0073" is "ts" to every JSON reader. */
@@ -324,10 +245,43 @@ key_is(const unsigned char *k, size_t klen, int esc, const char *name)
 	return i == klen;
 }
 
-/* An array (close ']') or object ('}') at s->p; for the top object of a
- * record, rec gets its "type" and "ts". */
+/* An object's member at s->p (its name's opening quote), through the
+ * hooks m when set (the top object of jstrict_object). */
 static int
-container(struct st *s, unsigned char close, struct jstrict_rec *rec)
+member(struct st *s, const struct jstrict_members *m)
+{
+	const unsigned char *k = s->p + 1, *v;
+	const char *why;
+	size_t klen;
+
+	if (s->p >= s->end || *s->p != '"')
+		return fail(s, s->p < s->end && *s->p == '\''
+			    ? "single quotes are not JSON" : "expected a string key");
+	if (string(s))
+		return -1;
+	klen = (size_t)(s->p - 1 - k);
+	ws(s);
+	if (s->p >= s->end || *s->p != ':')
+		return fail(s, "expected ':'");
+	s->p++;
+	ws(s);
+	if (m && m->name && (why = m->name(m->ctx, (const char *)k, klen, s->esc)) != NULL) {
+		s->p = k - 1;
+		return fail(s, why);
+	}
+	v = s->p;
+	if (value(s))
+		return -1;
+	if (m && m->value && (why = m->value(m->ctx, (const char *)v, (size_t)(s->p - v))) != NULL) {
+		s->p = v;
+		return fail(s, why);
+	}
+	return 0;
+}
+
+/* An array (close ']') or object ('}') at s->p; m: see member(). */
+static int
+container(struct st *s, unsigned char close, const struct jstrict_members *m)
 {
 	if (++s->depth > JSTRICT_DEPTH)
 		return fail(s, "nested too deep");
@@ -339,42 +293,7 @@ container(struct st *s, unsigned char close, struct jstrict_rec *rec)
 		return 0;
 	}
 	for (;;) {
-		int r;
-
-		if (close == '}') {
-			const unsigned char *k = s->p + 1;
-			size_t klen;
-
-			if (s->p >= s->end || *s->p != '"')
-				return fail(s, s->p < s->end && *s->p == '\''
-					    ? "single quotes are not JSON" : "expected a string key");
-			if (string(s))
-				return -1;
-			klen = (size_t)(s->p - 1 - k);
-			ws(s);
-			if (s->p >= s->end || *s->p != ':')
-				return fail(s, "expected ':'");
-			s->p++;
-			ws(s);
-			if (rec && key_is(k, klen, s->esc, "type")) {
-				if (s->have_type) {
-					s->p = k - 1;
-					return fail(s, "\"type\" appears twice");
-				}
-				r = rec_type(s, rec);
-			} else if (rec && key_is(k, klen, s->esc, "ts")) {
-				if (s->have_ts) {
-					s->p = k - 1;
-					return fail(s, "\"ts\" appears twice");
-				}
-				r = rec_ts(s, rec);
-			} else {
-				r = value(s);
-			}
-		} else {
-			r = value(s);
-		}
-		if (r)
+		if (close == '}' ? member(s, m) : value(s))
 			return -1;
 		ws(s);
 		if (s->p < s->end && *s->p == ',') {
@@ -412,21 +331,21 @@ value(struct st *s)
 	}
 }
 
-/* The value (a record's top object when rec is set) and white space around
- * it fill text[0..n). */
+/* The value (an object, through the hooks m, when m is set) and white
+ * space around it fill text[0..n). */
 static const char *
-check(const char *text, size_t n, struct jstrict_rec *rec, size_t *at)
+check(const char *text, size_t n, const struct jstrict_members *m, size_t *at)
 {
-	struct st s = { (const unsigned char *)text, (const unsigned char *)text + n, 0, 0, 0, 0, 0 };
+	struct st s = { (const unsigned char *)text, (const unsigned char *)text + n, 0, 0, 0 };
 	const unsigned char *start;
 	int r;
 
 	ws(&s);
 	start = s.p;
-	if (!rec)
+	if (!m)
 		r = value(&s);
 	else if (s.p < s.end && *s.p == '{')
-		r = container(&s, '}', rec);
+		r = container(&s, '}', m);
 	else if ((r = value(&s)) == 0) {
 		s.p = start;
 		r = fail(&s, "not a JSON object");
@@ -435,13 +354,7 @@ check(const char *text, size_t n, struct jstrict_rec *rec, size_t *at)
 		ws(&s);
 		if (s.p != s.end)
 			s.why = "extra data after the value";
-		else if (rec && s.have_type == 0)
-			s.why = "\"type\" is missing";
-		else if (rec && s.have_type < 0)
-			s.why = "\"type\" is empty";
-		else if (rec && !s.have_ts)
-			s.why = "\"ts\" is missing";
-		else
+		else if (!m || !m->end || (s.why = m->end(m->ctx)) == NULL)
 			return NULL;
 	}
 	*at = (size_t)(s.p - (const unsigned char *)text);
@@ -455,10 +368,17 @@ jstrict_check(const char *text, size_t n, size_t *at)
 }
 
 const char *
-jstrict_record(const char *text, size_t n, struct jstrict_rec *out, size_t *at)
+jstrict_object(const char *text, size_t n, const struct jstrict_members *m, size_t *at)
 {
-	memset(out, 0, sizeof *out);
-	return check(text, n, out, at);
+	static const struct jstrict_members none;
+
+	return check(text, n, m ? m : &none, at);
+}
+
+int
+jstrict_name_is(const char *k, size_t klen, int esc, const char *name)
+{
+	return key_is((const unsigned char *)k, klen, esc, name);
 }
 
 size_t
@@ -487,7 +407,7 @@ jstrict_compact(const char *text, size_t n, char *out)
 int
 jstrict_member(const char *text, size_t n, const char *name, const char **v, size_t *vlen)
 {
-	struct st s = { (const unsigned char *)text, (const unsigned char *)text + n, 0, 0, 0, 0, 0 };
+	struct st s = { (const unsigned char *)text, (const unsigned char *)text + n, 0, 0, 0 };
 	int found = 0;
 
 	ws(&s);

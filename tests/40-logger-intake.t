@@ -10,12 +10,7 @@ L=$CULL_LOGGER
 # ---- golden: stdout is the log without --log; messages and exit codes
 t_golden "$L" "$TOP/tests/golden/logger"
 
-# ---- --help and usage
-t_run 0 "--help exits 0" "$L" --help
-t_grep '^Exit status: 0' "$T_TMP/out" "--help says the exit codes"
-t_run 2 "plot without --out is a usage error" "$L" plot --log x
-t_run 2 "--plot-every 0 refused" "$L" --log x --plots . --plot-every 0
-t_run 2 "http option in intake refused" "$L" --max-body 5
+# (--help and usage errors: tests/43-logger-cli.t)
 
 # ---- the log file: appended, never rewritten
 log=$T_TMP/a.log

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "err.h"
 #include "graph.h"
 #include "logfile.h"
@@ -69,14 +70,83 @@ fail(char *err, size_t errsize, int status, const char *fmt, const char *what)
 	return status;
 }
 
+/* Take the cache's lock (making the cache first), waiting for another
+ * request's drawing until deadline: 200 with *lfd holding the lock, or an
+ * HTTP status with err. */
+static int
+lock_cache(const char *cache, double deadline, int *lfd, char *err, size_t errsize)
+{
+	char lock[PATH_MAX];
+
+	if (mkdir(cache, 0755) < 0 && errno != EEXIST)
+		return fail(err, errsize, 500, "cannot make the graph cache directory: %s",
+			    strerror(errno));
+	snprintf(lock, sizeof lock, "%s/.lock", cache);
+	if ((*lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0)
+		return fail(err, errsize, 500, "cannot open the graph cache's lock: %s",
+			    strerror(errno));
+	/* one request draws; the others wait here, then share its picture */
+	while (flock(*lfd, LOCK_EX | LOCK_NB) < 0) {
+		struct timespec ts = { 0, 10000000 };
+
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			close(*lfd);
+			return fail(err, errsize, 500, "cannot lock the graph cache: %s",
+				    strerror(errno));
+		}
+		if (cull_mono() >= deadline) {
+			close(*lfd);
+			return fail(err, errsize, 503, "%s", "the graph is still being drawn for "
+				    "another request; try again");
+		}
+		nanosleep(&ts, NULL);
+	}
+	return 200;
+}
+
+/* Draw graph which of log into cache as name (older ones removed), under
+ * the lock: 200 with *fd open on it, or an HTTP status with err. */
+static int
+draw(const char *log, const char *cache, const char *base, int which, double deadline,
+     const char *name, int *fd, char *err, size_t errsize)
+{
+	char drawn[PATH_MAX];
+	struct plot_data d = { 0 };
+	int r, status = 200;
+
+	plot_sweep(cache);	/* what a killed handler left */
+	if (plot_load(log, &d) < 0) {
+		plot_free(&d);
+		return fail(err, errsize, 500, "%s", "cannot read the log (see the server's stderr)");
+	}
+	r = plot_render(&d, cache, which, deadline - cull_mono());
+	plot_free(&d);
+	if (r == -2)
+		return fail(err, errsize, 503, "%s", "drawing the graph took too long (the "
+			    "deadline is --graph-timeout); try again");
+	if (r < 0)
+		return fail(err, errsize, 500, "%s", "cannot draw the graph (see the server's stderr)");
+	/* in place under its key, for the next requests; the older go */
+	snprintf(drawn, sizeof drawn, "%s/%s.png", cache, base);
+	if (rename(drawn, name) < 0) {
+		status = fail(err, errsize, 500, "cannot put the graph in the cache: %s",
+			      strerror(errno));
+		unlink(drawn);
+		return status;
+	}
+	remove_older(cache, base, name);
+	if ((*fd = open(name, O_RDONLY | O_CLOEXEC)) < 0)
+		status = fail(err, errsize, 500, "cannot read the graph back: %s", strerror(errno));
+	return status;
+}
+
 int
 graph_get(const char *log, const char *cache, int which, double deadline, int *fd,
 	  char *err, size_t errsize)
 {
 	const char *base = which == PLOT_RAM ? "ram_usage" : "vsz_rss";
-	char name[PATH_MAX], lock[PATH_MAX], drawn[PATH_MAX];
-	struct plot_data d = { 0 };
-	int lfd, r, status = 200;
+	char name[PATH_MAX];
+	int lfd, status;
 
 	*fd = -1;
 	if (cached_name(log, cache, base, name, sizeof name) < 0)
@@ -84,63 +154,13 @@ graph_get(const char *log, const char *cache, int which, double deadline, int *f
 	/* warm: the log has not changed since the picture was drawn */
 	if ((*fd = open(name, O_RDONLY | O_CLOEXEC)) >= 0)
 		return 200;
-	if (mkdir(cache, 0755) < 0 && errno != EEXIST)
-		return fail(err, errsize, 500, "cannot make the graph cache directory: %s",
-			    strerror(errno));
-	snprintf(lock, sizeof lock, "%s/.lock", cache);
-	if ((lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0)
-		return fail(err, errsize, 500, "cannot open the graph cache's lock: %s",
-			    strerror(errno));
-	/* one request draws; the others wait here, then share its picture */
-	while (flock(lfd, LOCK_EX | LOCK_NB) < 0) {
-		struct timespec ts = { 0, 10000000 };
-
-		if (errno != EWOULDBLOCK && errno != EINTR) {
-			close(lfd);
-			return fail(err, errsize, 500, "cannot lock the graph cache: %s",
-				    strerror(errno));
-		}
-		if (logf_now() >= deadline) {
-			close(lfd);
-			return fail(err, errsize, 503, "%s", "the graph is still being drawn for "
-				    "another request; try again");
-		}
-		nanosleep(&ts, NULL);
-	}
+	if ((status = lock_cache(cache, deadline, &lfd, err, errsize)) != 200)
+		return status;
 	/* the log may have changed, or another request drawn it, meanwhile */
-	if (cached_name(log, cache, base, name, sizeof name) < 0) {
+	if (cached_name(log, cache, base, name, sizeof name) < 0)
 		status = fail(err, errsize, 500, "cannot look at the log: %s", strerror(errno));
-		goto out;
-	}
-	if ((*fd = open(name, O_RDONLY | O_CLOEXEC)) >= 0)
-		goto out;
-	plot_sweep(cache);	/* what a killed handler left */
-	if (plot_load(log, &d) < 0) {
-		status = fail(err, errsize, 500, "%s", "cannot read the log (see the server's stderr)");
-		goto out;
-	}
-	r = plot_render(&d, cache, which, deadline - logf_now());
-	if (r == -2) {
-		status = fail(err, errsize, 503, "%s", "drawing the graph took too long (the "
-			      "deadline is --graph-timeout); try again");
-		goto out;
-	} else if (r < 0) {
-		status = fail(err, errsize, 500, "%s", "cannot draw the graph (see the server's stderr)");
-		goto out;
-	}
-	/* in place under its key, for the next requests; the older go */
-	snprintf(drawn, sizeof drawn, "%s/%s.png", cache, base);
-	if (rename(drawn, name) < 0) {
-		status = fail(err, errsize, 500, "cannot put the graph in the cache: %s",
-			      strerror(errno));
-		unlink(drawn);
-		goto out;
-	}
-	remove_older(cache, base, name);
-	if ((*fd = open(name, O_RDONLY | O_CLOEXEC)) < 0)
-		status = fail(err, errsize, 500, "cannot read the graph back: %s", strerror(errno));
-out:
-	plot_free(&d);
+	else if ((*fd = open(name, O_RDONLY | O_CLOEXEC)) < 0)
+		status = draw(log, cache, base, which, deadline, name, fd, err, errsize);
 	close(lfd);	/* and the lock with it */
 	return status;
 }

@@ -95,27 +95,15 @@ parse_length(const char *v, size_t n, long long *out)
 	return 0;
 }
 
-int
-http_parse_head(const char *buf, size_t len, struct http_req *rq, const char **why)
+/* The request line, METHOD SP target SP HTTP/1.x, at the start of
+ * buf[0..end): 0 with rq's method, path, query and minor filled and *next
+ * the offset of the first header line, or an HTTP status with *why. */
+static int
+request_line(const char *buf, size_t end, struct http_req *rq, const char **why, size_t *next)
 {
-	size_t end = head_end(buf, len), i = 0, j, n;
+	size_t i, j, n;
 	const char *line, *target, *q;
 
-	memset(rq, 0, sizeof *rq);
-	rq->length = -1;
-	*why = "";
-	if (!end) {
-		/* a stray byte that can never start a request is bad at once */
-		if (len > 0 && !is_tchar((unsigned char)buf[0]) && buf[0] != '\r' && buf[0] != '\n')
-			return bad(why, 400, "not an HTTP request");
-		if (len >= HTTP_HEAD_MAX)
-			return bad(why, 431, "the request head is longer than 8192 bytes");
-		return 0;
-	}
-	if (end > HTTP_HEAD_MAX)
-		return bad(why, 431, "the request head is longer than 8192 bytes");
-	rq->head_len = end;
-	/* request line: METHOD SP target SP HTTP/1.x */
 	for (j = 0; j < end && is_tchar((unsigned char)buf[j]); j++)
 		;
 	if (j == 0 || j >= sizeof rq->method || buf[j] != ' ')
@@ -149,42 +137,78 @@ http_parse_head(const char *buf, size_t len, struct http_req *rq, const char **w
 		i++;
 	if (buf[i] != '\n')
 		return bad(why, 400, "bad request line (version)");
-	i++;
-	/* header fields: name ":" OWS value OWS CRLF */
+	*next = i + 1;
+	return 0;
+}
+
+/* One header field, name ":" OWS value OWS, in name[0..eol) (eol at its
+ * '\n'): 0 (what rq needs of it kept), or an HTTP status with *why. */
+static int
+header_field(const char *name, const char *eol, struct http_req *rq, const char **why)
+{
+	const char *val;
+	size_t nlen, vlen, j;
+
+	for (nlen = 0; name + nlen < eol && is_tchar((unsigned char)name[nlen]); nlen++)
+		;
+	if (nlen == 0 || name[nlen] != ':')
+		return bad(why, 400, "bad header line (a name, then ':')");
+	val = name + nlen + 1;
+	vlen = (size_t)(eol - val);
+	if (vlen && val[vlen - 1] == '\r')
+		vlen--;
+	for (j = 0; j < vlen; j++)
+		if (((unsigned char)val[j] < 0x20 && val[j] != '\t') || val[j] == 0x7f)
+			return bad(why, 400, "control character in a header");
+	trim(&val, &vlen);
+	if (nlen == 14 && strncasecmp(name, "Content-Length", 14) == 0) {
+		long long x;
+
+		if (parse_length(val, vlen, &x) < 0)
+			return bad(why, 400, "bad Content-Length");
+		if (rq->length >= 0 && rq->length != x)
+			return bad(why, 400, "two different Content-Length headers");
+		rq->length = x;
+	} else if (nlen == 17 && strncasecmp(name, "Transfer-Encoding", 17) == 0) {
+		rq->chunked = 1;
+	} else if (nlen == 6 && strncasecmp(name, "Expect", 6) == 0) {
+		if (vlen == 12 && strncasecmp(val, "100-continue", 12) == 0)
+			rq->expect_continue = 1;
+	}
+	return 0;
+}
+
+int
+http_parse_head(const char *buf, size_t len, struct http_req *rq, const char **why)
+{
+	size_t end = head_end(buf, len), i = 0;
+	int r;
+
+	memset(rq, 0, sizeof *rq);
+	rq->length = -1;
+	*why = "";
+	if (!end) {
+		/* a stray byte that can never start a request is bad at once */
+		if (len > 0 && !is_tchar((unsigned char)buf[0]) && buf[0] != '\r' && buf[0] != '\n')
+			return bad(why, 400, "not an HTTP request");
+		if (len >= HTTP_HEAD_MAX)
+			return bad(why, 431, "the request head is longer than 8192 bytes");
+		return 0;
+	}
+	if (end > HTTP_HEAD_MAX)
+		return bad(why, 431, "the request head is longer than 8192 bytes");
+	rq->head_len = end;
+	if ((r = request_line(buf, end, rq, why, &i)) != 0)
+		return r;
 	while (i < end) {
-		const char *name = buf + i, *val, *eol = memchr(buf + i, '\n', end - i);
-		size_t nlen, vlen;
+		const char *name = buf + i, *eol = memchr(buf + i, '\n', end - i);
 
 		if (!eol)
 			return bad(why, 400, "bad header line");
 		if (name == eol || (name[0] == '\r' && name + 1 == eol))
 			break;	/* the blank line */
-		for (nlen = 0; name + nlen < eol && is_tchar((unsigned char)name[nlen]); nlen++)
-			;
-		if (nlen == 0 || name[nlen] != ':')
-			return bad(why, 400, "bad header line (a name, then ':')");
-		val = name + nlen + 1;
-		vlen = (size_t)(eol - val);
-		if (vlen && val[vlen - 1] == '\r')
-			vlen--;
-		for (j = 0; j < vlen; j++)
-			if (((unsigned char)val[j] < 0x20 && val[j] != '\t') || val[j] == 0x7f)
-				return bad(why, 400, "control character in a header");
-		trim(&val, &vlen);
-		if (nlen == 14 && strncasecmp(name, "Content-Length", 14) == 0) {
-			long long x;
-
-			if (parse_length(val, vlen, &x) < 0)
-				return bad(why, 400, "bad Content-Length");
-			if (rq->length >= 0 && rq->length != x)
-				return bad(why, 400, "two different Content-Length headers");
-			rq->length = x;
-		} else if (nlen == 17 && strncasecmp(name, "Transfer-Encoding", 17) == 0) {
-			rq->chunked = 1;
-		} else if (nlen == 6 && strncasecmp(name, "Expect", 6) == 0) {
-			if (vlen == 12 && strncasecmp(val, "100-continue", 12) == 0)
-				rq->expect_continue = 1;
-		}
+		if ((r = header_field(name, eol, rq, why)) != 0)
+			return r;
 		i = (size_t)(eol - buf) + 1;
 	}
 	if (rq->chunked && rq->length >= 0)
@@ -226,18 +250,8 @@ http_query_num(const char *query, const char *key, long long min, long long max,
 
 /* ---- POST /logs bodies ---- */
 
-static void
-put(struct http_lines *l, const char *s, size_t n)
-{
-	l->buf = cull_grow(l->buf, &l->cap, l->len + n + 1, 1);
-	memcpy(l->buf + l->len, s, n);
-	l->len += n;
-	l->buf[l->len++] = '\n';
-	l->count++;
-}
-
 void
-http_lines_free(struct http_lines *l)
+http_lines_free(struct cull_linebuf *l)
 {
 	free(l->buf);
 	memset(l, 0, sizeof *l);
@@ -268,25 +282,25 @@ kind(char c)
  * into 18446744073709551615 and -0 into 0, decode escapes and keep one of
  * two equal names). 0, or -1 with the reason in v->err. */
 static int
-put_record(struct jv *v, const char *s, size_t n, struct http_lines *out)
+put_record(struct jv *v, const char *s, size_t n, struct cull_linebuf *out)
 {
-	struct jstrict_rec jr;
+	struct rec_fields jr;
 	const char *why;
 	size_t at;
 
 	if (s[0] != '{')
 		return jv_fail(v, "not a JSON object but %s", kind(s[0]));
-	if ((why = jstrict_record(s, n, &jr, &at)) != NULL) {
+	if ((why = rec_strict(s, n, &jr, &at)) != NULL) {
 		rec_why_not(v, s, n, why, at);
 		return -1;
 	}
-	put(out, s, n);
+	cull_linebuf_put(out, s, n);
 	return 0;
 }
 
 /* A compacted array c[0..n) of values: each one through put_record. */
 static int
-put_items(struct jv *v, const char *c, size_t n, struct http_lines *out, char *err,
+put_items(struct jv *v, const char *c, size_t n, struct cull_linebuf *out, char *err,
 	  size_t errsize)
 {
 	size_t i, item = 1, depth = 0;
@@ -321,15 +335,75 @@ put_items(struct jv *v, const char *c, size_t n, struct http_lines *out, char *e
 	return 0;
 }
 
+/* The body is one JSON value (json-c took it whole): checked strictly,
+ * compacted, and stored as one record or an array's items. */
+static long
+one_value(struct jv *v, const char *body, size_t len, struct cull_linebuf *out, char *err,
+	  size_t errsize)
+{
+	const char *why;
+	size_t at, n;
+	long r = 0;
+	char *c;
+
+	if ((why = jstrict_check(body, len, &at)) != NULL) {
+		snprintf(err, errsize, "not JSON: %s at byte %zu", why, at + 1);
+		return -1;
+	}
+	/* store the checked bytes, without the white space between tokens
+	 * (NDJSON: one record, one line) */
+	c = malloc(len);
+	if (!c)
+		cull_die(CULL_EXIT_FAIL, "fatal: out of memory");
+	n = jstrict_compact(body, len, c);
+	if (c[0] == '[') {
+		r = put_items(v, c, n, out, err, errsize);
+	} else if (put_record(v, c, n, out) < 0) {
+		snprintf(err, errsize, "%s", v->err);
+		r = -1;
+	}
+	free(c);
+	return r < 0 ? -1 : (long)out->count;
+}
+
+/* NDJSON: one record a line, blank lines allowed, each stored as it came
+ * (strict and a record) without the white space around it. */
+static long
+ndjson(struct jv *v, const char *body, size_t len, struct cull_linebuf *out, char *err,
+       size_t errsize)
+{
+	struct rec_fields jr;
+	const char *why;
+	size_t start, lineno, at;
+
+	for (start = 0, lineno = 1; start < len; lineno++) {
+		const char *nl = memchr(body + start, '\n', len - start);
+		size_t end = nl ? (size_t)(nl - body) : len, a = start, b = end;
+
+		start = end + 1;
+		while (a < b && is_ws(body[a]))
+			a++;
+		while (b > a && is_ws(body[b - 1]))
+			b--;
+		if (a == b)
+			continue;
+		if ((why = rec_strict(body + a, b - a, &jr, &at)) != NULL) {
+			rec_why_not(v, body + a, b - a, why, at);
+			snprintf(err, errsize, "line %zu: %s", lineno, v->err);
+			return -1;
+		}
+		cull_linebuf_put(out, body + a, b - a);
+	}
+	return (long)out->count;
+}
+
 long
-http_body_lines(struct jv *v, const char *body, size_t len, struct http_lines *out,
+http_body_lines(struct jv *v, const char *body, size_t len, struct cull_linebuf *out,
 		char *err, size_t errsize)
 {
 	json_object *o;
-	struct jstrict_rec jr;
 	enum json_tokener_error e;
-	const char *why;
-	size_t i, off, start, lineno, at;
+	size_t i, off;
 
 	out->len = out->count = 0;
 	for (i = 0; i < len && is_ws(body[i]); i++)
@@ -346,63 +420,20 @@ http_body_lines(struct jv *v, const char *body, size_t len, struct http_lines *o
 	 * lines) or an array of objects */
 	json_tokener_reset(v->tok);
 	o = json_tokener_parse_ex(v->tok, body, (int)len);
+	json_object_put(o);
 	e = json_tokener_get_error(v->tok);
 	off = json_tokener_get_parse_end(v->tok);
 	if (e == json_tokener_success) {
 		for (i = off; i < len && is_ws(body[i]); i++)
 			;
+		if (i == len)
+			return one_value(v, body, len, out, err, errsize);
 	}
-	if (e == json_tokener_success && i == len) {
-		long r = 0;
-		char *c;
-		size_t n;
-
-		json_object_put(o);
-		if ((why = jstrict_check(body, len, &at)) != NULL) {
-			snprintf(err, errsize, "not JSON: %s at byte %zu", why, at + 1);
-			return -1;
-		}
-		/* store the checked bytes, without the white space between
-		 * tokens (NDJSON: one record, one line) */
-		c = malloc(len);
-		if (!c)
-			cull_die(CULL_EXIT_FAIL, "fatal: out of memory");
-		n = jstrict_compact(body, len, c);
-		if (c[0] == '[') {
-			r = put_items(v, c, n, out, err, errsize);
-		} else if (put_record(v, c, n, out) < 0) {
-			snprintf(err, errsize, "%s", v->err);
-			r = -1;
-		}
-		free(c);
-		return r < 0 ? -1 : (long)out->count;
-	}
-	json_object_put(o);
 	if (e != json_tokener_success && memchr(body, '\n', len) == NULL) {
 		snprintf(err, errsize, "not JSON: %s at byte %zu",
 			 e == json_tokener_continue ? "the body ends inside a value" :
 			 json_tokener_error_desc(e), off + 1);
 		return -1;
 	}
-	/* NDJSON: one object a line, blank lines allowed */
-	for (start = 0, lineno = 1; start < len; lineno++) {
-		const char *nl = memchr(body + start, '\n', len - start);
-		size_t end = nl ? (size_t)(nl - body) : len, a = start, b = end;
-
-		start = end + 1;
-		while (a < b && is_ws(body[a]))
-			a++;
-		while (b > a && is_ws(body[b - 1]))
-			b--;
-		if (a == b)
-			continue;
-		if ((why = jstrict_record(body + a, b - a, &jr, &at)) != NULL) {
-			rec_why_not(v, body + a, b - a, why, at);
-			snprintf(err, errsize, "line %zu: %s", lineno, v->err);
-			return -1;
-		}
-		/* strict and a record: stored as it came */
-		put(out, body + a, b - a);
-	}
-	return (long)out->count;
+	return ndjson(v, body, len, out, err, errsize);
 }

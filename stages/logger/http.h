@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include "jv.h"
+#include "mem.h"
 
 #define HTTP_HEAD_MAX 8192	/* bytes of request line and headers */
 
@@ -42,21 +43,14 @@ int http_query_num(const char *query, const char *key, long long min, long long 
 
 const char *http_reason(int status);
 
-/* Lines accepted from a POST /logs body. */
-struct http_lines {
-	char *buf;		/* whole '\n'-terminated log lines */
-	size_t len, cap;
-	size_t count;
-};
-
 /*
  * Turn a body (a JSON object, an array of objects, or NDJSON) into log
  * lines, all or nothing: returns the number of records, or -1 with a sentence
  * in err ("line 3: \"ts\" is missing", "item 2: not a JSON object but a
  * number"). Every record must pass rec_check().
  */
-long http_body_lines(struct jv *v, const char *body, size_t len, struct http_lines *out,
+long http_body_lines(struct jv *v, const char *body, size_t len, struct cull_linebuf *out,
 		     char *err, size_t errsize);
-void http_lines_free(struct http_lines *l);
+void http_lines_free(struct cull_linebuf *l);
 
 #endif

@@ -4,20 +4,11 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "err.h"
 #include "logfile.h"
-
-double
-logf_now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 int
 logf_open(struct logf *l, const char *path)
@@ -25,7 +16,7 @@ logf_open(struct logf *l, const char *path)
 	struct stat st;
 
 	memset(l, 0, sizeof *l);
-	l->last_sync = logf_now();
+	l->last_sync = cull_mono();
 	if (!path) {
 		l->fd = STDOUT_FILENO;
 		l->path = "stdout";
@@ -51,6 +42,74 @@ lock(int fd, int how)
 	return r;
 }
 
+/* Lock the file for an append and return its end, where the append
+ * starts (a torn last line ended with a newline first, once). -1 with
+ * errno and the lock let go. */
+static off_t
+lock_end(struct logf *l)
+{
+	off_t start;
+	char last;
+	int saved;
+
+	if (lock(l->fd, LOCK_EX) < 0)
+		return -1;
+	/* under the lock the end of the file is ours: remember it */
+	start = lseek(l->fd, 0, SEEK_END);
+	if (start < 0)
+		goto fail;
+	if (!l->tail_checked) {
+		l->tail_checked = 1;
+		if (start > 0 && pread(l->fd, &last, 1, start - 1) == 1 && last != '\n') {
+			if (write(l->fd, "\n", 1) != 1)
+				goto fail;
+			start++;
+			cull_warn("%s: the log ended with a torn line (a crash mid-write?); "
+				  "ended it with a newline", l->path);
+		}
+	}
+	return start;
+fail:
+	saved = errno;
+	lock(l->fd, LOCK_UN);
+	errno = saved;
+	return -1;
+}
+
+/* Write buf[0..len), *done counting what went in: 0, or -1 with errno. */
+static int
+write_whole(struct logf *l, const char *buf, size_t len, size_t *done)
+{
+	while (*done < len) {
+		ssize_t n = write(l->fd, buf + *done, len - *done);
+
+		if (n < 0) {
+			if (errno == EINTR && !l->regular)
+				continue;
+			return -1;
+		}
+		if (n == 0) {
+			errno = ENOSPC;
+			return -1;
+		}
+		*done += (size_t)n;
+		/* a regular file writes all of it or stops short: only a full
+		 * disk, a quota or a signal stops it, so do not go on */
+		if (*done < len && l->regular) {
+			ssize_t m = write(l->fd, buf + *done, len - *done);
+
+			if (m == (ssize_t)(len - *done)) {
+				*done = len;
+				return 0;
+			}
+			if (m >= 0)
+				errno = ENOSPC;
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int
 logf_append(struct logf *l, const char *buf, size_t len)
 {
@@ -60,58 +119,14 @@ logf_append(struct logf *l, const char *buf, size_t len)
 
 	if (len == 0)
 		return 0;
-	if (l->regular) {
-		if (lock(l->fd, LOCK_EX) < 0)
-			return -1;
-		/* under the lock the end of the file is ours: remember it */
-		start = lseek(l->fd, 0, SEEK_END);
-		if (start < 0)
-			goto fail;
-		if (!l->tail_checked) {
-			char last;
-
-			l->tail_checked = 1;
-			if (start > 0 && pread(l->fd, &last, 1, start - 1) == 1 && last != '\n') {
-				if (write(l->fd, "\n", 1) != 1)
-					goto fail;
-				start++;
-				cull_warn("%s: the log ended with a torn line (a crash mid-write?); "
-					  "ended it with a newline", l->path);
-			}
-		}
+	if (l->regular && (start = lock_end(l)) < 0)
+		return -1;
+	if (write_whole(l, buf, len, &done) == 0) {
+		l->dirty = 1;
+		if (l->regular)
+			lock(l->fd, LOCK_UN);
+		return 0;
 	}
-	while (done < len) {
-		ssize_t n = write(l->fd, buf + done, len - done);
-
-		if (n < 0) {
-			if (errno == EINTR && !l->regular)
-				continue;
-			goto fail;
-		}
-		if (n == 0) {
-			errno = ENOSPC;
-			goto fail;
-		}
-		done += (size_t)n;
-		/* a regular file writes all of it or stops short: only a full
-		 * disk, a quota or a signal stops it, so do not go on */
-		if (done < len && l->regular) {
-			ssize_t m = write(l->fd, buf + done, len - done);
-
-			if (m == (ssize_t)(len - done)) {
-				done = len;
-				break;
-			}
-			if (m >= 0)
-				errno = ENOSPC;
-			goto fail;
-		}
-	}
-	l->dirty = 1;
-	if (l->regular)
-		lock(l->fd, LOCK_UN);
-	return 0;
-fail:
 	saved = errno;
 	if (l->regular) {
 		/* take back the part of the buffer that went in */
@@ -130,7 +145,7 @@ logf_sync(struct logf *l, double min_gap)
 
 	if (!l->dirty || !l->regular)
 		return 0;
-	now = logf_now();
+	now = cull_mono();
 	if (min_gap > 0 && now - l->last_sync < min_gap)
 		return 0;
 	l->last_sync = now;
@@ -141,16 +156,14 @@ logf_sync(struct logf *l, double min_gap)
 int
 logf_sync_shared(struct logf *l, const char *stamp, double min_gap)
 {
-	struct timespec now;
 	struct stat st;
 	int fd;
 
 	if (!l->dirty || !l->regular)
 		return 0;
-	clock_gettime(CLOCK_REALTIME, &now);
 	if (stat(stamp, &st) == 0) {
-		double age = (double)(now.tv_sec - st.st_mtim.tv_sec) +
-			     (double)(now.tv_nsec - st.st_mtim.tv_nsec) / 1e9;
+		double age = cull_wall() - ((double)st.st_mtim.tv_sec +
+					    (double)st.st_mtim.tv_nsec / 1e9);
 
 		if (age >= 0 && age < min_gap)
 			return 0;

@@ -49,6 +49,4 @@ void logf_close(struct logf *l);
  * read-only descriptor for pread. */
 off_t logf_snapshot(const char *path, int *fd);
 
-double logf_now(void);	/* CLOCK_MONOTONIC in seconds */
-
 #endif

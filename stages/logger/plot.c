@@ -15,12 +15,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "err.h"
 #include "mem.h"
 #include "jstrict.h"
 #include "jv.h"
 #include "lines.h"
 #include "logfile.h"
+#include "logger.h"
 #include "plot.h"
 #include "record.h"
 
@@ -89,17 +91,17 @@ by_ts(const void *a, const void *b)
 }
 
 /* The fast path for the bulk of a log: a mem record's used_pct read
- * without json-c (jstrict_record checked the line). 1 taken, 0 when json-c
+ * without json-c (rec_strict checked the line). 1 taken, 0 when json-c
  * must judge it (an escaped type, a missing or odd used_pct: its message). */
 static int
-add_mem_fast(struct plot_data *d, const char *line, size_t n, const struct jstrict_rec *jr)
+add_mem_fast(struct plot_data *d, const char *line, size_t n, const struct rec_fields *jr)
 {
 	const char *v;
 	size_t vlen;
 	char num[64];
 	double pct;
 
-	if (jr->type_escaped || jr->type_len != 3 || memcmp(jr->type, "mem", 3) != 0)
+	if (!rec_type_is(jr, "mem"))
 		return 0;
 	if (!jstrict_member(line, n, "used_pct", &v, &vlen) || vlen >= sizeof num ||
 	    !(v[0] == '-' || (v[0] >= '0' && v[0] <= '9')))
@@ -113,6 +115,33 @@ add_mem_fast(struct plot_data *d, const char *line, size_t n, const struct jstri
 	d->mem[d->nmem].ts = jr->ts;
 	d->mem[d->nmem++].pct = pct;
 	return 1;
+}
+
+/* One whole line of the log into d, or a warning "path: line N: ...".
+ * json-c (ten times slower) only for killed records and for lines that
+ * need its message; a 2M-record log is mostly mem. */
+static void
+load_line(struct plot_data *d, struct jv *v, const char *path, unsigned long lineno,
+	  const char *line, size_t n)
+{
+	json_object *o;
+	struct rec_fields jr;
+	const char *why;
+	size_t at;
+
+	if ((why = rec_strict(line, n, &jr, &at)) != NULL) {
+		rec_why_not(v, line, n, why, at);
+		cull_warn("%s: line %lu: %s", path, lineno, v->err);
+		return;
+	}
+	if (add_mem_fast(d, line, n, &jr))
+		return;
+	if (!jr.type_escaped && !rec_type_is(&jr, "mem") && !rec_type_is(&jr, "killed"))
+		return;	/* not drawn */
+	o = jv_parse(v, line, n);
+	if (!o || add_record(d, v, o) < 0)
+		cull_warn("%s: line %lu: %s", path, lineno, v->err);
+	json_object_put(o);
 }
 
 int
@@ -138,11 +167,6 @@ plot_load(const char *path, struct plot_data *d)
 	/* only what was in the file when we looked: appends after that may be
 	 * half done */
 	while (used < (unsigned long long)size) {
-		json_object *o;
-		struct jstrict_rec jr;
-		const char *why;
-		size_t at;
-
 		n = cull_lines_next(&r, &line);
 		if (n == CULL_LINE_INTR)
 			continue;
@@ -154,8 +178,7 @@ plot_load(const char *path, struct plot_data *d)
 		}
 		if (n == CULL_LINE_TOOLONG) {
 			cull_warn("%s: line %lu: longer than %zu bytes, skipped", path, r.lineno, r.max);
-			used = (unsigned long long)size;	/* length unknown: stop here */
-			break;
+			break;	/* its length is unknown: stop here */
 		}
 		used += (unsigned long long)n + 1;
 		if (used > (unsigned long long)size || r.partial) {
@@ -163,22 +186,7 @@ plot_load(const char *path, struct plot_data *d)
 				  path, r.lineno);
 			break;
 		}
-		/* json-c (ten times slower) only for killed records and for
-		 * lines that need its message; a 2M-record log is mostly mem */
-		if ((why = jstrict_record(line, (size_t)n, &jr, &at)) != NULL) {
-			rec_why_not(&v, line, (size_t)n, why, at);
-			cull_warn("%s: line %lu: %s", path, r.lineno, v.err);
-			continue;
-		}
-		if (add_mem_fast(d, line, (size_t)n, &jr))
-			continue;
-		if (!jr.type_escaped && !(jr.type_len == 3 && !memcmp(jr.type, "mem", 3)) &&
-		    !(jr.type_len == 6 && !memcmp(jr.type, "killed", 6)))
-			continue;	/* not drawn */
-		o = jv_parse(&v, line, (size_t)n);
-		if (!o || add_record(d, &v, o) < 0)
-			cull_warn("%s: line %lu: %s", path, r.lineno, v.err);
-		json_object_put(o);
+		load_line(d, &v, path, r.lineno, line, (size_t)n);
 	}
 	cull_lines_free(&r);
 	jv_fini(&v);
@@ -227,7 +235,81 @@ count_class(const struct plot_data *d, const char *cls, int other)
 	return c;
 }
 
-const char *
+/* The RAM graph: the used_pct line and the cumulative kill count. */
+static void
+script_ram(struct sbuf *s, const struct plot_data *d)
+{
+	double span = 0;
+
+	if (d->nmem > 1)
+		span = d->mem[d->nmem - 1].ts - d->mem[0].ts;
+	add(s, "set output \"ram_usage.png.tmp\"\n");
+	add(s, "set title \"RAM used and containers killed over time\" font \",14\"\n");
+	add(s, "set xlabel \"time (UTC)\"\n");
+	add(s, "set ylabel \"RAM used (%%)\"\nset yrange [0:100]\nset ytics nomirror\n");
+	add(s, "set y2label \"containers killed (cumulative count)\"\n");
+	if (d->nmem == 0 && d->nkill == 0) {
+		add(s, "set xrange [0:1]\nset format x \"\"\nunset key\n");
+		add(s, "set label 1 \"no mem or killed records in the log yet\" "
+		       "at graph 0.5,0.5 center\n");
+		add(s, "plot NaN notitle\n");
+		return;
+	}
+	add(s, "set xdata time\nset format x \"%s\"\n",
+	    span > 2 * 86400 ? "%m-%d %H:%M" : "%H:%M:%S");
+	add(s, "set y2range [0:%zu]\nset y2tics %zu\n",
+	    d->nkill < 5 ? 5 : d->nkill + d->nkill / 10 + 1,
+	    d->nkill <= 10 ? 1 : (d->nkill + 9) / 10);
+	add(s, "plot ");
+	if (d->nmem)
+		add(s, "\"mem.dat\" using ($1):2 with lines lw 2 lc rgb \"#1f77b4\" "
+		       "title \"RAM used (%%)\", ");
+	add(s, "\"kills.dat\" using ($1):2 axes x1y2 with steps lw 2 lc rgb \"#d62728\" "
+	       "title \"containers killed (cumulative)\"\n");
+}
+
+/* The scatter: VSZ against RSS of the killed, one series per class. */
+static void
+script_vsz(struct sbuf *s, const struct plot_data *d)
+{
+	static const struct {
+		const char *file, *cls, *colour, *title;
+	} series[] = {
+		{ "high.dat", "high", "#d62728", "class high" },
+		{ "low.dat", "low", "#1f77b4", "class low" },
+		{ "other.dat", NULL, "#7f7f7f", "other class" },
+	};
+	const char *sep = "plot ";
+	size_t i;
+
+	add(s, "set output \"vsz_rss.png.tmp\"\n");
+	add(s, "set title \"Killed containers: VSZ vs RSS\" font \",14\"\n");
+	add(s, "set xlabel \"VSZ, virtual memory size (MiB)\"\n");
+	add(s, "set ylabel \"RSS, resident memory (MiB)\"\n");
+	add(s, "set xrange [0:*]\nset yrange [0:*]\nset offsets graph 0.05, graph 0.1, graph 0.1, 0\n");
+	if (d->nkill == 0) {
+		add(s, "set xrange [0:1]\nset yrange [0:1]\nunset key\n");
+		add(s, "set label 1 \"no killed containers in the log yet\" at graph 0.5,0.5 center\n");
+		add(s, "plot NaN notitle\n");
+		return;
+	}
+	for (i = 0; i < 3; i++) {
+		if (count_class(d, series[i].cls, !series[i].cls) == 0)
+			continue;
+		add(s, "%s\"%s\" using 1:2 with points pt 7 ps 1.5 lc rgb \"%s\" title \"%s\"",
+		    sep, series[i].file, series[i].colour, series[i].title);
+		sep = ", ";
+		if (d->nkill <= 60)
+			add(s, ", \"%s\" using 1:2:3 with labels offset char 0,1 font \",8\" "
+			       "tc rgb \"%s\" notitle", series[i].file, series[i].colour);
+	}
+	add(s, "\n");
+}
+
+/* The gnuplot script for one graph: constant text and numbers (counts,
+ * a time format), never a byte of the log (tests/41-logger-plot.t keeps
+ * the scripts a hostile name went through). Static storage. */
+static const char *
 plot_script(const struct plot_data *d, int which)
 {
 	static struct sbuf s;
@@ -238,70 +320,10 @@ plot_script(const struct plot_data *d, int which)
 	    PLOT_W, PLOT_H);
 	add(&s, "set datafile separator \"\\t\"\n");
 	add(&s, "set grid\nset key top left box opaque\n");
-	if (which == PLOT_RAM) {
-		double span = 0;
-
-		if (d->nmem > 1)
-			span = d->mem[d->nmem - 1].ts - d->mem[0].ts;
-		add(&s, "set output \"ram_usage.png.tmp\"\n");
-		add(&s, "set title \"RAM used and containers killed over time\" font \",14\"\n");
-		add(&s, "set xlabel \"time (UTC)\"\n");
-		add(&s, "set ylabel \"RAM used (%%)\"\nset yrange [0:100]\nset ytics nomirror\n");
-		add(&s, "set y2label \"containers killed (cumulative count)\"\n");
-		if (d->nmem == 0 && d->nkill == 0) {
-			add(&s, "set xrange [0:1]\nset format x \"\"\nunset key\n");
-			add(&s, "set label 1 \"no mem or killed records in the log yet\" "
-				"at graph 0.5,0.5 center\n");
-			add(&s, "plot NaN notitle\n");
-			return s.b;
-		}
-		add(&s, "set xdata time\nset format x \"%s\"\n",
-		    span > 2 * 86400 ? "%m-%d %H:%M" : "%H:%M:%S");
-		add(&s, "set y2range [0:%zu]\nset y2tics %zu\n",
-		    d->nkill < 5 ? 5 : d->nkill + d->nkill / 10 + 1,
-		    d->nkill <= 10 ? 1 : (d->nkill + 9) / 10);
-		add(&s, "plot ");
-		if (d->nmem)
-			add(&s, "\"mem.dat\" using ($1):2 with lines lw 2 lc rgb \"#1f77b4\" "
-				"title \"RAM used (%%)\", ");
-		add(&s, "\"kills.dat\" using ($1):2 axes x1y2 with steps lw 2 lc rgb \"#d62728\" "
-			"title \"containers killed (cumulative)\"\n");
-		return s.b;
-	}
-	add(&s, "set output \"vsz_rss.png.tmp\"\n");
-	add(&s, "set title \"Killed containers: VSZ vs RSS\" font \",14\"\n");
-	add(&s, "set xlabel \"VSZ, virtual memory size (MiB)\"\n");
-	add(&s, "set ylabel \"RSS, resident memory (MiB)\"\n");
-	add(&s, "set xrange [0:*]\nset yrange [0:*]\nset offsets graph 0.05, graph 0.1, graph 0.1, 0\n");
-	if (d->nkill == 0) {
-		add(&s, "set xrange [0:1]\nset yrange [0:1]\nunset key\n");
-		add(&s, "set label 1 \"no killed containers in the log yet\" at graph 0.5,0.5 center\n");
-		add(&s, "plot NaN notitle\n");
-		return s.b;
-	}
-	{
-		static const struct {
-			const char *file, *cls, *colour, *title;
-		} series[] = {
-			{ "high.dat", "high", "#d62728", "class high" },
-			{ "low.dat", "low", "#1f77b4", "class low" },
-			{ "other.dat", NULL, "#7f7f7f", "other class" },
-		};
-		const char *sep = "plot ";
-		size_t i;
-
-		for (i = 0; i < 3; i++) {
-			if (count_class(d, series[i].cls, !series[i].cls) == 0)
-				continue;
-			add(&s, "%s\"%s\" using 1:2 with points pt 7 ps 1.5 lc rgb \"%s\" title \"%s\"",
-			    sep, series[i].file, series[i].colour, series[i].title);
-			sep = ", ";
-			if (d->nkill <= 60)
-				add(&s, ", \"%s\" using 1:2:3 with labels offset char 0,1 font \",8\" "
-					"tc rgb \"%s\" notitle", series[i].file, series[i].colour);
-		}
-		add(&s, "\n");
-	}
+	if (which == PLOT_RAM)
+		script_ram(&s, d);
+	else
+		script_vsz(&s, d);
 	return s.b;
 }
 
@@ -497,15 +519,6 @@ static const char *const tmp_files[] = {
 	"gnuplot.err", "ram_usage.png.tmp", "vsz_rss.png.tmp", NULL
 };
 
-static double
-mono_now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + t.tv_nsec / 1e9;
-}
-
 /* Run gnuplot on plot.gp inside dir: fork/exec, no shell, its own process
  * group (a Ctrl-C meant for us must not kill the picture we draw on exit),
  * and it dies with us (PR_SET_PDEATHSIG): it is never left running alone.
@@ -549,7 +562,7 @@ run_gnuplot(const char *dir, double deadline)
 		if (r < 0 && errno != EINTR)
 			return -1;
 		if (r == 0) {
-			double left = deadline - mono_now();
+			double left = deadline - cull_mono();
 			struct timespec ts = { 0, nap };
 
 			if (left <= 0) {
@@ -607,7 +620,7 @@ plot_render(const struct plot_data *d, const char *dir, int which, double timeou
 		{ PLOT_VSZ, "vsz_rss.png.tmp", "vsz_rss.png" },
 	};
 	char tdir[PATH_MAX], from[PATH_MAX + 32], to[PATH_MAX + 32];
-	double deadline = timeout > 0 ? mono_now() + timeout : 0;
+	double deadline = timeout > 0 ? cull_mono() + timeout : 0;
 	int dfd = -1, rc = 0;
 	size_t i;
 
@@ -680,4 +693,20 @@ plot_sweep(const char *dir)
 	}
 	if (dp)
 		closedir(dp);
+}
+
+/* cull-logger plot: the log drawn once into --out. */
+int
+plot_main(const struct logger_opts *o)
+{
+	struct plot_data d = { 0 };
+	int rc;
+
+	if (!o->log || !o->out)
+		cull_die(CULL_EXIT_USAGE, "plot needs --log FILE and --out DIR");
+	if (plot_load(o->log, &d) < 0)
+		return CULL_EXIT_FAIL;
+	rc = plot_render(&d, o->out, PLOT_ALL, 0);
+	plot_free(&d);
+	return rc < 0 ? CULL_EXIT_FAIL : CULL_EXIT_OK;
 }

@@ -63,8 +63,4 @@ int plot_render(const struct plot_data *d, const char *dir, int which, double ti
  * call only when no render into dir can be running (under a lock). */
 void plot_sweep(const char *dir);
 
-/* The gnuplot script for one graph, given the data (exposed for tests: it
- * must not contain anything from the data). Static storage. */
-const char *plot_script(const struct plot_data *d, int which);
-
 #endif

@@ -1,10 +1,106 @@
 /* record.c - see record.h */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "jstrict.h"
 #include "record.h"
+
+/* rec_strict's state, through jstrict_object's hooks. */
+struct walk {
+	struct rec_fields *out;
+	int member;		/* the member being read: 'y' "type", 's' "ts", 0 another */
+	int have_type;		/* 1 a non-empty "type", -1 an empty one */
+	int have_ts;
+};
+
+static const char *
+on_name(void *ctx, const char *k, size_t klen, int esc)
+{
+	struct walk *w = ctx;
+
+	w->member = 0;
+	if (jstrict_name_is(k, klen, esc, "type")) {
+		if (w->have_type)
+			return "\"type\" appears twice";
+		w->member = 'y';
+	} else if (jstrict_name_is(k, klen, esc, "ts")) {
+		if (w->have_ts)
+			return "\"ts\" appears twice";
+		w->member = 's';
+	}
+	return NULL;
+}
+
+static const char *
+on_ts(struct walk *w, const char *v, size_t vlen)
+{
+	char num[64];
+
+	if (v[0] != '-' && (v[0] < '0' || v[0] > '9'))
+		return "\"ts\" is not a number";
+	if (vlen >= sizeof num)
+		return "\"ts\" is written with too many digits";
+	memcpy(num, v, vlen);
+	num[vlen] = '\0';
+	w->out->ts = strtod(num, NULL);
+	if (!isfinite(w->out->ts) || w->out->ts < -1e12 || w->out->ts > 1e12)
+		return "\"ts\" is out of range";
+	w->have_ts = 1;
+	return NULL;
+}
+
+static const char *
+on_value(void *ctx, const char *v, size_t vlen)
+{
+	struct walk *w = ctx;
+
+	if (w->member == 's')
+		return on_ts(w, v, vlen);
+	if (w->member != 'y')
+		return NULL;
+	if (v[0] != '"')
+		return "\"type\" is not a string";
+	w->out->type = v + 1;
+	w->out->type_len = vlen - 2;
+	w->out->type_escaped = memchr(v + 1, '\\', vlen - 2) != NULL;
+	w->have_type = w->out->type_len > 0 ? 1 : -1;
+	return NULL;
+}
+
+static const char *
+on_end(void *ctx)
+{
+	struct walk *w = ctx;
+
+	if (!w->have_type)
+		return "\"type\" is missing";
+	if (w->have_type < 0)
+		return "\"type\" is empty";
+	if (!w->have_ts)
+		return "\"ts\" is missing";
+	return NULL;
+}
+
+const char *
+rec_strict(const char *s, size_t n, struct rec_fields *out, size_t *at)
+{
+	struct walk w = { out, 0, 0, 0 };
+	const struct jstrict_members m = { on_name, on_value, on_end, &w };
+
+	memset(out, 0, sizeof *out);
+	return jstrict_object(s, n, &m, at);
+}
+
+int
+rec_type_is(const struct rec_fields *f, const char *t)
+{
+	size_t n = strlen(t);
+
+	return !f->type_escaped && f->type_len == n && memcmp(f->type, t, n) == 0;
+}
 
 int
 rec_check(struct jv *v, json_object *o, const char **type, double *ts)

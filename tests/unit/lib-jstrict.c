@@ -2,7 +2,9 @@
  * instead of it (cull-logger's intake): what it must refuse, what it must
  * let through, where and why it stops, every JSONTestSuite y_ file yes and
  * n_ file no (json-c 0.16 lets several through), never yes where json-c
- * cannot read it back; records judged as cull-logger's rec_check does. */
+ * cannot read it back; jstrict_object's hooks, called where and when a
+ * rule needs them (cull-logger's record rule is tested with the logger:
+ * tests/unit/logger-record.c); its UTF-8 is lib/jesc.h's. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -10,9 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "jesc.h"
 #include "jstrict.h"
 #include "jv.h"
-#include "record.h"
 #include "tap.h"
 
 static int
@@ -47,50 +49,117 @@ test_table(void)
 		ok(!good(no[i]), "refuses %s", no[i]);
 }
 
-/* The reason and the offset, as the stages print them: of jstrict_check,
- * or of jstrict_record when rec is set. */
+/* The reason and the offset, as the stages print them. */
 static void
 test_reasons(void)
 {
 	static const struct {
-		int rec;
 		const char *s;
 		const char *why;
 		size_t at;
 	} cases[] = {
-		{ 0, "{\"type\":\"mem\",\"v\":NaN}", "NaN or Infinity is not a number", 18 },
-		{ 0, "[1,-Infinity]", "NaN or Infinity is not a number", 4 },
-		{ 0, "{\"a\":-01}", "number with a leading zero", 7 },
-		{ 0, "[2.]", "bad number", 3 },
-		{ 0, "{'a':1}", "single quotes are not JSON", 1 },
-		{ 0, "[\"a\tb\"]", "raw control character in a string", 3 },
-		{ 0, "[\"\\ud800\"]", "lone surrogate escape", 2 },
-		{ 0, "[\"ab\xed\xa0\x80\"]", "bad UTF-8 in a string", 4 },
-		{ 0, "[\"\xc0\xaf\"]", "bad UTF-8 in a string", 2 },
-		{ 0, "{} x", "extra data after the value", 3 },
-		{ 1, "{\"ts\":1}", "\"type\" is missing", 8 },
-		{ 1, "{\"type\":\"\",\"ts\":1}", "\"type\" is empty", 18 },
-		{ 1, "{\"type\":\"x\"}", "\"ts\" is missing", 12 },
-		{ 1, "{\"type\":1,\"ts\":1}", "\"type\" is not a string", 8 },
-		{ 1, "{\"type\":NaN,\"ts\":1}", "NaN or Infinity is not a number", 8 },
-		{ 1, "{\"type\":\"x\",\"ts\":true}", "\"ts\" is not a number", 17 },
-		{ 1, "{\"type\":\"x\",\"ts\":-1e13}", "\"ts\" is out of range", 17 },
-		{ 1, "{\"type\":\"x\",\"ts\":NaN}", "NaN or Infinity is not a number", 17 },
-		{ 1, "[]", "not a JSON object", 0 },
-		{ 1, "{\"type\":\"x\",\"ts\":1,\"t\\u0073\":\"bad\"}", "\"ts\" appears twice", 19 },
-		{ 1, "{\"type\":\"x\", \"typ\\u0065\":\"y\",\"ts\":1}", "\"type\" appears twice", 13 },
+		{ "{\"type\":\"mem\",\"v\":NaN}", "NaN or Infinity is not a number", 18 },
+		{ "[1,-Infinity]", "NaN or Infinity is not a number", 4 },
+		{ "{\"a\":-01}", "number with a leading zero", 7 },
+		{ "[2.]", "bad number", 3 },
+		{ "{'a':1}", "single quotes are not JSON", 1 },
+		{ "[\"a\tb\"]", "raw control character in a string", 3 },
+		{ "[\"\\ud800\"]", "lone surrogate escape", 2 },
+		{ "[\"ab\xed\xa0\x80\"]", "bad UTF-8 in a string", 4 },
+		{ "[\"\xc0\xaf\"]", "bad UTF-8 in a string", 2 },
+		{ "{} x", "extra data after the value", 3 },
 	};
-	struct jstrict_rec r;
 	size_t i, at;
 
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		const char *s = cases[i].s, *why = cases[i].rec
-			? jstrict_record(s, strlen(s), &r, &at) : jstrict_check(s, strlen(s), &at);
+		const char *s = cases[i].s, *why = jstrict_check(s, strlen(s), &at);
 
 		ok(why && strcmp(why, cases[i].why) == 0 && at == cases[i].at,
-		   "%s%s: %s at %zu (got %s at %zu)", cases[i].rec ? "record " : "", s,
-		   cases[i].why, cases[i].at, why ? why : "accepted", why ? at : 0);
+		   "%s: %s at %zu (got %s at %zu)", s, cases[i].why, cases[i].at,
+		   why ? why : "accepted", why ? at : 0);
 	}
+}
+
+/* A rule on an object's members, as the hooks see it: what they are
+ * given, in what order, and where their faults point. */
+struct seen {
+	char log[512];
+	const char *refuse_name, *refuse_value, *refuse_end;
+};
+
+static const char *
+on_name(void *ctx, const char *k, size_t klen, int esc)
+{
+	struct seen *w = ctx;
+	size_t n = strlen(w->log);
+
+	snprintf(w->log + n, sizeof w->log - n, "N%s%.*s ", esc ? "e" : "", (int)klen, k);
+	return w->refuse_name && jstrict_name_is(k, klen, esc, w->refuse_name) ? "name refused"
+									       : NULL;
+}
+
+static const char *
+on_value(void *ctx, const char *v, size_t vlen)
+{
+	struct seen *w = ctx;
+	size_t n = strlen(w->log);
+
+	snprintf(w->log + n, sizeof w->log - n, "V%.*s ", (int)vlen, v);
+	return w->refuse_value && strlen(w->refuse_value) == vlen &&
+	       !memcmp(v, w->refuse_value, vlen) ? "value refused" : NULL;
+}
+
+static const char *
+on_end(void *ctx)
+{
+	struct seen *w = ctx;
+
+	strcat(w->log, "E");
+	return w->refuse_end;
+}
+
+static void
+test_object(void)
+{
+	struct seen w = { "", NULL, NULL, NULL };
+	const struct jstrict_members m = { on_name, on_value, on_end, &w };
+	const char *s = " {\"a\" : [1, {\"b\":2}], \"t\\u0073\":\"x\"} ", *why;
+	size_t at;
+
+	ok(jstrict_object(s, strlen(s), &m, &at) == NULL, "an object taken");
+	is_str(w.log, "Na V[1, {\"b\":2}] Net\\u0073 V\"x\" E",
+	       "the hooks see each top-level name, then its value, then the end");
+	memset(w.log, 0, sizeof w.log);
+	w.refuse_name = "ts";
+	why = jstrict_object(s, strlen(s), &m, &at);
+	ok(why && !strcmp(why, "name refused") && at == 22 && !strstr(w.log, "V\"x\""),
+	   "a name's fault points at its quote, before its value is read (%zu)", at);
+	memset(w.log, 0, sizeof w.log);
+	w.refuse_name = NULL;
+	w.refuse_value = "\"x\"";
+	why = jstrict_object(s, strlen(s), &m, &at);
+	ok(why && !strcmp(why, "value refused") && at == 32, "a value's fault points at it");
+	w.refuse_value = NULL;
+	w.refuse_end = "end refused";
+	why = jstrict_object(s, strlen(s), &m, &at);
+	ok(why && !strcmp(why, "end refused") && at == strlen(s), "the end's fault at the end");
+	s = "{\"a\":NaN}";
+	memset(w.log, 0, sizeof w.log);
+	why = jstrict_object(s, strlen(s), &m, &at);
+	ok(why && strstr(why, "NaN") && at == 5 && !strcmp(w.log, "Na "),
+	   "a bad value is the checker's fault, not shown to the value hook");
+	s = "{} x";
+	why = jstrict_object(s, strlen(s), &m, &at);
+	ok(why && !strcmp(why, "extra data after the value") && at == 3, "extra data first");
+	s = " [1]";
+	why = jstrict_object(s, strlen(s), NULL, &at);
+	ok(why && !strcmp(why, "not a JSON object") && at == 1, "an array is not an object");
+	s = "[1";
+	why = jstrict_object(s, strlen(s), NULL, &at);
+	ok(why && strcmp(why, "not a JSON object") != 0, "a bad value says what is wrong with it");
+	ok(jstrict_name_is("t\\u0073", 7, 1, "ts") && jstrict_name_is("ts", 2, 0, "ts") &&
+	   !jstrict_name_is("ts", 2, 0, "t") && !jstrict_name_is("t\\/s", 4, 1, "ts") &&
+	   !jstrict_name_is("ts\\u0000", 8, 1, "ts"), "names compared by their decoded value");
 }
 
 static void
@@ -141,6 +210,56 @@ test_offsets(void)
 			}
 		}
 	ok(all_ok, "the string scan stops at the right byte at every offset");
+}
+
+/* Would a string of b[0..n) be taken, bytes stepped through as
+ * lib/jesc.h's cull_utf8_len() reads UTF-8 (what jw.c escapes by)? */
+static int
+utf8_string_ok(const unsigned char *b, size_t n)
+{
+	size_t i = 0, k;
+
+	while (i < n) {
+		if (b[i] < 0x80) {
+			if (b[i] < 0x20 || b[i] == '"' || b[i] == '\\')
+				return 0;
+			i++;
+		} else if ((k = cull_utf8_len(b + i, n - i)) == 0) {
+			return 0;
+		} else {
+			i += k;
+		}
+	}
+	return 1;
+}
+
+/* Every lead byte from 0x80, every second byte, and telling third and
+ * fourth ones: jstrict takes a string exactly when cull_utf8_len does. */
+static void
+test_utf8(void)
+{
+	static const unsigned char tail[] = { 0x41, 0x7f, 0x80, 0x8f, 0x90, 0xbf, 0xc0, 0xff };
+	unsigned char s[6];
+	unsigned c0, c1, i2, i3, bad = 0, taken = 0;
+	size_t at;
+
+	for (c0 = 0x80; c0 <= 0xff; c0++)
+		for (c1 = 0; c1 <= 0xff; c1++)
+			for (i2 = 0; i2 < sizeof tail; i2++)
+				for (i3 = 0; i3 < sizeof tail; i3++) {
+					int a, b;
+
+					s[0] = '"', s[1] = (unsigned char)c0, s[2] = (unsigned char)c1;
+					s[3] = tail[i2], s[4] = tail[i3], s[5] = '"';
+					a = jstrict_check((const char *)s, 6, &at) == NULL;
+					b = utf8_string_ok(s + 1, 4);
+					taken += a;
+					if (a != b && bad++ < 5)
+						printf("# %02x %02x %02x %02x: jstrict %d, cull_utf8_len %d\n",
+						       s[1], s[2], s[3], s[4], a, b);
+				}
+	ok(bad == 0 && taken > 1000, "UTF-8 in strings read as cull_utf8_len reads it (%u taken)",
+	   taken);
 }
 
 static void
@@ -266,87 +385,6 @@ test_suite(void)
 	ok(agree_yn, "never accepts a document json-c refuses");
 }
 
-/* A record is a record for both, and not one for both. */
-static void
-test_records(void)
-{
-	static const struct {
-		const char *line;
-		int rec;
-	} cases[] = {
-		{ "{\"type\":\"mem\",\"ts\":1.5}", 1 },
-		{ "  {\"ts\":-3e2 , \"type\" : \"x\", \"a\":[1,{\"b\":null}]}\t", 1 },
-		{ "{\"type\":\"caf\xc3\xa9\",\"ts\":0}", 1 },
-		{ "{\"type\":\"a\\u0041\",\"ts\":0}", 1 },
-		{ "{\"type\":\"\",\"ts\":0}", 0 },
-		{ "{\"type\":\"x\"}", 0 },
-		{ "{\"ts\":1}", 0 },
-		{ "{\"type\":1,\"ts\":1}", 0 },
-		{ "{\"type\":\"x\",\"ts\":\"1\"}", 0 },
-		{ "{\"type\":\"x\",\"ts\":1e400}", 0 },
-		{ "{\"type\":\"x\",\"ts\":1}{}", 0 },
-		{ "{\"type\":\"x\",\"ts\":01}", 0 },
-		{ "{\"type\":\"x\",\"ts\":1,}", 0 },
-		{ "{\"type\":\"x\xff\",\"ts\":1}", 0 },
-		{ "{\"type\":\"x\",\"ts\":1,\"k\":\"\x01\"}", 0 },
-		{ "[{\"type\":\"x\",\"ts\":1}]", 0 },
-		{ "{\"type\":\"x\",\"ts\":1,\"type\":2}", 0 },
-		{ "{\"type\":\"x\",\"ts\":1,\"ts\":2}", 0 },
-		/* names are compared by what they say, escaped or not: a second
-		 * "ts" written "t\u0073" is the "ts" every parser reads */
-		{ "{\"type\":\"x\",\"ts\":1,\"t\\u0073\":\"bad\"}", 0 },
-		{ "{\"type\":\"x\",\"ts\":1,\"\\u0074\\u0079\\u0070\\u0065\":\"y\"}", 0 },
-		{ "{\"type\":\"x\",\"type\":\"y\",\"ts\":1}", 0 },
-		{ "{\"t\\u0079pe\":\"x\",\"\\u0074s\":1}", 1 },
-		{ "{\"type\":\"x\",\"t\\u0073\":1,\"ts\\u0000\":2,\"t\\/s\":3}", 1 },
-		{ "{\"type\":\"x\",\"ts\":1,\"a\":{\"ts\":2,\"ts\":3}}", 1 },
-		{ "{\"type\":\"x\",\"ts\":1,\"v\":NaN}", 0 },
-		{ "{\"type\":\"x\",\"ts\":-01}", 0 },
-		{ "{\"type\":\"x\",\"ts\":2.}", 0 },
-		{ "{\"type\":\"x\",\"ts\":1,\"v\":\"a\tb\"}", 0 },
-		{ "{'type':\"x\",\"ts\":1}", 0 },
-		{ "{\"type\":\"x\",\"ts\":1,\"v\":\"\\ud83d\\ude00\"}", 1 },
-		{ "{\"type\":\"x\",\"ts\":1,\"v\":\"\\ud83dude00\"}", 0 },
-		{ "{\"type\":\"x\",\"ts\":1,\"v\":\"\\ude00\"}", 0 },
-		{ "{\"type\":\"x\",\"ts\":1,\"v\":\"\\ud83d\\u0041\"}", 0 },
-	};
-	struct jv v;
-	size_t i;
-
-	jv_init(&v);
-	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		struct jstrict_rec r;
-		const char *type;
-		double ts;
-		size_t at;
-		const char *s = cases[i].line;
-		int fast = jstrict_record(s, strlen(s), &r, &at) == NULL;
-		json_object *o = jv_parse(&v, s, strlen(s));
-		int slow = o && rec_check(&v, o, &type, &ts) == 0;
-
-		json_object_put(o);
-		ok(fast == cases[i].rec && (!fast || slow), "record %zu: %s", i + 1,
-		   cases[i].rec ? "accepted" : "refused");
-	}
-	jv_fini(&v);
-}
-
-/* What a record yields. */
-static void
-test_record_fields(void)
-{
-	struct jstrict_rec r;
-	size_t at;
-	const char *s = " {\"a\":{\"type\":1},\"ts\":1700000000.25,\"type\":\"m\\u0065m\"} ";
-
-	ok(jstrict_record(s, strlen(s), &r, &at) == NULL && r.ts == 1700000000.25 &&
-	   r.type_len == 8 && memcmp(r.type, "m\\u0065m", 8) == 0 && r.type_escaped,
-	   "a record's type and ts, from its top level only");
-	s = "{\"type\":\"mem\",\"ts\":0}";
-	ok(jstrict_record(s, strlen(s), &r, &at) == NULL && r.ts == 0 && r.type == s + 9 &&
-	   r.type_len == 3 && !r.type_escaped, "the type points into the line");
-}
-
 /* jv_parse refuses what json-c lets through, with jstrict's reason. */
 static void
 test_jv_parse(void)
@@ -363,8 +401,7 @@ test_jv_parse(void)
 	jv_fini(&v);
 }
 
-/* Mutated records: whatever jstrict takes, json-c reads back (as a record
- * when jstrict_record takes it). */
+/* Mutated records: whatever jstrict takes, json-c reads back. */
 static void
 test_mutations(void)
 {
@@ -375,10 +412,8 @@ test_mutations(void)
 	};
 	static const char alpha[] = "{}[]\":,\\ \t0123456789-+.eEtrufalsnu\x01\x7f\xc3\xa9\xff\xed\xa0";
 	unsigned long seed = 12345;
-	struct jv v;
-	int i, taken = 0, bad = 0, checked = 0, bad_check = 0;
+	int i, checked = 0, bad_check = 0;
 
-	jv_init(&v);
 	for (i = 0; i < 20000; i++) {
 		char s[256];
 		size_t n;
@@ -405,33 +440,17 @@ test_mutations(void)
 			}
 		}
 		{
-			struct jstrict_rec r;
-			const char *type;
-			double ts;
 			size_t at;
-			json_object *o;
 
 			if (jstrict_check(s, n, &at) == NULL) {
 				checked++;
 				if (!jsonc_accepts(s, n) && bad_check++ < 5)
 					printf("# jstrict_check took, json-c refuses: %.*s\n", (int)n, s);
 			}
-			if (jstrict_record(s, n, &r, &at) != NULL)
-				continue;
-			taken++;
-			o = jv_parse(&v, s, n);
-			if (!o || rec_check(&v, o, &type, &ts) != 0) {
-				if (bad++ < 5)
-					printf("# jstrict took, json-c refuses: %.*s\n", (int)n, s);
-			}
-			json_object_put(o);
 		}
 	}
-	jv_fini(&v);
-	ok(bad == 0 && taken > 100, "20000 mutated records: json-c reads every one jstrict takes (%d)",
-	   taken);
-	ok(bad_check == 0 && checked >= taken, "json-c reads every value jstrict_check takes (%d)",
-	   checked);
+	ok(bad_check == 0 && checked > 100,
+	   "20000 mutated records: json-c reads every value jstrict_check takes (%d)", checked);
 }
 
 int
@@ -440,10 +459,10 @@ main(void)
 	test_table();
 	test_reasons();
 	test_offsets();
+	test_utf8();
 	test_depth();
 	test_suite();
-	test_records();
-	test_record_fields();
+	test_object();
 	test_jv_parse();
 	test_mutations();
 	return tap_done();

@@ -99,7 +99,7 @@ test_query(void)
 static void
 test_body(void)
 {
-	struct http_lines l = { 0 };
+	struct cull_linebuf l = { 0 };
 	struct jv v;
 	char err[400];
 	static const struct {

@@ -1,0 +1,344 @@
+/*
+ * intake.c - cull-logger without a subcommand: JSON lines on stdin or a FIFO
+ * (--fifo, reopened when its writers go) appended to the log (--log, or
+ * stdout), in batches of whole lines; the graphs drawn on exit (--plots)
+ * and every --plot-every seconds.
+ *
+ *	{"type":"mem","ts":1700000000.5,"used_pct":61.2}
+ *
+ * A line that is not a record (record.h) is reported as
+ * "cull-logger: line N: ..." and counted; the counts go to stderr at the end.
+ * Exit: 0 end of input or SIGINT, SIGTERM, SIGHUP (what was read is stored);
+ * 1 the log cannot be written (what went in is said).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "err.h"
+#include "jv.h"
+#include "lines.h"
+#include "logfile.h"
+#include "logger.h"
+#include "mem.h"
+#include "plot.h"
+#include "record.h"
+
+static volatile sig_atomic_t stop_signal;
+
+static void
+on_stop(int sig)
+{
+	stop_signal = sig;
+}
+
+static void
+catch_stop_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop;	/* no SA_RESTART: a blocked read returns EINTR */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+/* Accepted lines waiting for one append, with their input line numbers so a
+ * failed append can say exactly what went in. */
+struct batch {
+	struct cull_linebuf lines;
+	unsigned long *lineno;	/* lines.count of them */
+	size_t cap_n;
+};
+
+#define BATCH_MAX ((size_t)64 << 10)
+
+static void
+batch_add(struct batch *b, const char *s, size_t n, unsigned long lineno)
+{
+	b->lineno = cull_grow(b->lineno, &b->cap_n, b->lines.count + 1, sizeof *b->lineno);
+	b->lineno[b->lines.count] = lineno;
+	cull_linebuf_put(&b->lines, s, n);
+}
+
+struct intake {
+	const struct logger_opts *o;
+	struct logf log;
+	struct batch b;
+	int fd;				/* stdin or the FIFO */
+	struct cull_lines r;		/* reading fd */
+	struct jv v;
+	struct rec_human h;
+	unsigned long stored, refused;
+	unsigned long last_stored_line;	/* input line number of the last stored line */
+	double next_plot;
+	unsigned long stored_at_plot;	/* stored when the graphs were last drawn */
+};
+
+static void
+draw(struct intake *in)
+{
+	struct plot_data d = {0};
+
+	/* a hung gnuplot must not stop the intake for good */
+	if (plot_load(in->o->log, &d) == 0)
+		plot_render(&d, in->o->plots, PLOT_ALL, 300);
+	plot_free(&d);
+	in->stored_at_plot = in->stored;
+}
+
+/* The whole batch failed: store what fits line by line, say what went in,
+ * and end the program with 1. */
+static void
+flush_failed(struct intake *in, int saved)
+{
+	const struct cull_linebuf *l = &in->b.lines;
+	size_t i, off = 0;
+
+	if (saved == EPIPE && !in->log.regular)
+		exit(CULL_EXIT_OK);	/* the reader of our stdout went away */
+	for (i = 0; i < l->count && in->log.regular; i++) {
+		char *nl = memchr(l->buf + off, '\n', l->len - off);
+		size_t n = (size_t)(nl - (l->buf + off)) + 1;
+
+		if (logf_append(&in->log, l->buf + off, n) < 0) {
+			saved = errno;
+			break;
+		}
+		in->stored++;
+		in->last_stored_line = in->b.lineno[i];
+		off += n;
+	}
+	logf_sync(&in->log, 0);
+	errno = saved;
+	cull_warn("fatal: cannot append to %s: %s; %lu lines stored (the last from input line "
+		  "%lu), input line %lu and after not stored", in->log.path, strerror(saved),
+		  in->stored, in->last_stored_line, in->b.lineno[i < l->count ? i : l->count - 1]);
+	exit(CULL_EXIT_FAIL);
+}
+
+/* Write the batch in one append (see flush_failed when it cannot). */
+static void
+flush(struct intake *in)
+{
+	struct cull_linebuf *l = &in->b.lines;
+
+	if (l->count == 0)
+		return;
+	if (logf_append(&in->log, l->buf, l->len) < 0)
+		flush_failed(in, errno);
+	in->stored += l->count;
+	in->last_stored_line = in->b.lineno[l->count - 1];
+	l->len = l->count = 0;
+}
+
+/* The human line for a mem or killed record (json-c only for those). */
+static void
+tell_human(struct intake *in, const char *line, size_t n, const struct rec_fields *jr)
+{
+	json_object *o;
+	const char *type;
+	double ts;
+	char msg[256];
+
+	if (in->o->quiet || !(rec_type_is(jr, "mem") || rec_type_is(jr, "killed")) ||
+	    (o = jv_parse(&in->v, line, n)) == NULL)
+		return;
+	if (rec_check(&in->v, o, &type, &ts) == 0 &&
+	    rec_human(&in->h, o, type, ts, msg, sizeof msg))
+		fprintf(stderr, "%s\n", msg);
+	json_object_put(o);
+}
+
+static void
+accept_line(struct intake *in, char *line, size_t n, unsigned long lineno)
+{
+	struct rec_fields jr;
+	const char *why;
+	size_t a = 0, at;
+
+	/* store the line as it came, without the white space around it */
+	while (a < n && (line[a] == ' ' || line[a] == '\t' || line[a] == '\r'))
+		a++;
+	while (n > a && (line[n - 1] == ' ' || line[n - 1] == '\t' || line[n - 1] == '\r'))
+		n--;
+	line += a;
+	n -= a;
+	if ((why = rec_strict(line, n, &jr, &at)) == NULL) {
+		/* the fast path: json-c only for the lines people see */
+		batch_add(&in->b, line, n, lineno);
+		tell_human(in, line, n, &jr);
+		if (in->b.lines.len >= BATCH_MAX)
+			flush(in);
+		return;
+	}
+	rec_why_not(&in->v, line, n, why, at);
+	cull_warn("line %lu: %s", lineno, in->v.err);
+	in->refused++;
+}
+
+/* Open the FIFO for reading without waiting for a writer (poll waits). */
+static int
+open_fifo(const char *path)
+{
+	struct stat st;
+	int fd;
+
+	if (mkfifo(path, 0660) < 0 && errno != EEXIST)
+		cull_die(CULL_EXIT_FAIL, "fatal: cannot make the FIFO %s:", path);
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		cull_die(CULL_EXIT_FAIL, "fatal: cannot open the FIFO %s:", path);
+	if (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode))
+		cull_die(CULL_EXIT_FAIL, "fatal: %s exists and is not a FIFO", path);
+	return fd;
+}
+
+/* A FIFO's writers all went: wait for the next, counting lines on. */
+static void
+reopen_fifo(struct intake *in)
+{
+	unsigned long lineno = in->r.lineno;
+
+	cull_lines_free(&in->r);
+	close(in->fd);
+	in->fd = open_fifo(in->o->fifo);
+	cull_lines_init(&in->r, in->fd, 0);
+	in->r.lineno = lineno;
+}
+
+/* Is a whole line (or the end) waiting in the reader's buffer? */
+static int
+line_ready(const struct cull_lines *r)
+{
+	return r->eof || (r->end > r->start && memchr(r->buf + r->start, '\n', r->end - r->start));
+}
+
+/* Nothing whole to work on: store what we have, then wait at most a
+ * second (fsync and plots are due by the clock). >0 when input came. */
+static int
+wait_for_input(struct intake *in)
+{
+	struct pollfd p = { .fd = in->fd, .events = POLLIN };
+	double now;
+
+	flush(in);
+	if (logf_sync(&in->log, 1.0) < 0)
+		cull_die(CULL_EXIT_FAIL, "fatal: cannot fsync %s:", in->log.path);
+	now = cull_mono();
+	if (in->o->plot_every && now >= in->next_plot) {
+		/* redraw only when something new came in */
+		if (in->stored != in->stored_at_plot)
+			draw(in);
+		in->next_plot = now + in->o->plot_every;
+	}
+	return poll(&p, 1, 1000);
+}
+
+/* Read and take one line (or wait for one). 0 at the end of the input. */
+static int
+intake_step(struct intake *in)
+{
+	char *line;
+	ssize_t n;
+
+	if (!line_ready(&in->r) && wait_for_input(in) <= 0)
+		return 1;
+	n = cull_lines_next(&in->r, &line);
+	if (n >= 0) {
+		accept_line(in, line, (size_t)n, in->r.lineno);
+		return 1;
+	}
+	if (n == CULL_LINE_INTR)
+		return 1;
+	if (n == CULL_LINE_TOOLONG) {
+		cull_warn("line %lu: longer than %zu bytes, skipped", in->r.lineno, in->r.max);
+		in->refused++;
+		return 1;
+	}
+	if (n == CULL_LINE_ERR && errno == EAGAIN)
+		return 1;	/* the FIFO is empty for now */
+	if (n == CULL_LINE_ERR) {
+		flush(in);
+		logf_sync(&in->log, 0);
+		cull_die(CULL_EXIT_FAIL, "fatal: read error:");
+	}
+	/* end of input; a FIFO's writers all went: wait for the next */
+	if (!in->o->fifo)
+		return 0;
+	reopen_fifo(in);
+	return 1;
+}
+
+/* A stop signal ends the reading, not the lines already read: store every
+ * whole one in the buffer (what is still in a FIFO stays there, for the
+ * next reader of a FIFO that someone holds open). */
+static void
+take_buffered(struct intake *in)
+{
+	struct cull_lines *r = &in->r;
+
+	while (r->end > r->start && memchr(r->buf + r->start, '\n', r->end - r->start)) {
+		char *line;
+		ssize_t n = cull_lines_next(r, &line);
+
+		if (n < 0)
+			break;
+		accept_line(in, line, (size_t)n, r->lineno);
+	}
+}
+
+static void
+intake_open(struct intake *in, const struct logger_opts *o)
+{
+	if (o->plots && !o->log)
+		cull_die(CULL_EXIT_USAGE, "--plots needs --log (the graphs are drawn from it)");
+	if (o->plot_every && !o->plots)
+		cull_die(CULL_EXIT_USAGE, "--plot-every needs --plots");
+	in->o = o;
+	cull_stdio_setup();
+	if (logf_open(&in->log, o->log) < 0)
+		cull_die(CULL_EXIT_FAIL, "fatal: cannot open the log %s:", o->log);
+	in->fd = o->fifo ? open_fifo(o->fifo) : STDIN_FILENO;
+	catch_stop_signals();
+	jv_init(&in->v);
+	cull_lines_init(&in->r, in->fd, 0);
+	in->next_plot = cull_mono() + o->plot_every;
+}
+
+int
+intake_main(const struct logger_opts *o)
+{
+	struct intake in = { 0 };
+
+	intake_open(&in, o);
+	while (!stop_signal && intake_step(&in))
+		;
+	if (stop_signal)
+		take_buffered(&in);
+	flush(&in);
+	if (logf_sync(&in.log, 0) < 0)
+		cull_die(CULL_EXIT_FAIL, "fatal: cannot fsync %s:", in.log.path);
+	if (o->plots)
+		draw(&in);
+	if (!o->quiet || in.refused)
+		cull_warn("%lu lines stored, %lu refused%s", in.stored, in.refused,
+			  stop_signal ? " (stopped by a signal)" : "");
+	cull_lines_free(&in.r);
+	jv_fini(&in.v);
+	free(in.b.lines.buf);
+	free(in.b.lineno);
+	logf_close(&in.log);
+	if (!o->log)
+		cull_stdout_close();
+	return CULL_EXIT_OK;
+}
