@@ -907,7 +907,7 @@ main(int argc, char **argv)
 	snprintf(R.signal, sizeof R.signal, "SIGKILL");
 	R.retry = 10;
 	R.parallel = 16;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((c = cull_getopt(argc, argv, "", longopts, usage_text)) != -1) {
 		switch (c) {
 		case 's':
 			sock = optarg;
