@@ -25,38 +25,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cgid.h"
 #include "docker.h"
 #include "reaper.h"
-
-static int
-hexc(char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-}
-
-/* The last run of exactly 64 hex digits in s[0..n) that stands between
- * separators ('/', '-', ':' or the start before; '/', '.' or the end after). */
-static int
-last_id(const char *s, size_t n, char out[65])
-{
-	size_t i = 0;
-	int found = 0;
-
-	while (i < n) {
-		size_t j = i;
-
-		while (j < n && hexc(s[j]))
-			j++;
-		if (j - i == 64 && (i == 0 || s[i - 1] == '/' || s[i - 1] == '-' || s[i - 1] == ':') &&
-		    (j == n || s[j] == '/' || s[j] == '.')) {
-			memcpy(out, s + i, 64);
-			out[64] = '\0';
-			found = 1;
-		}
-		i = j > i ? j : i + 1;
-	}
-	return found ? 0 : -1;
-}
 
 int
 self_from_cgroup(const char *text, char out[65])
@@ -70,10 +41,12 @@ self_from_cgroup(const char *text, char out[65])
 		const char *c1 = memchr(line, ':', n), *path;
 		char id[65];
 
-		/* hierarchy-ID:controllers:path; the path may hold ':' itself */
+		/* hierarchy-ID:controllers:path; the path may hold ':' itself.
+		 * What names a container is lib/cgid.h's rule, the kernel
+		 * module's and the reader's; of several lines, the last wins. */
 		if (c1 && (path = memchr(c1 + 1, ':', n - (size_t)(c1 + 1 - line)))) {
 			path++;
-			if (last_id(path, n - (size_t)(path - line), id) == 0) {
+			if (cull_cgroup_id(path, n - (size_t)(path - line), id)) {
 				memcpy(out, id, 65);
 				found = 0;
 			}
@@ -96,13 +69,10 @@ containers_id(const char *root, size_t n, char out[65])
 
 	for (i = 0; i + k + 65 <= n; i++) {
 		const char *c = root + i + k;
-		size_t j;
 
 		if (memcmp(root + i, key, k) != 0 || c[64] != '/')
 			continue;
-		for (j = 0; j < 64 && hexc(c[j]); j++)
-			;
-		if (j == 64) {
+		if (cull_is_id(c, CULL_ID_LEN)) {
 			memcpy(out, c, 64);
 			out[64] = '\0';
 			found = 0;
