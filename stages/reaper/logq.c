@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mem.h"
 #include "reaper.h"
 
 void
@@ -20,46 +21,28 @@ logq_init(struct logq *q, size_t max_lines, size_t max_bytes)
 int
 logq_push(struct logq *q, const char *line, size_t len)
 {
-	if (q->lines >= q->max_lines || q->len + len + 1 > q->max_bytes) {
+	if (q->b.count >= q->max_lines || q->b.len + len + 1 > q->max_bytes) {
 		q->dropped++;
 		return -1;
 	}
-	if (q->len + len + 1 > q->cap) {
-		size_t cap = q->cap ? q->cap : 4096;
-		char *nb;
-
-		while (cap < q->len + len + 1)
-			cap *= 2;
-		if (!(nb = realloc(q->buf, cap))) {
-			q->dropped++;
-			return -1;
-		}
-		q->buf = nb;
-		q->cap = cap;
-	}
-	memcpy(q->buf + q->len, line, len);
-	q->len += len;
-	q->buf[q->len++] = '\n';
-	q->lines++;
+	cull_linebuf_put(&q->b, line, len);
 	return 0;
 }
 
 size_t
 logq_take(struct logq *q, char **buf, size_t *lines)
 {
-	size_t len = q->len;
+	size_t len = q->b.len;
 
-	*buf = q->buf;
-	*lines = q->lines;
-	q->buf = NULL;
-	q->len = q->cap = q->lines = 0;
+	*buf = q->b.buf;
+	*lines = q->b.count;
+	memset(&q->b, 0, sizeof q->b);
 	return len;
 }
 
 void
 logq_free(struct logq *q)
 {
-	free(q->buf);
-	q->buf = NULL;
-	q->len = q->cap = q->lines = 0;
+	free(q->b.buf);
+	memset(&q->b, 0, sizeof q->b);
 }

@@ -33,15 +33,16 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 #include <curl/curl.h>
 
+#include "clock.h"
 #include "docker.h"
 #include "err.h"
 #include "jv.h"
 #include "jw.h"
 #include "lines.h"
+#include "mem.h"
 #include "opt.h"
 #include "reaper.h"
 #include "version.h"
@@ -158,24 +159,6 @@ static struct {
 	int log_failing;
 	char log_err[CURL_ERROR_SIZE];
 } R;
-
-static double
-mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static double
-wall(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void
 restore_stdin(void)
@@ -301,7 +284,7 @@ log_pump(void)
 {
 	size_t len;
 
-	if (!R.log_url || R.log_busy || R.logq.lines == 0)
+	if (!R.log_url || R.log_busy || R.logq.b.count == 0)
 		return;
 	free(R.log_body);
 	len = logq_take(&R.logq, &R.log_body, &R.log_lines);
@@ -395,7 +378,7 @@ issue(struct job *j)
 	char path[512];
 	const char *id = j->tgt.id[0] ? j->tgt.id : j->req.ref;
 	double end = j->step == ST_VERIFY && j->verify_end > j->retry_end ? j->verify_end : j->retry_end;
-	double left = (end - mono()) * 1000.0;
+	double left = (end - cull_mono()) * 1000.0;
 	long timeout;
 	CURL *h = j->h;
 
@@ -472,7 +455,7 @@ emit(struct job *j, int ok, long status, const char *error, const char *message,
 	jw_reset(w);
 	jw_open(w, NULL);
 	jw_str(w, "type", "killed");
-	jw_num(w, "ts", wall(), 3);
+	jw_num(w, "ts", cull_wall(), 3);
 	if (j->req.has_seq)
 		jw_int(w, "seq", j->req.seq);
 	jw_str(w, "id", j->tgt.id[0] ? j->tgt.id : j->req.ref);
@@ -482,7 +465,7 @@ emit(struct job *j, int ok, long status, const char *error, const char *message,
 		jw_str(w, "class", j->req.class);
 	jw_bool(w, "ok", ok);
 	jw_int(w, "status", status);
-	jw_num(w, "ms", (mono() - j->t0) * 1000.0, 1);
+	jw_num(w, "ms", (cull_mono() - j->t0) * 1000.0, 1);
 	if (error)
 		jw_str(w, "error", error);
 	if (message && *message)
@@ -542,7 +525,7 @@ static void
 next_step(struct job *j, enum step s, double delay)
 {
 	j->step = s;
-	j->wake = mono() + delay;
+	j->wake = cull_mono() + delay;
 	if (delay <= 0)
 		issue(j);
 }
@@ -551,7 +534,7 @@ static void
 on_answer(struct job *j, CURLcode rc)
 {
 	char msg[512];
-	double now = mono();
+	double now = cull_mono();
 
 	curl_multi_remove_handle(R.multi, j->h);
 	j->busy = 0;
@@ -722,7 +705,7 @@ on_line(char *line, size_t len)
 		free(j);
 		goto out;
 	}
-	j->t0 = mono();
+	j->t0 = cull_mono();
 	j->retry_end = j->t0 + R.retry;
 	j->backoff = 0.05;
 	if (R.queue_tail)
@@ -764,7 +747,7 @@ static void
 start_jobs(void)
 {
 	struct job *j;
-	double now = mono();
+	double now = cull_mono();
 
 	while (R.queue && R.nactive < R.parallel) {
 		j = R.queue;
@@ -807,7 +790,7 @@ stop_jobs(void)
 static int
 poll_timeout(void)
 {
-	double now = mono(), t = 1.0;
+	double now = cull_mono(), t = 1.0;
 	struct job *j;
 
 	for (j = R.active; j; j = j->next)
@@ -847,9 +830,9 @@ loop(void)
 		log_pump();
 		if ((R.in_eof || R.nstop) && !R.queue && !R.active) {
 			if (!drain_end)
-				drain_end = mono() + DRAIN_WAIT;
-			if ((!R.exec_running && !R.exec_qlen && !R.log_busy && !R.logq.lines) ||
-			    mono() > drain_end)
+				drain_end = cull_mono() + DRAIN_WAIT;
+			if ((!R.exec_running && !R.exec_qlen && !R.log_busy && !R.logq.b.count) ||
+			    cull_mono() > drain_end)
 				return;
 		}
 		if (!R.in_eof && !R.nstop && R.nqueued < QUEUE_MAX) {
@@ -901,6 +884,7 @@ main(int argc, char **argv)
 	char *where = NULL;
 	struct sigaction sa;
 	enum self_how how;
+	size_t protect_cap = 0;
 	int c;
 
 	cull_setprog(argv[0]);
@@ -934,10 +918,8 @@ main(int argc, char **argv)
 		case 'p':
 			if (!*optarg)
 				cull_die(CULL_EXIT_USAGE, "--protect: empty name");
-			R.pol.protect = realloc(R.pol.protect,
-						(size_t)(R.pol.nprotect + 1) * sizeof *R.pol.protect);
-			if (!R.pol.protect)
-				cull_die(CULL_EXIT_FAIL, "fatal: out of memory");
+			R.pol.protect = cull_grow(R.pol.protect, &protect_cap,
+						  (size_t)R.pol.nprotect + 1, sizeof *R.pol.protect);
 			R.pol.protect[R.pol.nprotect++] = optarg;
 			break;
 		case 'n':
@@ -1040,7 +1022,7 @@ main(int argc, char **argv)
 	if (R.exec_dropped)
 		cull_warn("--exec: %lu commands dropped (too many waiting)", R.exec_dropped);
 	if (R.log_url) {
-		unsigned long unsent = R.logq.lines + (R.log_busy ? R.log_lines : 0);
+		unsigned long unsent = R.logq.b.count + (R.log_busy ? R.log_lines : 0);
 
 		if (R.logq.dropped || R.log_failed || unsent)
 			cull_warn("--log-url: %lu lines sent, %lu dropped (queue full), %lu lost "

@@ -17,6 +17,7 @@
 #include <json-c/json.h>
 
 #include "jv.h"
+#include "mem.h"
 
 #define REAPER_REF_MAX 128	/* longest id or name accepted in a kill line */
 
@@ -115,9 +116,7 @@ pid_t spawn_exec(const char *cmd, const char *const *vars);
 
 /* --log-url: lines waiting to be POSTed, bounded in lines and bytes. */
 struct logq {
-	char *buf;
-	size_t len, cap;
-	size_t lines;
+	struct cull_linebuf b;	/* the lines, b.count of them */
 	size_t max_lines, max_bytes;
 	unsigned long dropped;	/* lines refused because the queue was full */
 };
