@@ -27,6 +27,7 @@
 
 #include "cgid.h"
 #include "docker.h"
+#include "err.h"
 #include "reaper.h"
 
 int
@@ -307,4 +308,24 @@ self_resolve(struct docker *d, struct policy *p)
 	}
 	json_object_put(list);
 	return rc;
+}
+
+/* Silent when it knows (its cgroup, or the engine matched its upperdir) and
+ * on the host (no evidence of a container at all). */
+void
+self_warn(enum self_how how, const struct policy *p, const struct docker *d)
+{
+	if (p->self[0])
+		return;
+	if (how == SELF_UPPER)
+		cull_warn("cannot tell which container it runs in (no id in /proc/self/cgroup, "
+			  "and the engine %s): it refuses any container whose root is %s",
+			  d->api[0] ? "lists none with this root" : "did not answer", p->upper);
+	else if (how == SELF_GUESS)
+		cull_warn("cannot tell for sure which container it runs in: only the bind mounts "
+			  "of /etc/hostname, /etc/hosts, /etc/resolv.conf name %.12s (under "
+			  "--network container:X they are X's); refusing to kill %.12s",
+			  p->guess, p->guess);
+	/* SELF_NONE: not /.dockerenv either, which is no proof: this build
+	 * machine, a VM on ext4, has one */
 }
