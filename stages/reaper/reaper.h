@@ -1,6 +1,7 @@
 /*
- * reaper.h - the parts of cull-reaper that do not talk to the engine, kept
- * apart from main.c so the unit tests (tests/unit/reaper-*.c) can drive them:
+ * reaper.h - the parts of cull-reaper around the kill itself, kept apart
+ * from main.c (options and the loop) so the unit tests
+ * (tests/unit/reaper-*.c) can drive them:
  *
  *   request.c  a "kill" line -> struct kill_req (what to kill, figures to copy)
  *   target.c   GET /containers/{id}/json -> struct target; the policy check
@@ -11,8 +12,10 @@
  *              its sender (struct logpump)
  *   input.c    stdin: kill lines to the jobs (kill.h), the others to stdout
  *
- * kill.h holds the engine's side: kill.c (one line's state machine) and
- * jobs.c (the lines in flight).
+ * kill.h holds the kill itself: kill.c (one line's state machine, no I/O)
+ * and jobs.c (the lines in flight on libcurl). Each part owns the state it
+ * changes (struct execq, logpump, input, jobs); the settings reach them read
+ * only (struct kill_conf, struct policy).
  */
 #ifndef CULL_REAPER_H
 #define CULL_REAPER_H
@@ -85,8 +88,9 @@ struct policy {
 /* NULL when t may be killed for a line that asked for ref, else why not. */
 const char *target_refuse(const struct target *t, const char *ref, const struct policy *p);
 
-/* The container id in the text of /proc/self/cgroup ("/docker/<id>",
- * "docker-<id>.scope", containerd and podman forms) or of
+/* The container id in the text of /proc/self/cgroup (any path lib/cgid.h
+ * knows: "/docker/<id>", "docker-<id>.scope", podman, containerd, CRI-O,
+ * kubepods; the last line that names one) or of
  * /proc/self/mountinfo (docker's bind mounts of /etc/hostname, /etc/hosts,
  * /etc/resolv.conf from .../containers/<id>/, the last one mounted). 0 with
  * out set, -1 if none. */

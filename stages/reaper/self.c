@@ -6,6 +6,8 @@
  *      12:memory:/docker/<64 hex>                      (cgroupfs driver)
  *      0::/system.slice/docker-<64 hex>.scope          (systemd driver)
  *      0::/kubepods/besteffort/pod…/<64 hex>, cri-containerd-<id>.scope, libpod-<id>.scope
+ *    (which paths name a container is lib/cgid.h's rule, shared with the
+ *    kernel module and the reader)
  *    With a private cgroup namespace (--cgroupns private) every line says
  *    only "/" ("0::/"), on a cgroup v1 host too.
  * 2. /proc/self/mountinfo, where docker bind-mounts /etc/hostname,
