@@ -19,6 +19,7 @@ for bad in "--nope" "extra-operand" "--signal NOPE" "--signal 0" "--signal 65" \
 	t_grep '^cull-reaper: |^usage: ' "$T_TMP/err" "usage error says why: $bad"
 	[ -s "$T_TMP/out" ] && t_fail "nothing on stdout for $bad" || t_pass "nothing on stdout for $bad"
 done
+t_bad_options cull-reaper --signal --remove "$R"
 for good in "--signal KILL" "--signal sigterm" "--signal 9" "--signal SIGUSR1"; do
 	# shellcheck disable=SC2086
 	t_run 0 "accepted: $good" "$R" --socket "$T_TMP/none.sock" --retry 0 $good

@@ -6,6 +6,8 @@
  *      12:memory:/docker/<64 hex>                      (cgroupfs driver)
  *      0::/system.slice/docker-<64 hex>.scope          (systemd driver)
  *      0::/kubepods/besteffort/pod…/<64 hex>, cri-containerd-<id>.scope, libpod-<id>.scope
+ *    (which paths name a container is lib/cgid.h's rule, shared with the
+ *    kernel module and the reader)
  *    With a private cgroup namespace (--cgroupns private) every line says
  *    only "/" ("0::/"), on a cgroup v1 host too.
  * 2. /proc/self/mountinfo, where docker bind-mounts /etc/hostname,
@@ -25,38 +27,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cgid.h"
 #include "docker.h"
+#include "err.h"
 #include "reaper.h"
-
-static int
-hexc(char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-}
-
-/* The last run of exactly 64 hex digits in s[0..n) that stands between
- * separators ('/', '-', ':' or the start before; '/', '.' or the end after). */
-static int
-last_id(const char *s, size_t n, char out[65])
-{
-	size_t i = 0;
-	int found = 0;
-
-	while (i < n) {
-		size_t j = i;
-
-		while (j < n && hexc(s[j]))
-			j++;
-		if (j - i == 64 && (i == 0 || s[i - 1] == '/' || s[i - 1] == '-' || s[i - 1] == ':') &&
-		    (j == n || s[j] == '/' || s[j] == '.')) {
-			memcpy(out, s + i, 64);
-			out[64] = '\0';
-			found = 1;
-		}
-		i = j > i ? j : i + 1;
-	}
-	return found ? 0 : -1;
-}
 
 int
 self_from_cgroup(const char *text, char out[65])
@@ -70,10 +44,12 @@ self_from_cgroup(const char *text, char out[65])
 		const char *c1 = memchr(line, ':', n), *path;
 		char id[65];
 
-		/* hierarchy-ID:controllers:path; the path may hold ':' itself */
+		/* hierarchy-ID:controllers:path; the path may hold ':' itself.
+		 * What names a container is lib/cgid.h's rule, the kernel
+		 * module's and the reader's; of several lines, the last wins. */
 		if (c1 && (path = memchr(c1 + 1, ':', n - (size_t)(c1 + 1 - line)))) {
 			path++;
-			if (last_id(path, n - (size_t)(path - line), id) == 0) {
+			if (cull_cgroup_id(path, n - (size_t)(path - line), id)) {
 				memcpy(out, id, 65);
 				found = 0;
 			}
@@ -96,13 +72,10 @@ containers_id(const char *root, size_t n, char out[65])
 
 	for (i = 0; i + k + 65 <= n; i++) {
 		const char *c = root + i + k;
-		size_t j;
 
 		if (memcmp(root + i, key, k) != 0 || c[64] != '/')
 			continue;
-		for (j = 0; j < 64 && hexc(c[j]); j++)
-			;
-		if (j == 64) {
+		if (cull_is_id(c, CULL_ID_LEN)) {
 			memcpy(out, c, 64);
 			out[64] = '\0';
 			found = 0;
@@ -337,4 +310,24 @@ self_resolve(struct docker *d, struct policy *p)
 	}
 	json_object_put(list);
 	return rc;
+}
+
+/* Silent when it knows (its cgroup, or the engine matched its upperdir) and
+ * on the host (no evidence of a container at all). */
+void
+self_warn(enum self_how how, const struct policy *p, const struct docker *d)
+{
+	if (p->self[0])
+		return;
+	if (how == SELF_UPPER)
+		cull_warn("cannot tell which container it runs in (no id in /proc/self/cgroup, "
+			  "and the engine %s): it refuses any container whose root is %s",
+			  d->api[0] ? "lists none with this root" : "did not answer", p->upper);
+	else if (how == SELF_GUESS)
+		cull_warn("cannot tell for sure which container it runs in: only the bind mounts "
+			  "of /etc/hostname, /etc/hosts, /etc/resolv.conf name %.12s (under "
+			  "--network container:X they are X's); refusing to kill %.12s",
+			  p->guess, p->guess);
+	/* SELF_NONE: not /.dockerenv either, which is no proof: this build
+	 * machine, a VM on ext4, has one */
 }

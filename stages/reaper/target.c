@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cgid.h"
 #include "reaper.h"
 
 static json_object *
@@ -34,10 +35,22 @@ all_hex(const char *s, size_t n)
 	return strspn(s, "0123456789abcdefABCDEF") >= n;
 }
 
+/* The engine's "Id" in docker's own form (lower case) into out, when it is
+ * a container id (lib/cgid.h); 0, or -1 with out untouched. */
 static int
-is_hex64(const char *s)
+engine_id(const char *s, char out[65])
 {
-	return strlen(s) == 64 && all_hex(s, 64);
+	char id[CULL_ID_LEN + 1];
+	size_t i, n = strlen(s);
+
+	if (n != CULL_ID_LEN)
+		return -1;
+	for (i = 0; i <= n; i++)
+		id[i] = (char)tolower((unsigned char)s[i]);
+	if (!cull_is_id(id, n))
+		return -1;
+	memcpy(out, id, sizeof id);
+	return 0;
 }
 
 int
@@ -53,16 +66,9 @@ target_parse(const char *body, struct target *t, char *err, size_t errlen)
 		snprintf(err, errlen, "the engine's answer is not a JSON object");
 		goto out;
 	}
-	if (!(f = get(o, "Id", json_type_string)) || !is_hex64(json_object_get_string(f))) {
+	if (!(f = get(o, "Id", json_type_string)) || engine_id(json_object_get_string(f), t->id) < 0) {
 		snprintf(err, errlen, "the engine's answer has no 64-hex \"Id\"");
 		goto out;
-	}
-	{
-		const char *id = json_object_get_string(f);
-		size_t i;
-
-		for (i = 0; i < 65; i++)
-			t->id[i] = (char)tolower((unsigned char)id[i]);
 	}
 	if ((f = get(o, "Name", json_type_string))) {
 		s = json_object_get_string(f);

@@ -35,6 +35,11 @@ test_self(void)
 	ok(self_from_cgroup("0::/docker/" ID "\n1:cpu:/docker/" ID2 "\n", id) == 0 &&
 	   strcmp(id, ID2) == 0, "several lines: the last id");
 	ok(self_from_cgroup("", id) < 0 && self_from_cgroup("garbage", id) < 0, "empty and garbage");
+	ok(self_from_cgroup("0::/libpod_parent/libpod-" ID "\n", id) == 0 && strcmp(id, ID) == 0,
+	   "podman cgroupfs: libpod_parent/libpod-<id> (lib/cgid.h)");
+	ok(self_from_cgroup("0::/../" ID "\n", id) == 0 && strcmp(id, ID) == 0,
+	   "a private cgroup namespace below another's: /../<id>");
+	ok(self_from_cgroup("0::/user.slice/" ID "\n", id) < 0, "<id> under no runtime's parent: not a container");
 
 	ok(self_from_mountinfo("1 2 254:0 / / rw - ext4 /dev/vda rw\n"
 			       "812 790 254:0 /var/lib/docker/containers/" ID "/hostname /etc/hostname rw,relatime - ext4 /dev/vda rw\n",
@@ -290,7 +295,7 @@ test_logq(void)
 	len = logq_take(&q, &buf, &lines);
 	ok(len == 5 && lines == 2 && memcmp(buf, "a\nbb\n", 5) == 0, "taken as NDJSON");
 	free(buf);
-	ok(logq_push(&q, "d", 1) == 0 && q.lines == 1, "room again after take");
+	ok(logq_push(&q, "d", 1) == 0 && q.b.count == 1, "room again after take");
 	logq_free(&q);
 	logq_init(&q, 100, 10);
 	ok(logq_push(&q, "0123456789", 10) < 0, "byte bound holds");
