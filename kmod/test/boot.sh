@@ -43,12 +43,12 @@ kinfo=$("$here/kernel.sh" "$kname") || { rc=$?; [ "$rc" = 3 ] && exit 3; die "no
 echo "boot.sh: kernel $kver ($kimg)" >&2
 mem=${KMOD_MEM:-256M}; [ "$kname" = debug ] && mem=${KMOD_MEM:-768M}
 
-# The module, built apart for each kernel (a copy of kmod/ and lib/jesc.h
-# keeps kmod/ free of objects of one kernel or another). BTF for modules
+# The module, built apart for each kernel (a copy of kmod/, lib/jesc.h and
+# lib/cgid.h keeps kmod/ free of objects of one kernel or another). BTF for modules
 # would need pahole and the kernel's vmlinux: neither is needed to load it.
 kb=$build/$kver
 mkdir -p "$kb/kmod" "$kb/lib" "$out" || exit 1
-cp "$top/kmod/Kbuild" "$top/kmod/cull_sysinfo.c" "$kb/kmod/" && cp "$top/lib/jesc.h" "$kb/lib/" || exit 1
+cp "$top/kmod/Kbuild" "$top/kmod/cull_sysinfo.c" "$kb/kmod/" && cp "$top/lib/jesc.h" "$top/lib/cgid.h" "$kb/lib/" || exit 1
 make -C "$kdir" M="$kb/kmod" W=1 CONFIG_DEBUG_INFO_BTF_MODULES= modules >"$kb/make.log" 2>&1 ||
 	{ cat "$kb/make.log" >&2; die "module build failed against $kdir"; }
 # the module must build without a warning, W=1 (the kernel's -Wextra set) included

@@ -13,6 +13,8 @@ say "test"
 
 id64() { printf "$1%.0s" $(seq 64); }	# 64 times the hex digit $1
 A=$(id64 a); B=$(id64 b); C=$(id64 c); D=$(id64 d); E=$(id64 e)
+G=$(id64 1); I=$(id64 2); K=$(id64 3)
+POD=pod0f1e2d3c-aaaa-bbbb-cccc-123456789abc
 F=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
 V2=/sys/fs/cgroup V1=/mnt/v1pids
 mount -t cgroup2 none $V2 || fail "no cgroup2"
@@ -22,7 +24,9 @@ for d in $V2/docker/$A/sub $V2/docker/$B $V2/system.slice/docker-$B.scope \
 	$V2/kubepods.slice/cri-containerd-$C.scope $V2/machine.slice/libpod-$D.scope \
 	$V1/docker/$E $V2/docker/$F \
 	$V2/docker/$(printf '%.63s' $A) $V2/xdocker-$B.scope $V2/docker/$(id64 A) \
-	$V2/system.slice/docker-$C.scopex; do
+	$V2/system.slice/docker-$C.scopex \
+	$V2/libpod_parent/libpod-$G $V2/kubepods.slice/kubepods-besteffort.slice/crio-$I.scope \
+	$V1/kubepods/besteffort/$POD/$K $V2/kubepods/besteffort/$(id64 4); do
 	mkdir -p "$d" || fail "mkdir $d failed"
 done
 
@@ -59,6 +63,12 @@ start N1 $V2/docker/$(printf '%.63s' $A) "" /bin/sleeper
 start N2 $V2/xdocker-$B.scope "" /bin/sleeper
 start N3 $V2/docker/$(id64 A) "" /bin/sleeper
 start N4 $V2/system.slice/docker-$C.scopex "" /bin/sleeper
+# the other runtimes' forms of lib/cgid.h (podman's cgroupfs driver, CRI-O, a
+# kubelet's cgroupfs driver on v1) and one that is none
+start P $V2/libpod_parent/libpod-$G $G /bin/sleeper
+start R $V2/kubepods.slice/kubepods-besteffort.slice/crio-$I.scope $I /bin/sleeper
+start K $V1/kubepods/besteffort/$POD/$K $K /bin/sleeper
+start N5 $V2/kubepods/besteffort/$(id64 4) "" /bin/sleeper
 start HOST $V2 "" /bin/sleeper
 # wait for the hostile name and for the threads to have burnt their CPU
 n=0
