@@ -1,11 +1,12 @@
 #!/bin/sh
 # guest-test.sh - the test guest's script (kmod/test/boot.sh test).
 # Sets up container cgroups of every form, starts known processes in them,
-# loads cull_sysinfo.ko and collects documents and /proc facts for the host
-# (tests/50-kmod.t checks them with jq); attacks it as another user, a
-# namespaced root, a process with a file over its arguments, 200 open files;
-# then stresses the module (ARG rounds of container churn, default 40) and
-# unloads it. Sends: doc, all, cut, cut12, cut0,
+# runs lib/cgid.h's cases in the kernel (cull_cgid_test.ko, its TAP sent as
+# cgid_test), loads cull_sysinfo.ko and collects documents and /proc facts
+# for the host (tests/50-kmod.t checks them with jq); attacks it as another
+# user, a namespaced root, a process with a file over its arguments, 200
+# open files; then stresses the module (ARG rounds of container churn,
+# default 40) and unloads it. Sends: cgid_test, doc, all, cut, cut12, cut0,
 # tiny, full2, param_*, big, bound*, map*, facts, dmesg, and reader* when
 # /bin/cull-reader is there.
 . /bin/guest-lib.sh
@@ -92,6 +93,14 @@ num() {
 	fact num "$1" "$2" $((${14} + ${15})) "$vsz" "$rss" "${22}" "$3" "$4" "${20}"
 }
 
+# lib/cgid.h's cases in this kernel: cull_cgid_test.ko writes TAP to the
+# log. Its first run only: when loading fails (a case failed), busybox's
+# insmod tries again with init_module, and the cases run twice.
+insmod /bin/cull_cgid_test.ko
+fact cgid_test_insmod $?
+rmmod cull_cgid_test 2>/dev/null
+dmesg | sed -n 's/.*cull_cgid_test: //p' | sed '/^1\.\./q' >/tmp/cgid_test
+send cgid_test /tmp/cgid_test
 insmod /bin/cull_sysinfo.ko cmdline_max=100000 2>/dev/null
 fact insmod_bad_param $?
 insmod /bin/cull_sysinfo.ko
