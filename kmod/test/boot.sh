@@ -61,7 +61,8 @@ if grep -E 'warning:' "$kb/make.log" >&2; then die "the module builds with warni
 # Static helpers for the guest.
 for t in cs-guest:kmod/test/cs-guest.c:-ljson-c:-pthread sleeper:tests/fixtures/sleeper.c::; do
 	IFS=: read -r name src lib1 lib2 <<<"$t"
-	if [ ! -x "$build/$name" ] || [ "$top/$src" -nt "$build/$name" ] || [ "$top/lib/jesc.h" -nt "$build/$name" ]; then
+	if [ ! -x "$build/$name" ] || [ "$top/$src" -nt "$build/$name" ] || [ "$top/lib/jesc.h" -nt "$build/$name" ] ||
+		[ "$top/lib/cgid.h" -nt "$build/$name" ]; then
 		gcc -static -O2 -Wall -Wextra -I"$top/lib" -o "$build/$name" "$top/$src" $lib1 $lib2 ||
 			die "cannot build $name static"
 	fi
