@@ -77,6 +77,7 @@
 #include <linux/version.h>
 #include <linux/vmalloc.h>
 
+#include "cgid.h"
 #include "jesc.h"
 
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0)
@@ -90,7 +91,6 @@
 #endif
 
 #define CS_NAME		"cull_sysinfo"
-#define CS_ID_LEN	64		/* hex digits of a container id */
 #define CS_CMDLINE_CAP	65536		/* most cmdline_max may be */
 #define CS_PATH_MAX	PATH_MAX	/* cgroup path buffer */
 #define CS_TRIES	8		/* walks before giving up on a growing task list */
@@ -270,71 +270,17 @@ static void buf_json_str(struct cs_buf *b, const char *str, size_t n)
 
 /* ---- container ids from cgroup paths ---------------------------------- */
 
-static bool is_hex64(const char *p, const char *end)
-{
-	int i;
-
-	if (end - p < CS_ID_LEN)
-		return false;
-	for (i = 0; i < CS_ID_LEN; i++)
-		if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f')))
-			return false;
-	return true;
-}
-
-/* The forms the reader's procfs scan knows too, tried in the same order. */
-static const struct {
-	const char *prefix;
-	const char *suffix;	/* "": '/' or the end of the path must follow */
-} cs_forms[] = {
-	{ "/docker/", "" },
-	{ "docker-", ".scope" },
-	{ "cri-containerd-", ".scope" },
-	{ "libpod-", ".scope" },
-};
-
-/* Copy the 64-hex container id in path[0..len) to id; false if none. */
-static bool path_container_id(const char *path, size_t len, char *id)
-{
-	const char *end = path + len;
-	size_t f;
-
-	for (f = 0; f < ARRAY_SIZE(cs_forms); f++) {
-		size_t pl = strlen(cs_forms[f].prefix), sl = strlen(cs_forms[f].suffix);
-		const char *p = path;
-
-		while (p < end && (p = strnstr(p, cs_forms[f].prefix, end - p))) {
-			const char *h = p + pl, *after = h + CS_ID_LEN;
-
-			p = h;
-			if (!is_hex64(h, end))
-				continue;
-			if (sl) {
-				if ((size_t)(end - after) < sl || memcmp(after, cs_forms[f].suffix, sl))
-					continue;
-				after += sl;
-			}
-			if (after < end && *after != '/')
-				continue;
-			/* "docker-" and the like must start a path component */
-			if (cs_forms[f].prefix[0] != '/' && h - pl > path && h[-(long)pl - 1] != '/')
-				continue;
-			memcpy(id, h, CS_ID_LEN);
-			id[CS_ID_LEN] = '\0';
-			return true;
-		}
-	}
-	return false;
-}
-
-/* Under RCU. The id in cgrp's path; false if none. scratch: CS_PATH_MAX bytes. */
+/*
+ * Under RCU. The id in cgrp's path; false if none. scratch: CS_PATH_MAX
+ * bytes. The forms are lib/cgid.h's, the reader's procfs scan's too.
+ */
 static bool cgroup_container_id(struct cgroup *cgrp, char *scratch, char *id)
 {
 	int n = cgroup_path(cgrp, scratch, CS_PATH_MAX);
 
 	if (n < 0)
 		return false;
-	return path_container_id(scratch, min_t(size_t, n, CS_PATH_MAX - 1), id);
+	return cull_cgroup_id(scratch, min_t(size_t, n, CS_PATH_MAX - 1), id);
 }
 
 /*
@@ -377,7 +323,7 @@ struct cs_task {
 	struct task_struct *task;	/* pinned with get_task_struct */
 	pid_t pid, ppid;
 	u64 cpu_ns;
-	char id[CS_ID_LEN + 1];		/* "" for a host process (all=1) */
+	char id[CULL_ID_LEN + 1];	/* "" for a host process (all=1) */
 };
 
 /*
@@ -433,14 +379,14 @@ static long collect(struct cs_task **vp, size_t *capp, bool list_all, char *scra
 	for (tries = 0; tries < CS_TRIES; tries++) {
 		struct css_set *last_cset = NULL;
 		bool last_found = false;
-		char last_id[CS_ID_LEN + 1] = "";
+		char last_id[CULL_ID_LEN + 1] = "";
 		size_t n = 0;
 
 		rcu_read_lock();
 		for_each_process(p) {
 			struct css_set *cset = task_css_set(p);
 			struct cs_task *e;
-			char id[CS_ID_LEN + 1];
+			char id[CULL_ID_LEN + 1];
 			bool found;
 
 			/* tasks of one css_set share every cgroup: look once */

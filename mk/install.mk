@@ -31,13 +31,15 @@ install-service:
 uninstall-service:
 	rm -f "$(DESTDIR)$(SBINDIR)/cull" "$(DESTDIR)$(SYSTEMDUNITDIR)/cull.service"
 
-# The source keeps the repository's layout (kmod/ beside lib/jesc.h, which
-# kmod/Kbuild includes as $(src)/../lib), so DKMS builds it as make kmod does.
+# The source keeps the repository's layout (kmod/ beside lib/jesc.h and
+# lib/cgid.h, which kmod/Kbuild includes as $(src)/../lib), so DKMS builds it
+# as make kmod does; without the test module cull_cgid_test.c, which is
+# built only when asked for (CULL_CGID_TEST=m) and needs tests/unit/.
 install-dkms:
 	@test -n "$(CULL_VER)" || { echo "install-dkms: no version (mk/version.sh)" >&2; exit 1; }
 	$(INSTALL) -d "$(DESTDIR)$(DKMS_SRCDIR)/kmod" "$(DESTDIR)$(DKMS_SRCDIR)/lib"
-	$(INSTALL) -m 644 kmod/Kbuild kmod/Makefile $(wildcard kmod/*.c kmod/*.h) "$(DESTDIR)$(DKMS_SRCDIR)/kmod"
-	$(INSTALL) -m 644 lib/jesc.h "$(DESTDIR)$(DKMS_SRCDIR)/lib"
+	$(INSTALL) -m 644 kmod/Kbuild kmod/Makefile $(filter-out kmod/cull_cgid_test.c,$(wildcard kmod/*.c kmod/*.h)) "$(DESTDIR)$(DKMS_SRCDIR)/kmod"
+	$(INSTALL) -m 644 lib/jesc.h lib/cgid.h "$(DESTDIR)$(DKMS_SRCDIR)/lib"
 	sed 's/#MODULE_VERSION#/$(CULL_VER)/' debian/cull-dkms.dkms >"$(DESTDIR)$(DKMS_SRCDIR)/dkms.conf"
 
 uninstall-dkms:

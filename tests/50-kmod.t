@@ -3,7 +3,8 @@
 #
 # For each kernel of KVERS (default "6.1 6.12"; kmod/test/kernel.sh names
 # them: 6.1, 6.12, rt, debug, generic) one boot (kmod/test/boot.sh test): the
-# guest starts processes in container cgroups of every form (v2 and v1) and
+# guest runs lib/cgid.h's unit cases in the kernel (cull_cgid_test.ko),
+# starts processes in container cgroups of every form (v2 and v1) and
 # outside them, loads the module, and sends back the documents it read and
 # what /proc said about the same processes; it attacks the module as an
 # unprivileged or namespaced reader would; then it stresses the module (full
@@ -62,6 +63,19 @@ num() {
 }
 # proc DOC PID JQ: JQ applied to the entry of PID in DOC
 proc() { jq -c --argjson p "$2" ".procs[] | select(.pid == \$p) | $3" "$F/$1"; }
+
+# ---- lib/cgid.h's cases in this kernel, under its flags (cull_cgid_test.ko)
+t_is "$(fact cgid_test_insmod)" 0 "cull_cgid_test.ko loads: every case passed"
+ncases=$(grep -cE '^[[:space:]]*\{ ["A-Z]' "$TOP/tests/unit/cgid-cases.h")	# a case a line
+plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$F/cgid_test" 2>/dev/null)
+nok=$(grep -c '^ok [0-9]' "$F/cgid_test" 2>/dev/null)
+if [ "${plan:-0}" -gt 0 ] && [ "$plan" = "$ncases" ] && [ "$nok" = "$plan" ] &&
+	! grep -q '^not ok' "$F/cgid_test"; then
+	t_pass "cull_cgid_test: $nok of the $ncases cases of tests/unit/cgid-cases.h ok in the kernel"
+else
+	t_fail "cull_cgid_test: ${nok:-0} of ${plan:-?} cases ok in the kernel, of the $ncases in tests/unit/cgid-cases.h"
+	grep '^not ok' "$F/cgid_test" >"$T_TMP/cgid.fail" 2>/dev/null; t_diag "$T_TMP/cgid.fail"
+fi
 
 t_is "$(fact insmod_bad_param | grep -c '^[1-9]')" 1 "insmod with cmdline_max=100000 is refused"
 t_is "$(fact insmod)" 0 "insmod"

@@ -43,13 +43,17 @@ kinfo=$("$here/kernel.sh" "$kname") || { rc=$?; [ "$rc" = 3 ] && exit 3; die "no
 echo "boot.sh: kernel $kver ($kimg)" >&2
 mem=${KMOD_MEM:-256M}; [ "$kname" = debug ] && mem=${KMOD_MEM:-768M}
 
-# The module, built apart for each kernel (a copy of kmod/ and lib/jesc.h
-# keeps kmod/ free of objects of one kernel or another). BTF for modules
-# would need pahole and the kernel's vmlinux: neither is needed to load it.
+# The module, built apart for each kernel (a copy of kmod/, lib/jesc.h and
+# lib/cgid.h keeps kmod/ free of objects of one kernel or another), and
+# beside it cull_cgid_test.ko, lib/cgid.h's unit cases
+# (tests/unit/cgid-cases.h) in the kernel. BTF for modules would need pahole
+# and the kernel's vmlinux: neither is needed to load them.
 kb=$build/$kver
-mkdir -p "$kb/kmod" "$kb/lib" "$out" || exit 1
-cp "$top/kmod/Kbuild" "$top/kmod/cull_sysinfo.c" "$kb/kmod/" && cp "$top/lib/jesc.h" "$kb/lib/" || exit 1
-make -C "$kdir" M="$kb/kmod" W=1 CONFIG_DEBUG_INFO_BTF_MODULES= modules >"$kb/make.log" 2>&1 ||
+mkdir -p "$kb/kmod" "$kb/lib" "$kb/tests/unit" "$out" || exit 1
+cp "$top/kmod/Kbuild" "$top/kmod/cull_sysinfo.c" "$top/kmod/cull_cgid_test.c" "$kb/kmod/" &&
+	cp "$top/lib/jesc.h" "$top/lib/cgid.h" "$kb/lib/" &&
+	cp "$top/tests/unit/cgid-cases.h" "$kb/tests/unit/" || exit 1
+make -C "$kdir" M="$kb/kmod" W=1 CONFIG_DEBUG_INFO_BTF_MODULES= CULL_CGID_TEST=m modules >"$kb/make.log" 2>&1 ||
 	{ cat "$kb/make.log" >&2; die "module build failed against $kdir"; }
 # the module must build without a warning, W=1 (the kernel's -Wextra set) included
 if grep -E 'warning:' "$kb/make.log" >&2; then die "the module builds with warnings"; fi
@@ -57,7 +61,8 @@ if grep -E 'warning:' "$kb/make.log" >&2; then die "the module builds with warni
 # Static helpers for the guest.
 for t in cs-guest:kmod/test/cs-guest.c:-ljson-c:-pthread sleeper:tests/fixtures/sleeper.c::; do
 	IFS=: read -r name src lib1 lib2 <<<"$t"
-	if [ ! -x "$build/$name" ] || [ "$top/$src" -nt "$build/$name" ] || [ "$top/lib/jesc.h" -nt "$build/$name" ]; then
+	if [ ! -x "$build/$name" ] || [ "$top/$src" -nt "$build/$name" ] || [ "$top/lib/jesc.h" -nt "$build/$name" ] ||
+		[ "$top/lib/cgid.h" -nt "$build/$name" ]; then
 		gcc -static -O2 -Wall -Wextra -I"$top/lib" -o "$build/$name" "$top/$src" $lib1 $lib2 ||
 			die "cannot build $name static"
 	fi
@@ -69,7 +74,7 @@ rm -rf "$root" && mkdir -p "$root"/{bin,dev,proc,sys,tmp,lib64,lib,mnt} || exit 
 mknod "$root/dev/console" c 5 1 && mknod "$root/dev/null" c 1 3 || die "mknod failed (run as root)"
 cp /bin/busybox "$root/bin/busybox" || die "no static busybox (sh mk/deps.sh kmod)"
 ln -s busybox "$root/bin/sh"
-cp "$kb/kmod/cull_sysinfo.ko" "$build/cs-guest" "$build/sleeper" "$root/bin/"
+cp "$kb/kmod/cull_sysinfo.ko" "$kb/kmod/cull_cgid_test.ko" "$build/cs-guest" "$build/sleeper" "$root/bin/"
 cp "$here/guest-lib.sh" "$here/guest-$mode.sh" "$root/bin/"
 cp "$here/init.sh" "$root/init" && chmod 755 "$root/init"
 echo "$mode" >"$root/mode"

@@ -46,7 +46,8 @@
  *   cs-guest read-time FILE N     read FILE whole N times; median ns a read
  *   cs-guest scan-time N          a /proc scan like a procfs reader's (stat,
  *                                 statm, cgroup, cmdline of every pid,
- *                                 keeping those in a container cgroup)
+ *                                 keeping those in a container cgroup by
+ *                                 lib/cgid.h's rule, as the reader does)
  *                                 N times; median ns a scan, and how many
  *                                 processes it kept
  *   cs-guest run-time N CMD...    run CMD (stdout to /dev/null) N times;
@@ -80,6 +81,7 @@
 #include <sys/personality.h>
 #include <grp.h>
 
+#include "cgid.h"
 #include "jesc.h"
 
 /* Read fd from where it is to EOF, chunk bytes a read(). */
@@ -489,6 +491,7 @@ static int
 scan_once(void)
 {
 	static char buf[8192];
+	char id[CULL_ID_LEN + 1];
 	DIR *d = opendir("/proc");
 	struct dirent *e;
 	int kept = 0;
@@ -496,6 +499,7 @@ scan_once(void)
 	if (!d)
 		exit(1);
 	while ((e = readdir(d))) {
+		ssize_t n;
 		int dfd;
 
 		if (e->d_name[0] < '0' || e->d_name[0] > '9')
@@ -503,9 +507,8 @@ scan_once(void)
 		dfd = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY);
 		if (dfd < 0)
 			continue;
-		if (read_small(dfd, "cgroup", buf, sizeof buf) > 0 &&
-		    (strstr(buf, "/docker/") || strstr(buf, "docker-") ||
-		     strstr(buf, "cri-containerd-") || strstr(buf, "libpod-"))) {
+		n = read_small(dfd, "cgroup", buf, sizeof buf);
+		if (n > 0 && cull_cgroup_file_id(buf, (size_t)n, id)) {
 			read_small(dfd, "stat", buf, sizeof buf);
 			read_small(dfd, "statm", buf, sizeof buf);
 			read_small(dfd, "cmdline", buf, sizeof buf);

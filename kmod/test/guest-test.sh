@@ -1,11 +1,12 @@
 #!/bin/sh
 # guest-test.sh - the test guest's script (kmod/test/boot.sh test).
 # Sets up container cgroups of every form, starts known processes in them,
-# loads cull_sysinfo.ko and collects documents and /proc facts for the host
-# (tests/50-kmod.t checks them with jq); attacks it as another user, a
-# namespaced root, a process with a file over its arguments, 200 open files;
-# then stresses the module (ARG rounds of container churn, default 40) and
-# unloads it. Sends: doc, all, cut, cut12, cut0,
+# runs lib/cgid.h's cases in the kernel (cull_cgid_test.ko, its TAP sent as
+# cgid_test), loads cull_sysinfo.ko and collects documents and /proc facts
+# for the host (tests/50-kmod.t checks them with jq); attacks it as another
+# user, a namespaced root, a process with a file over its arguments, 200
+# open files; then stresses the module (ARG rounds of container churn,
+# default 40) and unloads it. Sends: cgid_test, doc, all, cut, cut12, cut0,
 # tiny, full2, param_*, big, bound*, map*, facts, dmesg, and reader* when
 # /bin/cull-reader is there.
 . /bin/guest-lib.sh
@@ -13,6 +14,8 @@ say "test"
 
 id64() { printf "$1%.0s" $(seq 64); }	# 64 times the hex digit $1
 A=$(id64 a); B=$(id64 b); C=$(id64 c); D=$(id64 d); E=$(id64 e)
+G=$(id64 1); I=$(id64 2); K=$(id64 3)
+POD=pod0f1e2d3c-aaaa-bbbb-cccc-123456789abc
 F=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
 V2=/sys/fs/cgroup V1=/mnt/v1pids
 mount -t cgroup2 none $V2 || fail "no cgroup2"
@@ -22,7 +25,9 @@ for d in $V2/docker/$A/sub $V2/docker/$B $V2/system.slice/docker-$B.scope \
 	$V2/kubepods.slice/cri-containerd-$C.scope $V2/machine.slice/libpod-$D.scope \
 	$V1/docker/$E $V2/docker/$F \
 	$V2/docker/$(printf '%.63s' $A) $V2/xdocker-$B.scope $V2/docker/$(id64 A) \
-	$V2/system.slice/docker-$C.scopex; do
+	$V2/system.slice/docker-$C.scopex \
+	$V2/libpod_parent/libpod-$G $V2/kubepods.slice/kubepods-besteffort.slice/crio-$I.scope \
+	$V1/kubepods/besteffort/$POD/$K $V2/kubepods/besteffort/$(id64 4); do
 	mkdir -p "$d" || fail "mkdir $d failed"
 done
 
@@ -59,6 +64,12 @@ start N1 $V2/docker/$(printf '%.63s' $A) "" /bin/sleeper
 start N2 $V2/xdocker-$B.scope "" /bin/sleeper
 start N3 $V2/docker/$(id64 A) "" /bin/sleeper
 start N4 $V2/system.slice/docker-$C.scopex "" /bin/sleeper
+# the other runtimes' forms of lib/cgid.h (podman's cgroupfs driver, CRI-O, a
+# kubelet's cgroupfs driver on v1) and one that is none
+start P $V2/libpod_parent/libpod-$G $G /bin/sleeper
+start R $V2/kubepods.slice/kubepods-besteffort.slice/crio-$I.scope $I /bin/sleeper
+start K $V1/kubepods/besteffort/$POD/$K $K /bin/sleeper
+start N5 $V2/kubepods/besteffort/$(id64 4) "" /bin/sleeper
 start HOST $V2 "" /bin/sleeper
 # wait for the hostile name and for the threads to have burnt their CPU
 n=0
@@ -82,6 +93,14 @@ num() {
 	fact num "$1" "$2" $((${14} + ${15})) "$vsz" "$rss" "${22}" "$3" "$4" "${20}"
 }
 
+# lib/cgid.h's cases in this kernel: cull_cgid_test.ko writes TAP to the
+# log. Its first run only: when loading fails (a case failed), busybox's
+# insmod tries again with init_module, and the cases run twice.
+insmod /bin/cull_cgid_test.ko
+fact cgid_test_insmod $?
+rmmod cull_cgid_test 2>/dev/null
+dmesg | sed -n 's/.*cull_cgid_test: //p' | sed '/^1\.\./q' >/tmp/cgid_test
+send cgid_test /tmp/cgid_test
 insmod /bin/cull_sysinfo.ko cmdline_max=100000 2>/dev/null
 fact insmod_bad_param $?
 insmod /bin/cull_sysinfo.ko

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cgid.h"
 #include "err.h"
 #include "kmod.h"
 
@@ -46,8 +47,7 @@ parse_proc(struct jv *v, json_object *o, struct proc *p)
 	    jv_i64(v, o, "cpu_ns", JV_REQ, 0, INT64_MAX, &cpu) ||
 	    jv_i64(v, o, "start_ns", JV_REQ, 0, INT64_MAX, &start))
 		return -1;
-	if (contlen != 0 && (contlen != CONTAINER_ID_LEN ||
-			     strspn(cont, "0123456789abcdef") != CONTAINER_ID_LEN))
+	if (contlen != 0 && !cull_is_id(cont, contlen))
 		return jv_fail(v, "\"%scontainer\" is not a 64-hex id", v->where);
 	if (statelen != 1)
 		return jv_fail(v, "\"%sstate\" is not one letter", v->where);

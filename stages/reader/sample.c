@@ -8,6 +8,9 @@
 #include "cgid.h"
 #include "sample.h"
 
+/* a proc's container holds lib/cgid.h's id */
+_Static_assert(CONTAINER_ID_LEN == CULL_ID_LEN, "CONTAINER_ID_LEN is not lib/cgid.h's CULL_ID_LEN");
+
 struct proc *
 sample_add(struct sample *s)
 {

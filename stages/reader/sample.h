@@ -46,10 +46,10 @@ void sample_clear(struct sample *s);	/* forget the procs, keep the memory */
 void sample_free(struct sample *s);
 
 /*
- * The container id in a cgroup path or a whole /proc/<pid>/cgroup file: the
- * 64-hex id after "/docker/", "docker-", "cri-containerd-" or "libpod-"
- * (the last three ending in ".scope"). Writes it NUL-terminated into id and
- * returns 1, or returns 0 when the path belongs to no container.
+ * The container id in a whole /proc/<pid>/cgroup file: the first line whose
+ * path names a container by lib/cgid.h's rule (every runtime's form).
+ * Writes it NUL-terminated into id and returns 1, or returns 0 when the
+ * process belongs to no container.
  */
 int cgroup_container_id(const char *buf, size_t len, char id[CONTAINER_ID_LEN + 1]);
 
