@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cgid.h"
 #include "err.h"
 #include "mem.h"
 #include "snapshot.h"
@@ -72,12 +73,6 @@ cpu_prev_free(struct cpu_prev *prev)
 	memset(prev, 0, sizeof *prev);
 }
 
-static int
-is_id(const char *s)
-{
-	return strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
-}
-
 /* One entry of GET /containers/json as "<id>":{name,image,created,labels}. */
 static void
 write_container(struct jw *w, json_object *c)
@@ -89,7 +84,7 @@ write_container(struct jw *w, json_object *c)
 	    !json_object_object_get_ex(c, "Id", &f) || !json_object_is_type(f, json_type_string))
 		return;
 	id = json_object_get_string(f);
-	if (!is_id(id))
+	if (!cull_is_id(id, strlen(id)))
 		return;
 	jw_open(w, id);
 	if (json_object_object_get_ex(c, "Names", &names) &&
