@@ -9,13 +9,7 @@ t_grep '^usage: cull-reader' "$T_TMP/out" "--help prints the synopsis on stdout"
 t_grep 'EXIT STATUS' "$T_TMP/out" "--help lists the exit status"
 
 # args (one string, split on '|') and the message expected
-while IFS='|' read -r args msg; do
-	[ -z "$args" ] && continue
-	read -ra argv <<<"$args"
-	t_run 2 "$args: exit 2" "$CULL_READER" "${argv[@]}"
-	t_grep "^$P: $msg" "$T_TMP/err" "$args: says why"
-	t_is "$(wc -c <"$T_TMP/out")" 0 "$args: nothing on stdout"
-done <<'EOF2'
+t_usage_errors "$P" "$CULL_READER" <<'EOF2'
 --interval 0|--interval: "0" is out of range
 --interval -1|--interval: "-1" is out of range
 --interval 1x|--interval: "1x" is not a number

@@ -15,12 +15,7 @@ t_is "$(wc -c <"$T_TMP/err")" 0 "--help says nothing on stderr"
 t_run 0 "-h exits 0" "$CULL_RANKER" -h
 
 # table: arguments | what stderr must say
-while IFS='|' read -r args want; do
-	read -ra a <<<"$args"
-	t_run 2 "usage error: $args" "$CULL_RANKER" "${a[@]}"
-	t_grep "$want" "$T_TMP/err" "  says: $want"
-	t_is "$(wc -c <"$T_TMP/out")" 0 "  nothing on stdout: $args"
-done <<'TABLE'
+t_usage_errors cull-ranker "$CULL_RANKER" <<'TABLE'
 --keep-high -1|--keep-high: "-1" is out of range
 --keep-low x|--keep-low: "x" is not a whole number
 --keep-low 1.5|--keep-low: "1.5" is not a whole number

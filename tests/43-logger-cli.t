@@ -11,13 +11,7 @@ t_grep '^usage: cull-logger' "$T_TMP/out" "--help prints the synopsis on stdout"
 t_grep '^Exit status: 0' "$T_TMP/out" "--help says the exit codes"
 
 # args (one string, split on '|') and the message expected
-while IFS='|' read -r args msg; do
-	[ -z "$args" ] && continue
-	read -ra argv <<<"$args"
-	t_run 2 "$args: exit 2" "$L" "${argv[@]}"
-	t_grep "^cull-logger: $msg" "$T_TMP/err" "$args: says why"
-	t_is "$(wc -c <"$T_TMP/out")" 0 "$args: nothing on stdout"
-done <<'EOF2'
+t_usage_errors cull-logger "$L" <<'EOF2'
 plot --log x|plot needs --log FILE and --out DIR
 --log x --plots . --plot-every 0|--plot-every: "0" is out of range
 --plot-every 5|--plot-every needs --plots

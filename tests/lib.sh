@@ -100,6 +100,20 @@ t_need_stages() {
 	done
 }
 
+# t_usage_errors NAME CMD... <TABLE - each line of TABLE is "ARGS|MESSAGE"
+# (ARGS split at white space, MESSAGE an extended regex): CMD ARGS exits 2,
+# its stderr says "NAME: MESSAGE", its stdout nothing.
+t_usage_errors() {
+	local name=$1 args msg argv; shift
+	while IFS='|' read -r args msg; do
+		[ -z "$args" ] && continue
+		read -ra argv <<<"$args"
+		t_run 2 "$args: exit 2" "$@" "${argv[@]}"
+		t_grep "^$name: $msg" "$T_TMP/err" "  $args: says why"
+		t_is "$(wc -c <"$T_TMP/out")" 0 "  $args: nothing on stdout"
+	done
+}
+
 # t_bad_options NAME VALUE_OPT FLAG_OPT CMD... - every program reads a bad
 # option the same way (lib/opt.c cull_getopt): one line naming the option as
 # written, the synopsis, nothing on stdout, exit 2. VALUE_OPT takes a value,
