@@ -77,7 +77,8 @@ t_cmp <(grep -v '"type":"kill"' "$T_TMP/in") <(grep -v '"type":"killed"' "$T_TMP
 
 t_is "$(got "$managed" '[.ok,.status,.running,.name,.seq]|@csv')" "true,204,false,\"cull-m-$run\",1" "managed: ok, 204, verified not running, the engine's name"
 t_is "$(state "$managed")" exited "managed: the engine says it exited"
-t_is "$(got "$managed" '[.class,.rss_kb,.vsz_kb,.mem_pct,.cpu_pct]|@csv')" '"high",204800,409600,20.5,3.25' "managed: class and figures copied from the kill line"
+t_is "$(got "$managed" '[.class,.reason,.rss_kb,.vsz_kb,.mem_pct,.cpu_pct]|@csv')" '"high","test",204800,409600,20.5,3.25' "managed: class, reason and figures copied from the kill line"
+t_is "$(got "$unmanaged" '.reason')" test "  the reason goes with a refusal too"
 t_is "$(got "$managed" '.ms|type')" number "managed: latency in ms"
 
 t_is "$(got "$unmanaged" '[.ok,.error]|@csv')" 'false,"refused: not labelled cull.managed=true"' "unmanaged: refused"

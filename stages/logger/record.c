@@ -143,7 +143,7 @@ safe_copy(char *out, size_t size, const char *s)
 {
 	size_t i;
 
-	for (i = 0; s[i] && i + 1 < size && i < 64; i++) {
+	for (i = 0; s[i] && i + 1 < size; i++) {
 		unsigned char c = (unsigned char)s[i];
 
 		out[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
@@ -177,7 +177,7 @@ size_t
 rec_human(struct rec_human *h, json_object *o, const char *type, double ts,
 	  char *out, size_t size)
 {
-	char clock[16] = "??:??:??", ram[32] = "", name[72], cls[72], why[72];
+	char clock[16] = "??:??:??", ram[32] = "", name[65], cls[65], why[65], reason[161] = "";
 	time_t t = (time_t)ts;
 	struct tm tm;
 	double d;
@@ -200,6 +200,7 @@ rec_human(struct rec_human *h, json_object *o, const char *type, double ts,
 		snprintf(ram, sizeof ram, "RAM %.1f%% | ", h->used_pct);
 	safe_copy(name, sizeof name, get_str(o, "name", get_str(o, "id", "?")));
 	safe_copy(cls, sizeof cls, get_str(o, "class", "?"));
+	safe_copy(reason, sizeof reason, get_str(o, "reason", ""));
 	if (json_object_object_get_ex(o, "ok", &f) && json_object_is_type(f, json_type_boolean))
 		okv = json_object_get_boolean(f);
 	if (okv) {
@@ -207,10 +208,12 @@ rec_human(struct rec_human *h, json_object *o, const char *type, double ts,
 
 		if (get_num(o, "rss_kb", &d))
 			snprintf(rss, sizeof rss, " rss %.0f MiB", d / 1024);
-		n = snprintf(out, size, "%s %skilled %s (%s)%s", clock, ram, name, cls, rss);
+		n = snprintf(out, size, "%s %skilled %s (%s)%s%s%s", clock, ram, name, cls, rss,
+			     reason[0] ? ": " : "", reason);
 	} else {
 		safe_copy(why, sizeof why, get_str(o, "error", "unknown error"));
-		n = snprintf(out, size, "%s %skill FAILED %s (%s): %s", clock, ram, name, cls, why);
+		n = snprintf(out, size, "%s %skill FAILED %s (%s): %s%s%s", clock, ram, name, cls, why,
+			     reason[0] ? "; sentenced for " : "", reason);
 	}
 	return n < 0 ? 0 : strlen(out);
 }

@@ -6,7 +6,7 @@
  * Out: the next request (kill_call), what to do next (enum kill_do), and at
  *      the end the killed line (kill_line):
  *   {"type":"killed","ts":…,"seq":7,"id":"…","name":"web-1","class":"high",
- *    "ok":true,"status":204,"ms":131.2,"running":false,"rss_kb":…,…}
+ *    "reason":"high: 4 running, keeping 2; …","ok":true,"status":204,"ms":131.2,"running":false,"rss_kb":…,…}
  *
  * An engine that does not answer (socket gone, refused, reset, timed out) or
  * answers 5xx is retried with backoff until the line's --retry time is
@@ -304,6 +304,8 @@ kill_line(struct jw *w, const struct kill *k, const struct kill_conf *c, double 
 		jw_str(w, "name", name);
 	if (r->class)
 		jw_str(w, "class", r->class);
+	if (r->reason)
+		jw_str(w, "reason", r->reason);
 	jw_bool(w, "ok", k->out.ok);
 	jw_int(w, "status", k->out.status);
 	jw_num(w, "ms", (now - k->t0) * 1000.0, 1);

@@ -40,6 +40,7 @@ struct kill_req {
 	char ref[REAPER_REF_MAX + 1];	/* "id": what the engine is asked about */
 	char *name;		/* "name" from the line, NULL if absent */
 	char *class;		/* "class", NULL if absent */
+	char *reason;		/* "reason": why the ranker sentenced it, NULL if absent */
 	int has_seq;
 	int64_t seq;
 	/* figures copied into the killed line as they were written (validated

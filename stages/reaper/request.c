@@ -89,6 +89,10 @@ kill_req_parse(struct jv *v, json_object *o, struct kill_req *k)
 		goto bad;
 	if (r == 0)
 		k->class = cull_strdup(s);
+	if ((r = jv_str(v, o, "reason", JV_OPT, &s, NULL)) < 0)
+		goto bad;
+	if (r == 0)
+		k->reason = cull_strdup(s);
 	if ((r = jv_i64(v, o, "seq", JV_OPT, 0, INT64_MAX, &k->seq)) < 0)
 		goto bad;
 	k->has_seq = r == 0;
@@ -108,6 +112,7 @@ kill_req_free(struct kill_req *k)
 {
 	free(k->name);
 	free(k->class);
+	free(k->reason);
 	free(k->rss_kb);
 	free(k->vsz_kb);
 	free(k->mem_pct);
