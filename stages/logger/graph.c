@@ -5,9 +5,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -70,40 +68,6 @@ fail(char *err, size_t errsize, int status, const char *fmt, const char *what)
 	return status;
 }
 
-/* Take the cache's lock (making the cache first), waiting for another
- * request's drawing until deadline: 200 with *lfd holding the lock, or an
- * HTTP status with err. */
-static int
-lock_cache(const char *cache, double deadline, int *lfd, char *err, size_t errsize)
-{
-	char lock[PATH_MAX];
-
-	if (mkdir(cache, 0755) < 0 && errno != EEXIST)
-		return fail(err, errsize, 500, "cannot make the graph cache directory: %s",
-			    strerror(errno));
-	snprintf(lock, sizeof lock, "%s/.lock", cache);
-	if ((*lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0)
-		return fail(err, errsize, 500, "cannot open the graph cache's lock: %s",
-			    strerror(errno));
-	/* one request draws; the others wait here, then share its picture */
-	while (flock(*lfd, LOCK_EX | LOCK_NB) < 0) {
-		struct timespec ts = { 0, 10000000 };
-
-		if (errno != EWOULDBLOCK && errno != EINTR) {
-			close(*lfd);
-			return fail(err, errsize, 500, "cannot lock the graph cache: %s",
-				    strerror(errno));
-		}
-		if (cull_mono() >= deadline) {
-			close(*lfd);
-			return fail(err, errsize, 503, "%s", "the graph is still being drawn for "
-				    "another request; try again");
-		}
-		nanosleep(&ts, NULL);
-	}
-	return 200;
-}
-
 /* Draw graph which of log into cache as name (older ones removed), under
  * the lock: 200 with *fd open on it, or an HTTP status with err. */
 static int
@@ -154,7 +118,9 @@ graph_get(const char *log, const char *cache, int which, double deadline, int *f
 	/* warm: the log has not changed since the picture was drawn */
 	if ((*fd = open(name, O_RDONLY | O_CLOEXEC)) >= 0)
 		return 200;
-	if ((status = lock_cache(cache, deadline, &lfd, err, errsize)) != 200)
+	/* one request draws; the others wait here, then share its picture */
+	if ((status = logf_lockdir(cache, deadline, &lfd, err, errsize,
+				   "the graph is still being drawn for another request; try again")) != 200)
 		return status;
 	/* the log may have changed, or another request drawn it, meanwhile */
 	if (cached_name(log, cache, base, name, sizeof name) < 0)

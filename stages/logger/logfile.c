@@ -1,7 +1,10 @@
 /* logfile.c - see logfile.h */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -207,4 +210,37 @@ fail:
 	close(*fd);
 	*fd = -1;
 	return -1;
+}
+
+int
+logf_lockdir(const char *dir, double deadline, int *lfd, char *err, size_t errsize,
+	     const char *busy)
+{
+	char lock[PATH_MAX];
+
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		snprintf(err, errsize, "cannot make the directory %s: %s", dir, strerror(errno));
+		return 500;
+	}
+	snprintf(lock, sizeof lock, "%s/.lock", dir);
+	if ((*lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
+		snprintf(err, errsize, "cannot open %s: %s", lock, strerror(errno));
+		return 500;
+	}
+	while (flock(*lfd, LOCK_EX | LOCK_NB) < 0) {
+		struct timespec ts = { 0, 10000000 };
+
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			snprintf(err, errsize, "cannot lock %s: %s", lock, strerror(errno));
+			close(*lfd);
+			return 500;
+		}
+		if (cull_mono() >= deadline) {
+			snprintf(err, errsize, "%s", busy);
+			close(*lfd);
+			return 503;
+		}
+		nanosleep(&ts, NULL);
+	}
+	return 200;
 }

@@ -49,4 +49,11 @@ void logf_close(struct logf *l);
  * read-only descriptor for pread. */
 off_t logf_snapshot(const char *path, int *fd);
 
+/* Take the lock dir/.lock (making dir first), waiting until deadline
+ * (monotonic seconds) while another process holds it: 200 with *lfd
+ * holding it (close to let go), 500 with a sentence in err, or 503 with
+ * busy in err. Shared by the graph cache and the state (graph.h, state.h). */
+int logf_lockdir(const char *dir, double deadline, int *lfd, char *err, size_t errsize,
+		 const char *busy);
+
 #endif
