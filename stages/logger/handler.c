@@ -8,6 +8,9 @@
  *	GET /graph            ram_usage.png, drawn when the log changed (graph.h)
  *	GET /scatter_vsz_rss  vsz_rss.png, the same way
  *	GET /healthz          {"ok":true}
+ *	GET /api/state        the dashboard's figures as JSON (state.h)
+ *	GET /metrics          the same in the Prometheus text format
+ *	GET /                 the dashboard (web.h), with /dashboard.js, .css
  *
  * Errors are answered as {"error":"..."} with their status; the head must
  * come within --head-timeout, the body and the answer within --timeout.
@@ -34,6 +37,8 @@
 #include "logfile.h"
 #include "logger.h"
 #include "plot.h"
+#include "state.h"
+#include "web.h"
 
 static double http_deadline;
 
@@ -373,9 +378,11 @@ serve_post(const struct logger_opts *o, const struct http_req *rq, char *head, s
 	n = http_body_lines(&v, body, (size_t)rq->length, &lines, err, sizeof err);
 	jv_fini(&v);
 	free(body);
-	if (n < 0)
+	if (n < 0) {
 		respond_error(400, 0, NULL, err);
-	else
+		if (st_count_refused(o->log, 1) < 0)
+			cull_warn("http: %s.state: cannot count the refused body", o->log);
+	} else
 		store_lines(o, &lines, n);
 	http_lines_free(&lines);
 }
@@ -436,24 +443,89 @@ route_logs(const struct logger_opts *o, const struct http_req *rq, char *head, s
 	}
 }
 
+/* GET /api/state and GET /metrics: from the state beside the log, brought
+ * up to date first (state.h). Its first build reads the whole log: no
+ * alarm while it runs, --timeout for the answer after. */
+static void
+serve_state(const struct logger_opts *o, int metrics, int head_only)
+{
+	struct st_state s;
+	char err[400];
+	int status;
+
+	alarm(0);
+	status = st_get(o->log, cull_mono() + o->timeout, &s, err, sizeof err);
+	alarm((unsigned)o->timeout + 1);
+	if (status != 200) {
+		respond_error(status, head_only, status == 503 ? "Retry-After: 1\r\n" : NULL, err);
+		return;
+	}
+	if (metrics) {
+		char *text = NULL;
+		size_t n = 0;
+		FILE *f = open_memstream(&text, &n);
+
+		if (!f)
+			cull_die(CULL_EXIT_FAIL, "fatal: out of memory");
+		st_metrics(&s, cull_wall(), f);
+		if (fclose(f) != 0)
+			cull_die(CULL_EXIT_FAIL, "fatal: out of memory");
+		respond_with(200, "text/plain; version=0.0.4; charset=utf-8", n, NULL,
+			     head_only ? NULL : text, n);
+		free(text);
+	} else {
+		struct jw w = { 0 };
+
+		st_api(&s, cull_wall(), &w);
+		respond_json(200, head_only, NULL, &w);
+	}
+	st_free(&s);
+}
+
+/* The dashboard's files, with the policy that lets the page run only them. */
+static void
+serve_web(const struct web_file *f, int head_only)
+{
+	respond_with(200, f->type, f->len,
+		     "Content-Security-Policy: " WEB_CSP "\r\nX-Content-Type-Options: nosniff\r\n",
+		     head_only ? NULL : f->body, f->len);
+}
+
+/* A path that takes GET and HEAD only: 1 when the method is one of them,
+ * else 0 with the 405 answered. */
+static int
+get_only(int get, int head_only, const char *what)
+{
+	char why[320];
+
+	if (get || head_only)
+		return 1;
+	snprintf(why, sizeof why, "%s takes GET", what);
+	respond_error(405, 0, "Allow: GET, HEAD\r\n", why);
+	return 0;
+}
+
 static void
 route(const struct logger_opts *o, const struct http_req *rq, char *head, size_t have)
 {
 	int get = !strcmp(rq->method, "GET"), head_only = !strcmp(rq->method, "HEAD");
+	const struct web_file *wf;
 
 	if (!strcmp(rq->path, "/logs")) {
 		route_logs(o, rq, head, have, get, head_only);
 	} else if (!strcmp(rq->path, "/graph") || !strcmp(rq->path, "/scatter_vsz_rss")) {
-		if (!get && !head_only) {
-			respond_error(405, 0, "Allow: GET, HEAD\r\n", "graphs take GET");
-		} else {
+		if (get_only(get, head_only, "a graph")) {
 			alarm(0);
 			serve_png(o, rq->path[1] == 'g' ? PLOT_RAM : PLOT_VSZ, head_only);
 		}
+	} else if (!strcmp(rq->path, "/api/state") || !strcmp(rq->path, "/metrics")) {
+		if (get_only(get, head_only, rq->path))
+			serve_state(o, rq->path[1] == 'm', head_only);
+	} else if ((wf = web_find(rq->path)) != NULL) {
+		if (get_only(get, head_only, rq->path))
+			serve_web(wf, head_only);
 	} else if (!strcmp(rq->path, "/healthz")) {
-		if (!get && !head_only) {
-			respond_error(405, 0, "Allow: GET, HEAD\r\n", "/healthz takes GET");
-		} else {
+		if (get_only(get, head_only, "/healthz")) {
 			struct jw w = { 0 };
 
 			jw_open(&w, NULL);
@@ -462,8 +534,9 @@ route(const struct logger_opts *o, const struct http_req *rq, char *head, size_t
 			respond_json(200, head_only, NULL, &w);
 		}
 	} else {
-		respond_error(404, head_only, NULL, "no such path: try POST /logs, GET /logs?tail=N, "
-			      "GET /graph, GET /scatter_vsz_rss, GET /healthz");
+		respond_error(404, head_only, NULL, "no such path: try GET / (the dashboard), "
+			      "POST /logs, GET /logs?tail=N, GET /api/state, GET /metrics, GET /graph, "
+			      "GET /scatter_vsz_rss, GET /healthz");
 	}
 }
 
