@@ -4,7 +4,8 @@
 # otherwise it prints the exact command and exits 2.
 #
 #   build  compiler, json-c, libcurl, pkg-config
-#   test   what the tests drive for real: dockerd, socat, gnuplot, curl, jq, prove
+#   test   what the tests drive for real: dockerd, socat, gnuplot, curl, jq, prove,
+#          chromium (the dashboard, headless), prometheus (promtool), tmux
 #   kmod   qemu, busybox, cpio, kmod, dpkg-dev (module tests; the Debian kernels
 #          themselves are fetched by kmod/test/kernel.sh into a cache, never
 #          installed: a test must not change how this machine boots)
@@ -19,7 +20,7 @@
 set -u
 
 pkgs_build="gcc make pkg-config libc6-dev libjson-c-dev libcurl4-openssl-dev"
-pkgs_test="perl curl jq socat gnuplot-nox fontconfig fonts-dejavu-core docker.io iproute2 procps systemd"
+pkgs_test="perl curl jq socat gnuplot-nox fontconfig fonts-dejavu-core docker.io iproute2 procps systemd chromium prometheus tmux"
 pkgs_kmod="qemu-system-x86 busybox-static cpio kmod dpkg-dev gzip"
 pkgs_kmod_debug="linux-source-6.1 xz-utils flex bison bc libelf-dev"
 pkgs_bench="hyperfine"
