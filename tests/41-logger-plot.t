@@ -113,7 +113,28 @@ t_run 0 "a missing log is empty data" "$L" plot --log "$T_TMP/none.log" --out "$
 { head -n 20 "$T_TMP/a.log"; printf '{"type":"mem","ts":17000'; } >"$T_TMP/torn.log"
 t_run 0 "a torn last line is skipped" "$L" plot --log "$T_TMP/torn.log" --out "$T_TMP/d"
 t_grep 'line 21: torn last line' "$T_TMP/err" "and reported with its line number"
-t_run 1 "an output directory that does not exist: exit 1" "$L" plot --log "$T_TMP/a.log" --out "$T_TMP/nope"
+t_run 0 "an output directory that does not exist is made" "$L" plot --log "$T_TMP/a.log" --out "$T_TMP/nope/deeper"
+t_is "$(png_size "$T_TMP/nope/deeper/vsz_rss.png")" 1000x600 "  and the graphs drawn in it"
+: >"$T_TMP/afile"
+t_run 1 "an output directory that cannot be made: exit 1" "$L" plot --log "$T_TMP/a.log" --out "$T_TMP/afile/sub"
+t_grep "cannot make the directory $T_TMP/afile/sub: Not a directory" "$T_TMP/err" "  and says why"
+
+# points that fall together (a demo's killed idle containers): their labels
+# are stacked a line apart, six and "+N more", not printed on one another
+awk 'BEGIN { for (i = 1; i <= 9; i++)
+	printf "{\"type\":\"killed\",\"ts\":%d,\"name\":\"idle-%d\",\"class\":\"low\",\"ok\":true,\"rss_kb\":780,\"vsz_kb\":1126}\n", i, i
+	print "{\"type\":\"killed\",\"ts\":20,\"name\":\"big\",\"class\":\"high\",\"ok\":true,\"rss_kb\":200000,\"vsz_kb\":300000}" }' >"$T_TMP/same.log"
+cat >"$T_TMP/gplab" <<'EOS'
+#!/bin/sh
+cat low.lab high.lab >"$CULL_GP_DATA"
+exec gnuplot "$@"
+EOS
+chmod +x "$T_TMP/gplab"
+CULL_GNUPLOT=$T_TMP/gplab CULL_GP_DATA=$T_TMP/same.lab t_run 0 "plot nine containers killed at one point" \
+	"$L" plot --log "$T_TMP/same.log" --out "$T_TMP/same"
+t_is "$(cut -f3 "$T_TMP/same.lab" | paste -sd' ')" '"idle-1" "idle-2" "idle-3" "idle-4" "idle-5" "idle-6" "+3 more" "big"' \
+	"six labels, then how many more"
+t_is "$(cut -f2 "$T_TMP/same.lab" | head -n 7 | sort -u | wc -l)" 7 "  each at its own height"
 
 # --plots: drawn when the intake ends
 mkdir -p "$T_TMP/f"

@@ -275,9 +275,9 @@ script_vsz(struct sbuf *s, const struct plot_data *d)
 	static const struct {
 		const char *file, *cls, *colour, *title;
 	} series[] = {
-		{ "high.dat", "high", "#d62728", "class high" },
-		{ "low.dat", "low", "#1f77b4", "class low" },
-		{ "other.dat", NULL, "#7f7f7f", "other class" },
+		{ "high", "high", "#d62728", "class high" },
+		{ "low", "low", "#1f77b4", "class low" },
+		{ "other", NULL, "#7f7f7f", "other class" },
 	};
 	const char *sep = "plot ";
 	size_t i;
@@ -296,11 +296,11 @@ script_vsz(struct sbuf *s, const struct plot_data *d)
 	for (i = 0; i < 3; i++) {
 		if (count_class(d, series[i].cls, !series[i].cls) == 0)
 			continue;
-		add(s, "%s\"%s\" using 1:2 with points pt 7 ps 1.5 lc rgb \"%s\" title \"%s\"",
+		add(s, "%s\"%s.dat\" using 1:2 with points pt 7 ps 1.5 lc rgb \"%s\" title \"%s\"",
 		    sep, series[i].file, series[i].colour, series[i].title);
 		sep = ", ";
-		if (d->nkill <= 60)
-			add(s, ", \"%s\" using 1:2:3 with labels offset char 0,1 font \",8\" "
+		if (d->nkill <= PLOT_LABELS_MAX)
+			add(s, ", \"%s.lab\" using 1:2:3 with labels font \",8\" "
 			       "tc rgb \"%s\" notitle", series[i].file, series[i].colour);
 	}
 	add(s, "\n");
@@ -440,25 +440,51 @@ write_steps(FILE *k, const struct plot_data *d, double first, double last)
 	fprintf(k, "%.3f\t%zu\n", last, d->nkill);
 }
 
+/* Where point i's label goes on the scatter, so that labels of points that
+ * fall together do not print on top of each other: the points of one cell
+ * (about a label's width and a line's height) stack their labels a line
+ * apart, upwards (downwards near the top), the first LABELS_STACKED, then
+ * one "+N more". 0 with *y set, or -1 when the point gets no label. */
+#define LABELS_STACKED 6
+static int
+label_at(const struct plot_data *d, size_t i, double maxv, double maxr, double *y, size_t *more)
+{
+	const struct plot_kill *p = &d->kill[i];
+	double cw = maxv > 0 ? maxv / 12 : 1, ch = maxr > 0 ? maxr / 40 : 1;
+	double line = (maxr > 0 ? maxr : 1) / 28;
+	long cx = (long)(p->vsz_mib / cw), cy = (long)(p->rss_mib / ch);
+	size_t j, k = 0, n = 0;
+
+	for (j = 0; j < d->nkill; j++) {
+		if ((long)(d->kill[j].vsz_mib / cw) != cx || (long)(d->kill[j].rss_mib / ch) != cy)
+			continue;
+		if (j < i)
+			k++;
+		n++;
+	}
+	if (k > LABELS_STACKED)
+		return -1;
+	*more = k == LABELS_STACKED ? n - LABELS_STACKED : 0;
+	*y = p->rss_mib + (p->rss_mib > maxr * 0.6 ? -1.0 : 1.0) * (double)(k + 1) * line;
+	return 0;
+}
+
 /* The scatter: every killed container, or with more than PLOT_POINTS_MAX
  * one point per pixel and class (a second one on the same pixel adds
- * nothing to see). */
+ * nothing to see); with few, the labels apart (label_at). */
 static int
-write_scatter(FILE *cls[3], const struct plot_data *d)
+write_scatter(FILE *cls[3], FILE *lab[3], const struct plot_data *d)
 {
 	unsigned char *seen = NULL;
-	double maxv = 0, maxr = 0;
-	size_t i;
+	double maxv = 0, maxr = 0, ly;
+	size_t i, more;
 
-	if (d->nkill > PLOT_POINTS_MAX) {
-		seen = calloc(3 * (size_t)(PLOT_W + 1) * (PLOT_H + 1), 1);
-		if (!seen)
-			return -1;
-		for (i = 0; i < d->nkill; i++) {
-			maxv = fmax(maxv, d->kill[i].vsz_mib);
-			maxr = fmax(maxr, d->kill[i].rss_mib);
-		}
+	for (i = 0; i < d->nkill; i++) {
+		maxv = fmax(maxv, d->kill[i].vsz_mib);
+		maxr = fmax(maxr, d->kill[i].rss_mib);
 	}
+	if (d->nkill > PLOT_POINTS_MAX && !(seen = calloc(3 * (size_t)(PLOT_W + 1) * (PLOT_H + 1), 1)))
+		return -1;
 	for (i = 0; i < d->nkill; i++) {
 		const struct plot_kill *p = &d->kill[i];
 		int c = !strcmp(p->cls, "high") ? 0 : !strcmp(p->cls, "low") ? 1 : 2;
@@ -472,9 +498,15 @@ write_scatter(FILE *cls[3], const struct plot_data *d)
 				continue;
 			seen[at] = 1;
 		}
-		fprintf(cls[c], "%.3f\t%.3f\t", p->vsz_mib, p->rss_mib);
-		put_label(cls[c], p->name);
-		fputc('\n', cls[c]);
+		fprintf(cls[c], "%.3f\t%.3f\n", p->vsz_mib, p->rss_mib);
+		if (d->nkill > PLOT_LABELS_MAX || label_at(d, i, maxv, maxr, &ly, &more) < 0)
+			continue;
+		fprintf(lab[c], "%.3f\t%.4f\t", p->vsz_mib, ly);
+		if (more)
+			fprintf(lab[c], "\"+%zu more\"", more);
+		else
+			put_label(lab[c], p->name);
+		fputc('\n', lab[c]);
 	}
 	free(seen);
 	return 0;
@@ -485,9 +517,10 @@ write_data(const struct plot_data *d, int dfd)
 {
 	FILE *m = create(dfd, "mem.dat"), *k = create(dfd, "kills.dat");
 	FILE *cls[3] = { create(dfd, "high.dat"), create(dfd, "low.dat"), create(dfd, "other.dat") };
+	FILE *lab[3] = { create(dfd, "high.lab"), create(dfd, "low.lab"), create(dfd, "other.lab") };
 	double first = INFINITY, last = -INFINITY;
 	size_t i;
-	int bad = !m || !k || !cls[0] || !cls[1] || !cls[2];
+	int bad = !m || !k || !cls[0] || !cls[1] || !cls[2] || !lab[0] || !lab[1] || !lab[2];
 
 	for (i = 0; i < d->nmem; i++) {
 		first = fmin(first, d->mem[i].ts);
@@ -502,20 +535,24 @@ write_data(const struct plot_data *d, int dfd)
 	/* the step line spans the whole time axis */
 	if (!bad && (d->nmem || d->nkill))
 		write_steps(k, d, first, last);
-	if (!bad && write_scatter(cls, d) < 0)
+	if (!bad && write_scatter(cls, lab, d) < 0)
 		bad = 1;
 	if (m && close_ok(m) < 0)
 		bad = 1;
 	if (k && close_ok(k) < 0)
 		bad = 1;
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 3; i++) {
 		if (cls[i] && close_ok(cls[i]) < 0)
 			bad = 1;
+		if (lab[i] && close_ok(lab[i]) < 0)
+			bad = 1;
+	}
 	return bad ? -1 : 0;
 }
 
 static const char *const tmp_files[] = {
-	"mem.dat", "kills.dat", "high.dat", "low.dat", "other.dat", "plot.gp",
+	"mem.dat", "kills.dat", "high.dat", "low.dat", "other.dat", "high.lab", "low.lab",
+	"other.lab", "plot.gp",
 	"gnuplot.err", "ram_usage.png.tmp", "vsz_rss.png.tmp", NULL
 };
 
@@ -695,7 +732,30 @@ plot_sweep(const char *dir)
 		closedir(dp);
 }
 
-/* cull-logger plot: the log drawn once into --out. */
+/* mkdir -p path (0755). 0, or -1 with errno. */
+static int
+make_dirs(const char *path)
+{
+	char p[PATH_MAX];
+	size_t i, n = strlen(path);
+
+	if (n >= sizeof p) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(p, path, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (p[i] != '/' && p[i] != '\0')
+			continue;
+		p[i] = '\0';
+		if (mkdir(p, 0755) < 0 && errno != EEXIST)
+			return -1;
+		p[i] = path[i];
+	}
+	return 0;
+}
+
+/* cull-logger plot: the log drawn once into --out (made when missing). */
 int
 plot_main(const struct logger_opts *o)
 {
@@ -704,6 +764,10 @@ plot_main(const struct logger_opts *o)
 
 	if (!o->log || !o->out)
 		cull_die(CULL_EXIT_USAGE, "plot needs --log FILE and --out DIR");
+	if (make_dirs(o->out) < 0) {
+		cull_warn("cannot make the directory %s:", o->out);
+		return CULL_EXIT_FAIL;
+	}
 	if (plot_load(o->log, &d) < 0)
 		return CULL_EXIT_FAIL;
 	rc = plot_render(&d, o->out, PLOT_ALL, 0);

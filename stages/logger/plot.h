@@ -5,6 +5,8 @@
  *                  killed containers on the second y axis
  *   vsz_rss.png    VSZ against RSS (MiB) of every killed container, high and
  *                  low in two colours, each point labelled with its name
+ *                  (up to 60); the labels of points that fall together are
+ *                  stacked a line apart, six at most, then "+N more"
  *
  * Data goes to gnuplot as data: tab-separated files in a private directory,
  * names as quoted data columns. The script is constant text chosen in C; no
@@ -47,6 +49,7 @@ enum { PLOT_RAM = 1, PLOT_VSZ = 2, PLOT_ALL = 3 };
  * class on the scatter. Nobody sees 2 million points in 1000 pixels. */
 #define PLOT_BUCKETS 1000
 #define PLOT_POINTS_MAX 20000
+#define PLOT_LABELS_MAX 60	/* killed containers named on the scatter; more: none */
 
 /* Read the log at path (warning about bad lines, "path: line N: ...", and a
  * torn last line). A missing log is empty data. 0, or -1 with a message. */
