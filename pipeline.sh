@@ -63,6 +63,9 @@ cleanly: reader first, the rest drain, graphs drawn, summary printed.
                    at the end only)
   --version        say the version and exit
   -q, --quiet      no tables and no per-record lines on the terminal
+                   (on a terminal the tables are one screen redrawn in
+                   place, like top: press s for the next order; piped,
+                   every snapshot's tables follow the last)
   --config FILE    settings from FILE (key = value lines: cull.conf(5),
                    deploy/cull.conf); the command line wins
   --service        run as a service: quiet, no --spawn; a stage that ends is
@@ -192,6 +195,10 @@ if [ "$service" = 1 ]; then
 	[ "$spawn" = 1 ] && bad "--spawn is for the demo, not for --service"
 	quiet=1
 fi
+# On a terminal the ranker draws one screen in place (--top) and the key s
+# shows the next order; piped, the tables scroll as they always did.
+top=0
+[ "$quiet" = 0 ] && [ -t 1 ] && [ -t 2 ] && top=1
 
 # --- what it needs -------------------------------------------------------
 # The stages: $CULL_BIN; else bin/ of the source tree beside this script
@@ -364,7 +371,7 @@ split_args() { read -r -a reader_x <<<"$reader_args"; read -r -a ranker_x <<<"$r
 start_logger() {
 	local a=(--fifo "$run/log.fifo" --log "$log" --plots "$out")
 	[ "$plot_every" != 0 ] && a+=(--plot-every "$plot_every")
-	[ "$quiet" = 1 ] && a+=(--quiet)
+	[ "$quiet" = 1 ] || [ "$top" = 1 ] && a+=(--quiet)	# no lines under the screen
 	start cull-logger /dev/null /dev/null "$logger" "${a[@]}" "${logger_x[@]}"
 	logger_pid=$last
 }
@@ -387,8 +394,9 @@ start_path() {
 	start cull-reaper "$run/kills" "$run/log.fifo" "$reaper" "${a[@]}" "${reaper_x[@]}"
 	stages=("$last")
 	a=(--keep-high "$keep_high" --keep-low "$keep_low" --sort-by "$sort_by")
-	[ "$quiet" = 1 ] || a+=(-v)
+	if [ "$top" = 1 ]; then a+=(--top); elif [ "$quiet" = 0 ]; then a+=(-v); fi
 	start cull-ranker "$run/snap" "$run/kills" "$ranker" "${a[@]}" "${ranker_x[@]}"
+	ranker_pid=$last
 	stages=("$last" "${stages[@]}")
 	if [ -n "$select" ]; then
 		# Keep the containers labelled K=V and their processes; without labels
@@ -453,6 +461,16 @@ if [ "$duration" != 0 ]; then
 	timer_pid=$last
 fi
 say "running: ${#stages[@]} stages through $run; log $log${listen:+; http://$listen/graph}"
+# --top: a key reader in our own process group (the terminal's foreground:
+# the stages are in groups of their own); s shows the ranker's next order
+keys_pid=""
+if [ "$top" = 1 ]; then
+	tty_mode=$(stty -g </dev/tty 2>/dev/null)
+	( while read -rsn1 k </dev/tty; do
+		[ "$k" = s ] && kill -USR1 "$ranker_pid" 2>/dev/null
+	done ) 2>/dev/null &
+	keys_pid=$!
+fi
 
 # --- a service: restart what ended, re-read the config on SIGHUP -------------
 restarts=0 reloads=0
@@ -558,6 +576,11 @@ done
 [ -n "$timer_pid" ] && kill "$timer_pid" 2>/dev/null
 
 # --- stop in order -----------------------------------------------------------
+if [ -n "$keys_pid" ]; then
+	kill "$keys_pid" 2>/dev/null; wait "$keys_pid" 2>/dev/null
+	[ -n "$tty_mode" ] && stty "$tty_mode" </dev/tty 2>/dev/null
+	printf '\n'
+fi
 say "stopping ($stop)"
 stop_path
 exec 5>&-	# the logger sees the end of the FIFO once it has read it all

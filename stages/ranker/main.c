@@ -34,7 +34,8 @@
 static const char usage[] =
 	"usage: cull-ranker [--keep-high N] [--keep-low M] [--sort-by ram|cpu|vsz|rss]\n"
 	"                   [--high-cpu PCT] [--high-mem PCT] [--max-mem-pct PCT]\n"
-	"                   [--max-psi PCT] [--cooldown SECONDS] [--any] [--max-line BYTES] [-v|--table]\n";
+	"                   [--max-psi PCT] [--cooldown SECONDS] [--any] [--max-line BYTES]\n"
+	"                   [-v|--table|--top]\n";
 
 static const char help[] =
 	"Read snapshot lines on stdin; write mem, rank and kill lines on stdout.\n"
@@ -55,12 +56,23 @@ static const char help[] =
 	"  --any                every container takes part, not only cull.managed=true\n"
 	"  --max-line BYTES     longest input line accepted (default 16777216)\n"
 	"  -v, --table          top-like tables on stderr for every snapshot\n"
+	"  --top                one screen on stderr instead, redrawn in place (a terminal):\n"
+	"                       the containers in one order, the last sentences; SIGUSR1\n"
+	"                       shows the next order (ram, cpu, vsz, rss)\n"
 	"  -h, --help           this text\n"
 	"\n"
 	"Exit status: 0 end of input, SIGINT/SIGTERM or stdout closed; 1 read or write\n"
 	"error; 2 usage error. See cull-ranker(1).\n";
 
 static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t next_order;	/* SIGUSR1s not yet acted on (--top) */
+
+static void
+on_usr1(int sig)
+{
+	(void)sig;
+	next_order++;
+}
 static sigset_t wait_mask;	/* the signal mask while waiting for input */
 
 static void
@@ -83,6 +95,9 @@ catch_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = on_usr1;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGUSR1, &sa, NULL);
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
@@ -134,13 +149,14 @@ struct opts {
 	struct policy_opt po;
 	size_t max_line;
 	int table;	/* -v: the human tables on stderr */
+	int top;	/* --top: one screen redrawn in place instead */
 };
 
 static void
 parse_args(int argc, char **argv, struct opts *o)
 {
 	enum { O_KEEP_HIGH = 256, O_KEEP_LOW, O_SORT_BY, O_HIGH_CPU, O_HIGH_MEM,
-	       O_MAX_MEM, O_MAX_PSI, O_COOLDOWN, O_ANY, O_MAX_LINE };
+	       O_MAX_MEM, O_MAX_PSI, O_COOLDOWN, O_ANY, O_MAX_LINE, O_TOP };
 	static const struct option longopts[] = {
 		{ "keep-high", required_argument, NULL, O_KEEP_HIGH },
 		{ "keep-low", required_argument, NULL, O_KEEP_LOW },
@@ -153,6 +169,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		{ "any", no_argument, NULL, O_ANY },
 		{ "max-line", required_argument, NULL, O_MAX_LINE },
 		{ "table", no_argument, NULL, 'v' },
+		{ "top", no_argument, NULL, O_TOP },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -163,6 +180,7 @@ parse_args(int argc, char **argv, struct opts *o)
 	policy_opt_default(po);
 	o->max_line = LINE_MAX_DEFAULT;
 	o->table = 0;
+	o->top = 0;
 	while ((c = cull_getopt(argc, argv, "vh", longopts, usage)) != -1) {
 		switch (c) {
 		case O_KEEP_HIGH:
@@ -198,6 +216,9 @@ parse_args(int argc, char **argv, struct opts *o)
 		case 'v':
 			o->table = 1;
 			break;
+		case O_TOP:
+			o->table = o->top = 1;
+			break;
 		case 'V':
 			cull_version_exit();
 		case 'h':
@@ -222,6 +243,7 @@ struct ranker {
 	FILE *tf;
 	char *tbuf;
 	size_t tlen;
+	struct out_top top;	/* --top */
 };
 
 /* One input line: a snapshot is ranked, anything else copied through. */
@@ -249,7 +271,13 @@ one_line(struct ranker *rk, char *line, size_t n, unsigned long lineno)
 		jw_reset(&rk->w);
 		if (rk->tf) {
 			rewind(rk->tf);
-			out_tables(rk->tf, &rk->s, &rk->vd);
+			if (rk->o->top) {
+				rk->top.key = (int)((rk->o->po.sort_by + next_order) % KEY_N);
+				out_top_note(&rk->top, &rk->s, &rk->vd);
+				out_top(rk->tf, &rk->s, &rk->vd, &rk->top);
+			} else {
+				out_tables(rk->tf, &rk->s, &rk->vd);
+			}
 			fflush(rk->tf);
 			fwrite(rk->tbuf, 1, rk->tlen, stderr);
 		}

@@ -147,36 +147,91 @@ static const char *const key_title[KEY_N] = {
 	"by RAM (mem_pct)", "by CPU (cpu_pct)", "by VSZ", "by RSS"
 };
 
-void
-out_tables(FILE *f, const struct snap *s, const struct verdict *v)
+/* The line above the tables: the snapshot's memory and counts. */
+static void
+snap_head(FILE *f, const struct snap *s, const struct verdict *v)
 {
 	char used[32], total[32];
-	size_t i;
-	int k;
 
 	policy_human_kb(used, sizeof used, (long long)s->used_kb);
 	policy_human_kb(total, sizeof total, (long long)s->total_kb);
-	fprintf(f, "\nseq %lld  ts %.*s  mem %.1f%% used (%s of %s)", (long long)s->seq,
+	fprintf(f, "seq %lld  ts %.*s  mem %.1f%% used (%s of %s)", (long long)s->seq,
 		(int)s->ts_len, s->ts_raw, s->used_pct, used, total);
 	if (s->has_psi)
 		fprintf(f, "  pressure %.2f%% some, %.2f%% full (10 s)", s->psi_some10, s->psi_full10);
 	fprintf(f, "  %zu containers, %zu procs, %zu sentenced\n", s->nctr, s->nprocs, v->nkill);
-	for (k = 0; k < KEY_N; k++) {
-		fprintf(f, "  %s\n  %4s %-12s %-20s %-5s %3s %5s %7s %7s %10s %10s %s\n",
-			key_title[k], "#", "ID", "NAME", "CLASS", "MGD", "PROCS", "MEM%",
-			"CPU%", "RSS", "VSZ", "FATE");
-		for (i = 0; i < s->nctr; i++) {
-			const struct snap_ctr *c = &s->ctr[v->by[k][i]];
-			char id[13], name[21], rss[16], vsz[16];
+}
 
-			cell(id, 12, c->id);
-			cell(name, 20, c->name);
-			policy_human_kb(rss, sizeof rss, (long long)c->rss_kb);
-			policy_human_kb(vsz, sizeof vsz, (long long)c->vsz_kb);
-			fprintf(f, "  %4zu %-12s %-20s %-5s %3s %5d %7.2f %7.2f %10s %10s %s\n",
-				i + 1, id, name, policy_class_name[c->cls], c->managed ? "yes" : "no",
-				c->procs, c->mem_pct, c->cpu_pct, rss, vsz,
-				policy_fate_name[c->fate]);
-		}
+/* The containers heaviest first by key k, at most rows of them (0: all). */
+static void
+table(FILE *f, const struct snap *s, const struct verdict *v, int k, size_t rows)
+{
+	size_t i;
+
+	fprintf(f, "  %s\n  %4s %-12s %-20s %-5s %3s %5s %7s %7s %10s %10s %s\n",
+		key_title[k], "#", "ID", "NAME", "CLASS", "MGD", "PROCS", "MEM%",
+		"CPU%", "RSS", "VSZ", "FATE");
+	for (i = 0; i < s->nctr && (rows == 0 || i < rows); i++) {
+		const struct snap_ctr *c = &s->ctr[v->by[k][i]];
+		char id[13], name[21], rss[16], vsz[16];
+
+		cell(id, 12, c->id);
+		cell(name, 20, c->name);
+		policy_human_kb(rss, sizeof rss, (long long)c->rss_kb);
+		policy_human_kb(vsz, sizeof vsz, (long long)c->vsz_kb);
+		fprintf(f, "  %4zu %-12s %-20s %-5s %3s %5d %7.2f %7.2f %10s %10s %s\n",
+			i + 1, id, name, policy_class_name[c->cls], c->managed ? "yes" : "no",
+			c->procs, c->mem_pct, c->cpu_pct, rss, vsz,
+			policy_fate_name[c->fate]);
 	}
+	if (i < s->nctr)
+		fprintf(f, "  ... and %zu more\n", s->nctr - i);
+}
+
+void
+out_tables(FILE *f, const struct snap *s, const struct verdict *v)
+{
+	int k;
+
+	fputc('\n', f);
+	snap_head(f, s, v);
+	for (k = 0; k < KEY_N; k++)
+		table(f, s, v, k, 0);
+}
+
+void
+out_top_note(struct out_top *t, const struct snap *s, const struct verdict *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->nkill; i++) {
+		const struct snap_ctr *c = &s->ctr[v->kill[i]];
+		char name[21], reason[81];
+
+		cell(name, 20, c->name[0] ? c->name : c->id);
+		cell(reason, 80, c->reason);
+		snprintf(t->last[t->at], sizeof t->last[t->at], "seq %-6lld %-20s %-5s %s",
+			 (long long)s->seq, name, policy_class_name[c->cls], reason);
+		t->at = (t->at + 1) % OUT_TOP_LAST;
+		if (t->n < OUT_TOP_LAST)
+			t->n++;
+	}
+}
+
+void
+out_top(FILE *f, const struct snap *s, const struct verdict *v, const struct out_top *t)
+{
+	size_t i;
+
+	fputs("\033[H\033[2J", f);	/* home, clear: one screen, redrawn in place */
+	snap_head(f, s, v);
+	fputc('\n', f);
+	table(f, s, v, t->key, OUT_TOP_ROWS);
+	fprintf(f, "\n  last sentences (newest first)\n");
+	for (i = 0; i < t->n; i++)
+		fprintf(f, "  %s\n", t->last[(t->at + OUT_TOP_LAST - 1 - i) % OUT_TOP_LAST]);
+	if (t->n == 0)
+		fprintf(f, "  none yet\n");
+	fprintf(f, "\n  shown by %s; press s for the next order, Ctrl-C to stop\n",
+		snap_key_name[t->key]);
 }
