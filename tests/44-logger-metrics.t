@@ -103,20 +103,24 @@ t_ok "an empty log's metrics pass promtool" promtool check metrics <"$T_TMP/m6"
 curl -s -o /dev/null -d '{"type":"a"}' "$U/logs"
 get m7 /metrics >/dev/null
 t_grep '^cull_log_refused_total 1$' "$T_TMP/m7" "a refused POST body is counted"
+printf 'not json\n{"type":"note","ts":1}\n{"ts":2}\n' | "$L" --quiet --log "$log" 2>/dev/null
+get m7b /metrics >/dev/null
+t_grep '^cull_log_refused_total 3$' "$T_TMP/m7b" "  and so are the lines intake refused"
+t_grep '^cull_log_records_total 1$' "$T_TMP/m7b" "  the good one stored"
 
 # a torn last line is left for later, then read once it is whole
 printf '{"type":"mem","ts":7,"total_kb":10,"used_kb":5,' >>"$log"
 get m8 /metrics >/dev/null
-t_grep '^cull_log_records_total 0$' "$T_TMP/m8" "a torn last line is not read"
+t_grep '^cull_log_records_total 1$' "$T_TMP/m8" "a torn last line is not read"
 printf '"used_pct":50}\n' >>"$log"
 get m9 /metrics >/dev/null
-t_grep '^cull_log_records_total 1$' "$T_TMP/m9" "  and read once it is whole"
+t_grep '^cull_log_records_total 2$' "$T_TMP/m9" "  and read once it is whole"
 
 # concurrent requests share one state, none of them corrupts it
 pids=""
 for i in $(seq 8); do curl -s -o "$T_TMP/c$i" "$U/api/state" & pids="$pids $!"; done
 wait $pids
-for i in $(seq 8); do jq -e '.log.records == 1' "$T_TMP/c$i" >/dev/null || echo "$i" >>"$T_TMP/cbad"; done
+for i in $(seq 8); do jq -e '.log.records == 2' "$T_TMP/c$i" >/dev/null || echo "$i" >>"$T_TMP/cbad"; done
 t_ok "8 concurrent requests all answered the same" test ! -e "$T_TMP/cbad"
 t_ok "  and the state is whole" jq -e '.offset > 0' "$log.state/state.json"
 

@@ -12,19 +12,12 @@
 # screenshot is kept in build/artifacts/45-dashboard.png.
 . "${0%/*}/lib.sh"
 . "${0%/*}/docker.sh"
+. "${0%/*}/pipeline-lib.sh"
 t_need_stages
 for c in chromium curl jq; do
 	command -v $c >/dev/null || t_bail "$c is not installed (sh mk/deps.sh test)"
 done
-docker_up
-SPAWN=$TOP/workloads/spawn.sh
-PIPELINE=${CULL_PIPELINE:-$TOP/pipeline.sh}
-RUN_LABEL=cull.test=$CULL_TEST_RUN
-export CULL_BIN CULL_READER CULL_RANKER CULL_REAPER CULL_LOGGER
-t_cleanup "'$SPAWN' --clean --label '$RUN_LABEL'"
-
-env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make -s -C "$TOP" images >"$T_TMP/images" 2>&1 ||
-	{ cat "$T_TMP/images"; t_bail "make images failed"; }
+engine_run
 "$SPAWN" --label "$RUN_LABEL" --network none -n 3 --image cull-low-idle >"$T_TMP/spawned" ||
 	t_bail "spawn.sh failed"
 

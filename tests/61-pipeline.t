@@ -13,16 +13,9 @@
 # so it ranks and kills only the containers this test started.
 . "${0%/*}/lib.sh"
 . "${0%/*}/docker.sh"
+. "${0%/*}/pipeline-lib.sh"
 t_need_stages
-docker_up
-SPAWN=$TOP/workloads/spawn.sh
-PIPELINE=${CULL_PIPELINE:-$TOP/pipeline.sh}
-RUN_LABEL=cull.test=$CULL_TEST_RUN
-export CULL_BIN CULL_READER CULL_RANKER CULL_REAPER CULL_LOGGER
-t_cleanup "'$SPAWN' --clean --label '$RUN_LABEL'"
-
-env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make -s -C "$TOP" images >"$T_TMP/images" 2>&1 ||
-	{ cat "$T_TMP/images"; t_bail "make images failed"; }
+engine_run
 spawn() { "$SPAWN" --label "$RUN_LABEL" --network none "$@" >>"$T_TMP/spawned" || t_bail "spawn.sh failed"; }
 spawn -n 2 --image cull-high-cpu
 spawn -n 2 --image cull-high-mem

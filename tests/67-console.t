@@ -7,15 +7,10 @@
 # and none is killed.
 . "${0%/*}/lib.sh"
 . "${0%/*}/docker.sh"
+. "${0%/*}/pipeline-lib.sh"
 t_need_stages
 command -v tmux >/dev/null || t_bail "tmux is not installed (sh mk/deps.sh test)"
-docker_up
-SPAWN=$TOP/workloads/spawn.sh
-PIPELINE=${CULL_PIPELINE:-$TOP/pipeline.sh}
-RUN_LABEL=cull.test=$CULL_TEST_RUN
-t_cleanup "'$SPAWN' --clean --label '$RUN_LABEL'"
-env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make -s -C "$TOP" images >"$T_TMP/images" 2>&1 ||
-	{ cat "$T_TMP/images"; t_bail "make images failed"; }
+engine_run
 "$SPAWN" --label "$RUN_LABEL" --network none -n 2 --image cull-low-idle >"$T_TMP/spawned" ||
 	t_bail "spawn.sh failed"
 

@@ -49,3 +49,17 @@ unpaired() {
 					print "path " i ": " n[i, "mem"] " mem, " n[i, "rank"] " rank lines for seq 1.." top[i, "mem"]
 		}'
 }
+
+# engine_run - for a test of the whole pipeline on the engine: the engine up,
+# the workload images built; $SPAWN, $PIPELINE, $RUN_LABEL (this run's label,
+# whose containers are removed at exit), the stages exported for pipeline.sh
+engine_run() {
+	docker_up
+	SPAWN=$TOP/workloads/spawn.sh
+	PIPELINE=${CULL_PIPELINE:-$TOP/pipeline.sh}
+	RUN_LABEL=cull.test=$CULL_TEST_RUN
+	export CULL_BIN CULL_READER CULL_RANKER CULL_REAPER CULL_LOGGER
+	t_cleanup "'$SPAWN' --clean --label '$RUN_LABEL'"
+	env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make -s -C "$TOP" images >"$T_TMP/images" 2>&1 ||
+		{ cat "$T_TMP/images"; t_bail "make images failed"; }
+}

@@ -30,6 +30,7 @@
 #include "mem.h"
 #include "plot.h"
 #include "record.h"
+#include "state.h"
 
 static volatile sig_atomic_t stop_signal;
 
@@ -79,6 +80,7 @@ struct intake {
 	struct jv v;
 	struct rec_human h;
 	unsigned long stored, refused;
+	unsigned long refused_told;	/* refused counted in FILE.state/ (state.h) */
 	unsigned long last_stored_line;	/* input line number of the last stored line */
 	double next_plot;
 	unsigned long stored_at_plot;	/* stored when the graphs were last drawn */
@@ -127,11 +129,23 @@ flush_failed(struct intake *in, int saved)
 }
 
 /* Write the batch in one append (see flush_failed when it cannot). */
+/* The refused lines not yet counted beside the log, for GET /metrics. */
+static void
+tell_refused(struct intake *in)
+{
+	if (!in->o->log || in->refused == in->refused_told)
+		return;
+	if (st_count_refused(in->o->log, in->refused - in->refused_told) < 0)
+		cull_warn("%s.state: cannot count the refused lines there", in->o->log);
+	in->refused_told = in->refused;
+}
+
 static void
 flush(struct intake *in)
 {
 	struct cull_linebuf *l = &in->b.lines;
 
+	tell_refused(in);
 	if (l->count == 0)
 		return;
 	if (logf_append(&in->log, l->buf, l->len) < 0)
