@@ -4,7 +4,8 @@
 # host name escaped in both formats, and the state beside the log: read
 # forward from where it stopped (an early line changed in place afterwards
 # is not read again), rebuilt when the log is replaced, truncated or the
-# state is spoiled, and the same after a restart of the server.
+# state is spoiled, and the same after a restart of the server. A real
+# Prometheus scrapes it.
 . "${0%/*}/lib.sh"
 . "${0%/*}/logger-lib.sh"
 set -o pipefail
@@ -125,4 +126,22 @@ t_ok "8 concurrent requests all answered the same" test ! -e "$T_TMP/cbad"
 t_ok "  and the state is whole" jq -e '.offset > 0' "$log.state/state.json"
 
 t_is "$(curl -s -o /dev/null -w '%{http_code}' -X POST -d x "$U/metrics")" 405 "POST /metrics: 405"
+
+# a real Prometheus scrapes it (Debian's prometheus package, as promtool)
+ppt=$(t_free_port)
+cat >"$T_TMP/prom.yml" <<EOS
+global: { scrape_interval: 1s }
+scrape_configs:
+  - job_name: cull
+    static_configs: [ { targets: ["127.0.0.1:$sport"] } ]
+EOS
+prometheus --config.file="$T_TMP/prom.yml" --storage.tsdb.path="$T_TMP/tsdb" \
+	--web.listen-address="127.0.0.1:$ppt" >"$T_TMP/prom.log" 2>&1 &
+prom=$!
+t_cleanup "kill $prom"
+q() { curl -s "http://127.0.0.1:$ppt/api/v1/query" --data-urlencode "query=$1" | jq -r '.data.result[0].value[1] // empty' 2>/dev/null; }
+for _ in $(seq 300); do [ "$(q 'up{job="cull"}')" = 1 ] && [ -n "$(q cull_log_records_total)" ] && break; sleep 0.1; done
+t_is "$(q 'up{job="cull"}')" 1 "Prometheus scrapes /metrics (up is 1)"
+t_is "$(q cull_log_records_total)" 2 "  and has cull_log_records_total"
+kill "$prom"; wait "$prom" 2>/dev/null
 t_done
