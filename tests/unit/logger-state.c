@@ -1,0 +1,95 @@
+/* logger-state.c - the fold behind GET /api/state and GET /metrics
+ * (state.h): lines of two hosts into a state, its fates and counters, the
+ * ring of recent kills, state.json written and read back the same, a
+ * spoiled state.json refused, and the Prometheus label escaping. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jv.h"
+#include "jw.h"
+#include "state.h"
+#include "tap.h"
+
+static void
+fold(struct st_state *s, struct jv *v, const char *line)
+{
+	st_line(s, v, line, strlen(line));
+}
+
+static void
+test_fold(struct jv *v)
+{
+	struct st_state s = { 0 }, back;
+	struct jw w = { 0 }, w2 = { 0 };
+	char line[256];
+	int i;
+
+	fold(&s, v, "{\"type\":\"mem\",\"ts\":10,\"used_kb\":5,\"total_kb\":10,\"used_pct\":50}");
+	fold(&s, v, "{\"type\":\"rank\",\"ts\":10,\"seq\":3,\"by\":\"ram\",\"containers\":["
+		    "{\"id\":\"a\",\"name\":\"A\",\"class\":\"high\",\"managed\":true},"
+		    "{\"id\":\"b\",\"name\":\"B\",\"class\":\"low\",\"managed\":false}]}");
+	fold(&s, v, "{\"type\":\"kill\",\"ts\":10,\"seq\":2,\"id\":\"a\"}");
+	ok(s.host[0].ctn[0].fate == ST_KEPT, "a kill of another seq sentences no one");
+	fold(&s, v, "{\"type\":\"kill\",\"ts\":10,\"seq\":3,\"id\":\"a\"}");
+	ok(s.host[0].ctn[0].fate == ST_SENTENCED, "a kill of the rank's seq sentences");
+	ok(s.host[0].ctn[1].fate == ST_UNMANAGED, "managed:false is unmanaged");
+	fold(&s, v, "{\"type\":\"mem\",\"ts\":11,\"host\":\"b\",\"used_pct\":1}");
+	is_int((long long)s.nhost, 2, "a line with \"host\" is another host");
+	is_str(s.host[0].name, "", "a line without it is the local host, \"\"");
+	fold(&s, v, "nonsense");
+	fold(&s, v, "{\"type\":\"x\",\"ts\":1,\"ts\":2}");
+	is_int((long long)s.unreadable, 2, "lines that are not records are counted apart");
+	for (i = 0; i < ST_RECENT + 5; i++) {
+		snprintf(line, sizeof line, "{\"type\":\"killed\",\"ts\":%d,\"name\":\"k%d\","
+			 "\"class\":\"%s\",\"ok\":%s,\"ms\":%d}", 100 + i, i,
+			 i % 2 ? "low" : "high", i % 3 ? "true" : "false", i);
+		fold(&s, v, line);
+	}
+	is_int((long long)s.nrecent, ST_RECENT, "the ring keeps the last %d", ST_RECENT);
+	st_write(&s, &w);
+	ok(st_parse(&back, v, w.buf, w.len) == 0, "state.json is read back");
+	st_write(&back, &w2);
+	ok(w.len == w2.len && !memcmp(w.buf, w2.buf, w.len), "  and written again the same");
+	ok(strstr(w.buf, "\"recent\":[{\"ts\":105.000000,\"host\":\"\",\"id\":\"\",\"name\":\"k5\"") != NULL,
+	   "  the ring oldest first");
+	is_int((long long)back.hist_count, ST_RECENT + 5, "every latency counted");
+	st_free(&back);
+	w.buf[w.len / 2] = '\0';
+	ok(st_parse(&back, v, w.buf, w.len / 2) < 0, "a cut state.json is refused: %s", v->err);
+	ok(back.nhost == 0 && back.host == NULL, "  and leaves nothing");
+	jw_free(&w);
+	jw_free(&w2);
+	st_free(&s);
+}
+
+static void
+test_labels(struct jv *v)
+{
+	struct st_state s = { 0 };
+	char *text = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&text, &n);
+
+	fold(&s, v, "{\"type\":\"mem\",\"ts\":1,\"host\":\"a\\\"b\\\\c\\nd\",\"used_pct\":1}");
+	st_metrics(&s, 2, f);
+	fclose(f);
+	ok(strstr(text, "cull_memory_used_ratio{host=\"a\\\"b\\\\c\\nd\"} 0.01\n") != NULL,
+	   "label values: quote, backslash and newline escaped");
+	ok(strstr(text, "cull_last_snapshot_age_seconds{host=\"a\\\"b\\\\c\\nd\"} 1\n") != NULL,
+	   "the snapshot's age");
+	free(text);
+	st_free(&s);
+}
+
+int
+main(void)
+{
+	struct jv v;
+
+	jv_init(&v);
+	test_fold(&v);
+	test_labels(&v);
+	jv_fini(&v);
+	return tap_done();
+}
