@@ -51,6 +51,7 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		st_line(&s, v, (const char *)data + start + 1, i - start - 1);
 		start = i;
 	}
+	st_settle(&s, v);
 	round_trip(v, &s);
 	st_api(&s, 1e9, &api);
 	jw_free(&api);

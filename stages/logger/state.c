@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "jstrict.h"
 #include "err.h"
 #include "lines.h"
 #include "logfile.h"
@@ -30,8 +31,11 @@ st_free(struct st_state *s)
 {
 	size_t i;
 
-	for (i = 0; i < s->nhost; i++)
+	for (i = 0; i < s->nhost; i++) {
 		free(s->host[i].ctn);
+		free(s->host[i].pending[0]);
+		free(s->host[i].pending[1]);
+	}
 	free(s->host);
 	memset(s, 0, sizeof *s);
 }
@@ -238,38 +242,112 @@ fold_killed(struct st_state *s, struct st_host *h, struct jv *v, json_object *o,
 	push_recent(s, &k);
 }
 
+enum { PEND_MEM, PEND_RANK };
+
+static void fold_parsed(struct st_state *s, struct jv *v, const char *line, size_t n);
+
+/* Parse h's pending lines (mem, then rank: a rank comes after its mem). */
+static void
+settle_host(struct st_state *s, struct st_host *h, struct jv *v)
+{
+	int k;
+
+	for (k = PEND_MEM; k <= PEND_RANK; k++) {
+		char *line = h->pending[k];
+
+		if (!line)
+			continue;
+		h->pending[k] = NULL;
+		fold_parsed(s, v, line, h->pending_len[k]);
+		free(line);
+	}
+}
+
+void
+st_settle(struct st_state *s, struct jv *v)
+{
+	size_t i;
+
+	for (i = 0; i < s->nhost; i++)
+		settle_host(s, &s->host[i], v);
+}
+
+/* A mem or rank line of a plain host name kept for later: 1, or 0 when it
+ * must be parsed now (its "host" holds an escape: json-c decodes it). */
+static int
+defer(struct st_state *s, const char *line, size_t n, int k)
+{
+	const char *hv;
+	size_t hlen;
+	char name[ST_STR];
+	struct st_host *h;
+
+	if (!jstrict_member(line, n, "host", &hv, &hlen) || hv[0] != '"')
+		name[0] = '\0';	/* none, or not a string: the local host */
+	else if (memchr(hv, '\\', hlen) || hlen - 2 >= sizeof name)
+		return 0;
+	else
+		keep(name, sizeof name, hv + 1, hlen - 2);
+	h = host_of(s, name);
+	free(h->pending[k]);
+	h->pending[k] = malloc(n);
+	if (!h->pending[k])
+		cull_die(CULL_EXIT_FAIL, "fatal: out of memory");
+	memcpy(h->pending[k], line, n);
+	h->pending_len[k] = n;
+	return 1;
+}
+
+/* A record, parsed and folded. */
+static void
+fold_parsed(struct st_state *s, struct jv *v, const char *line, size_t n)
+{
+	json_object *o;
+	const char *type;
+	struct st_host *h;
+	double ts;
+
+	if (!(o = jv_parse(v, line, n)) || rec_check(v, o, &type, &ts) < 0) {
+		json_object_put(o);
+		return;
+	}
+	h = host_of(s, opt_str(v, o, "host", ""));
+	if (!strcmp(type, "mem")) {
+		free(h->pending[PEND_MEM]);	/* older than this one */
+		h->pending[PEND_MEM] = NULL;
+		fold_mem(h, v, o, ts);
+	} else if (!strcmp(type, "rank")) {
+		free(h->pending[PEND_RANK]);
+		h->pending[PEND_RANK] = NULL;
+		fold_rank(h, v, o, ts);
+	} else if (!strcmp(type, "kill")) {
+		settle_host(s, h, v);	/* the rank it sentences from */
+		fold_kill(h, v, o);
+	} else if (!strcmp(type, "killed")) {
+		fold_killed(s, h, v, o, ts);
+	}
+	json_object_put(o);
+}
+
 void
 st_line(struct st_state *s, struct jv *v, const char *line, size_t n)
 {
 	struct rec_fields f;
-	json_object *o;
-	const char *type;
-	struct st_host *h;
 	size_t at;
-	double ts;
 
 	if (rec_strict(line, n, &f, &at) != NULL) {
 		s->unreadable++;
 		return;
 	}
 	s->records++;
+	if (rec_type_is(&f, "mem") && defer(s, line, n, PEND_MEM))
+		return;
+	if (rec_type_is(&f, "rank") && defer(s, line, n, PEND_RANK))
+		return;
 	if (!f.type_escaped && !rec_type_is(&f, "mem") && !rec_type_is(&f, "rank") &&
 	    !rec_type_is(&f, "kill") && !rec_type_is(&f, "killed"))
 		return;
-	if (!(o = jv_parse(v, line, n)) || rec_check(v, o, &type, &ts) < 0) {
-		json_object_put(o);
-		return;
-	}
-	h = host_of(s, opt_str(v, o, "host", ""));
-	if (!strcmp(type, "mem"))
-		fold_mem(h, v, o, ts);
-	else if (!strcmp(type, "rank"))
-		fold_rank(h, v, o, ts);
-	else if (!strcmp(type, "kill"))
-		fold_kill(h, v, o);
-	else if (!strcmp(type, "killed"))
-		fold_killed(s, h, v, o, ts);
-	json_object_put(o);
+	fold_parsed(s, v, line, n);
 }
 
 /* ---- the JSON both state.json and GET /api/state are made of ---- */
@@ -605,6 +683,7 @@ catch_up(struct st_state *s, struct jv *v, int fd, off_t size)
 		st_line(s, v, line, (size_t)n);
 		s->offset += n + 1;
 	}
+	st_settle(s, v);
 	cull_lines_free(&r);
 	return rc;
 }

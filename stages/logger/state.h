@@ -67,6 +67,10 @@ struct st_host {
 	size_t nctn, cap_ctn;
 	long long ctn_omitted;
 	unsigned long long kills[ST_NCLASS][2];	/* [class][ok] */
+	/* the last mem and rank lines not parsed yet: only the last of each
+	 * counts, so a fold parses one of a run of them (st_settle) */
+	char *pending[2];
+	size_t pending_len[2];
 };
 
 struct st_state {
@@ -88,8 +92,11 @@ struct st_state {
 
 void st_free(struct st_state *s);
 
-/* Fold one whole log line into s (a bad line counts as unreadable). */
+/* Fold one whole log line into s (a bad line counts as unreadable). The
+ * last mem and rank line of each host are kept as they are until
+ * st_settle() (or a kill line that needs the rank) parses them. */
 void st_line(struct st_state *s, struct jv *v, const char *line, size_t n);
+void st_settle(struct st_state *s, struct jv *v);
 
 /* state.json text into s: 0, or -1 with a sentence in v->err (s empty). */
 int st_parse(struct st_state *s, struct jv *v, const char *text, size_t n);

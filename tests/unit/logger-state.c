@@ -30,12 +30,21 @@ test_fold(struct jv *v)
 		    "{\"id\":\"a\",\"name\":\"A\",\"class\":\"high\",\"managed\":true},"
 		    "{\"id\":\"b\",\"name\":\"B\",\"class\":\"low\",\"managed\":false}]}");
 	fold(&s, v, "{\"type\":\"kill\",\"ts\":10,\"seq\":2,\"id\":\"a\"}");
+	st_settle(&s, v);
 	ok(s.host[0].ctn[0].fate == ST_KEPT, "a kill of another seq sentences no one");
 	fold(&s, v, "{\"type\":\"kill\",\"ts\":10,\"seq\":3,\"id\":\"a\"}");
 	ok(s.host[0].ctn[0].fate == ST_SENTENCED, "a kill of the rank's seq sentences");
 	ok(s.host[0].ctn[1].fate == ST_UNMANAGED, "managed:false is unmanaged");
 	fold(&s, v, "{\"type\":\"mem\",\"ts\":11,\"host\":\"b\",\"used_pct\":1}");
 	is_int((long long)s.nhost, 2, "a line with \"host\" is another host");
+	fold(&s, v, "{\"type\":\"rank\",\"ts\":12,\"seq\":4,\"containers\":[{\"id\":\"old\"}]}");
+	fold(&s, v, "{\"type\":\"r\\u0061nk\",\"ts\":13,\"seq\":5,\"containers\":[{\"id\":\"new\"}]}");
+	st_settle(&s, v);
+	is_str(s.host[0].ctn[0].id, "new", "a later rank parsed at once wins over an earlier one kept");
+	fold(&s, v, "{\"type\":\"rank\",\"ts\":14,\"seq\":6,\"containers\":[{\"id\":\"c\"}]}");
+	fold(&s, v, "{\"type\":\"kill\",\"ts\":14,\"seq\":6,\"id\":\"c\"}");
+	ok(s.host[0].ctn[0].fate == ST_SENTENCED && !strcmp(s.host[0].ctn[0].id, "c"),
+	   "a kill line settles the rank it sentences from");
 	is_str(s.host[0].name, "", "a line without it is the local host, \"\"");
 	fold(&s, v, "nonsense");
 	fold(&s, v, "{\"type\":\"x\",\"ts\":1,\"ts\":2}");
@@ -47,6 +56,7 @@ test_fold(struct jv *v)
 		fold(&s, v, line);
 	}
 	is_int((long long)s.nrecent, ST_RECENT, "the ring keeps the last %d", ST_RECENT);
+	st_settle(&s, v);
 	st_write(&s, &w);
 	ok(st_parse(&back, v, w.buf, w.len) == 0, "state.json is read back");
 	st_write(&back, &w2);
@@ -72,6 +82,7 @@ test_labels(struct jv *v)
 	FILE *f = open_memstream(&text, &n);
 
 	fold(&s, v, "{\"type\":\"mem\",\"ts\":1,\"host\":\"a\\\"b\\\\c\\nd\",\"used_pct\":1}");
+	st_settle(&s, v);
 	st_metrics(&s, 2, f);
 	fclose(f);
 	ok(strstr(text, "cull_memory_used_ratio{host=\"a\\\"b\\\\c\\nd\"} 0.01\n") != NULL,
