@@ -55,14 +55,14 @@ appended=$(curl -s -o /dev/null -w '%{time_total}' "$U/metrics")
 kill "$spid"; wait "$spid" 2>/dev/null || true; spid=
 
 echo "bench/dashboard.sh: jq over the whole log, tail + jq, hyperfine" >&2
-hyperfine -N --style none --warmup 0 --runs 3 --export-json "$W/j.json" \
+hyperfine -N --style none --warmup 0 --runs 2 --export-json "$W/j.json" \
 	-n jq "sh -c 'jq -c \"select(.type == \\\"killed\\\") | [.class, .ok]\" $W/log | sort | uniq -c'" >&2
 hyperfine -N --style none --warmup 1 --runs 10 --export-json "$W/t.json" \
 	-n tail "sh -c 'tail -n 100 $W/log | jq -s \"[.[] | select(.type == \\\"mem\\\")] | last\"'" >&2
 t_jq=$(med jq j.json); t_tail=$(med tail t.json)
 
 ms() { awk -v t="$1" 'BEGIN { printf "%.1f ms", t * 1000 }'; }
-x() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f×", a / b }'; }
+x() { awk -v a="$1" -v b="$2" 'BEGIN { r = a / b; printf (r < 10 ? "%.1f×" : "%.0f×"), r }'; }
 cat <<EOS
 ## Dashboard JSON and /metrics on a $RECORDS-record log (bench/dashboard.sh)
 
