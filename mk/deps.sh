@@ -13,6 +13,7 @@
 #   fuzz   clang and its libFuzzer runtime
 #   valgrind  valgrind
 #   deb    make deb: dpkg-buildpackage, debhelper, dh-dkms, lintian
+#   podman podman, whose Docker-compatible API the stages are tested against
 #   deb-test  make test-deb: what the installed packages are tried with (dkms,
 #          logrotate, systemd-analyze, man; pahole, which Debian's 6.12 headers
 #          need: make test-deb unpacks them rather than installs them)
@@ -26,6 +27,7 @@ pkgs_bench="hyperfine"
 pkgs_fuzz="clang libclang-rt-dev"
 pkgs_valgrind="valgrind"
 pkgs_deb="dpkg-dev debhelper dh-dkms lintian"
+pkgs_podman="podman"
 pkgs_deb_test="dkms logrotate systemd jq man-db pahole"
 
 want=""
@@ -40,7 +42,8 @@ for g in "$@"; do
 	valgrind) want="$want $pkgs_valgrind" ;;
 	deb) want="$want $pkgs_deb" ;;
 	deb-test) want="$want $pkgs_deb_test" ;;
-	*) echo "deps.sh: unknown group \"$g\" (build, test, kmod, kmod-debug, bench, fuzz, valgrind, deb, deb-test)" >&2; exit 2 ;;
+	podman) want="$want $pkgs_podman" ;;
+	*) echo "deps.sh: unknown group \"$g\" (build, test, kmod, kmod-debug, bench, fuzz, valgrind, deb, deb-test, podman)" >&2; exit 2 ;;
 	esac
 done
 
