@@ -39,8 +39,10 @@ t_cleanup '[ -n "$spid" ] && kill $spid; [ -n "$fpid" ] && kill $fpid'
 lines() { local i; for i in $(seq "$1" "$2"); do printf '{"type":"mem","ts":%d,"used_pct":%d.5}\n' "$i" "$i"; done >>"$local"; }
 # until_in_central N - wait (bounded) until N mem lines are in the central log
 until_in_central() {
+	local n
 	for _ in $(seq 200); do
-		[ "$(grep -c '"type":"mem"' "$central" 2>/dev/null)" -ge "$1" ] && return 0
+		n=$(grep -c '"type":"mem"' "$central" 2>/dev/null)
+		[ "${n:-0}" -ge "$1" ] && return 0
 		sleep 0.05
 	done
 	return 1
