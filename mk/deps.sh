@@ -13,6 +13,8 @@
 #   fuzz   clang and its libFuzzer runtime
 #   valgrind  valgrind
 #   deb    make deb: dpkg-buildpackage, debhelper, dh-dkms, lintian
+#   swarm  make test-swarm: a second dockerd in namespaces of its own
+#          (nsenter, unshare: util-linux; ip: iproute2)
 #   podman podman, whose Docker-compatible API the stages are tested against
 #   deb-test  make test-deb: what the installed packages are tried with (dkms,
 #          logrotate, systemd-analyze, man; pahole, which Debian's 6.12 headers
@@ -28,6 +30,7 @@ pkgs_fuzz="clang libclang-rt-dev"
 pkgs_valgrind="valgrind"
 pkgs_deb="dpkg-dev debhelper dh-dkms lintian"
 pkgs_podman="podman"
+pkgs_swarm="docker.io iproute2 util-linux curl jq"
 pkgs_deb_test="dkms logrotate systemd jq man-db pahole"
 
 want=""
@@ -43,7 +46,8 @@ for g in "$@"; do
 	deb) want="$want $pkgs_deb" ;;
 	deb-test) want="$want $pkgs_deb_test" ;;
 	podman) want="$want $pkgs_podman" ;;
-	*) echo "deps.sh: unknown group \"$g\" (build, test, kmod, kmod-debug, bench, fuzz, valgrind, deb, deb-test, podman)" >&2; exit 2 ;;
+	swarm) want="$want $pkgs_swarm" ;;
+	*) echo "deps.sh: unknown group \"$g\" (build, test, kmod, kmod-debug, bench, fuzz, valgrind, deb, deb-test, podman, swarm)" >&2; exit 2 ;;
 	esac
 done
 
