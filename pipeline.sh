@@ -34,7 +34,7 @@ usage="usage: $shown [--interval S] [--keep-high N] [--keep-low M] [--sort-by ra
                      [--dry-run] [--spawn] [--duration S] [--out DIR] [--log FILE]
                      [--listen ADDR | --no-http] [--select KEY=VALUE] [--quiet]
                      [--source auto|kmod|procfs] [--proc-root DIR] [--plot-every S]
-                     [--config FILE] [--service]"
+                     [--forward URL [--host NAME]] [--config FILE] [--service]"
 help="$usage
 
 Run cull: cull-reader | cull-ranker | cull-reaper into cull-logger, through
@@ -61,6 +61,10 @@ cleanly: reader first, the rest drain, graphs drawn, summary printed.
   --proc-root DIR  the host's /proc (default /proc; /host/proc in the image)
   --plot-every S   redraw the graphs in DIR every S seconds (default 0:
                    at the end only)
+  --forward URL    also send the log's lines to a central cull-logger's
+                   /logs (cull-logger forward: batched, resent while it is
+                   away, resumed after a restart; the local log stays)
+  --host NAME      this host's name in the central log (default: hostname)
   --version        say the version and exit
   -q, --quiet      no tables and no per-record lines on the terminal
                    (on a terminal the tables are one screen redrawn in
@@ -85,7 +89,7 @@ bad() { say "$*"; echo "$usage" >&2; exit 2; }
 defaults() {
 	interval=1 keep_high=2 keep_low=3 sort_by=ram dry_run=0 out="" log=""
 	listen=127.0.0.1:8000 select="" source=auto plot_every=0 proc_root=/proc
-	reader_args="" ranker_args="" reaper_args="" logger_args=""
+	reader_args="" ranker_args="" reaper_args="" logger_args="" forward="" host=""
 }
 setting() {
 	local k=$1 v=$2
@@ -126,6 +130,14 @@ setting() {
 		plot_every=$v ;;
 	reader_args|ranker_args|reaper_args|logger_args)
 		printf -v "$k" %s "$v" ;;
+	forward)
+		[ -z "$v" ] || [[ $v =~ ^https?://[^[:space:]]+$ ]] ||
+			{ why="\"$v\" is not an http:// or https:// URL"; return 1; }
+		forward=$v ;;
+	host)
+		[ -z "$v" ] || [[ $v =~ ^[A-Za-z0-9._-]{1,64}$ ]] ||
+			{ why="\"$v\" is not 1 to 64 of A-Z a-z 0-9 . _ -"; return 1; }
+		host=$v ;;
 	*)	why="unknown setting \"$k\""; return 1 ;;
 	esac
 	return 0
@@ -155,7 +167,7 @@ parse_args() {
 	while [ $# -gt 0 ]; do
 		o=$1
 		case $o in
-		--interval|--keep-high|--keep-low|--sort-by|--out|--log|--listen|--select|--source|--plot-every|--proc-root)
+		--interval|--keep-high|--keep-low|--sort-by|--out|--log|--listen|--select|--source|--plot-every|--proc-root|--forward|--host)
 			[ $# -ge 2 ] || bad "$o needs a value"
 			[ "$o" = --log ] && [ -z "$2" ] && bad "--log: empty"
 			k=${o#--}; k=${k//-/_}
@@ -309,7 +321,7 @@ leftovers() {
 failed=0
 trap 'leftovers' EXIT
 stages=()		# pids of the data path, upstream first
-reader_pid="" spawner_pid="" serve_pid="" logger_pid="" timer_pid=""
+reader_pid="" spawner_pid="" serve_pid="" logger_pid="" timer_pid="" forward_pid=""
 declare -A status_of=() reported=()
 declare -A fails_of=() since_of=()	# per part: restarts in a row, last start
 
@@ -374,6 +386,14 @@ start_logger() {
 	[ "$quiet" = 1 ] || [ "$top" = 1 ] && a+=(--quiet)	# no lines under the screen
 	start cull-logger /dev/null /dev/null "$logger" "${a[@]}" "${logger_x[@]}"
 	logger_pid=$last
+}
+# start_forward - with --forward, the log's lines to the central logger
+start_forward() {
+	forward_pid=""
+	[ -n "$forward" ] || return 0
+	start "cull-logger forward" /dev/null /dev/null "$logger" forward --log "$log" \
+		--url "$forward" ${host:+--host "$host"} --quiet
+	forward_pid=$last
 }
 start_serve() {
 	serve_pid=""
@@ -454,13 +474,15 @@ settle() {
 split_args
 start_logger
 start_serve
+start_forward
 start_path
-since_of=([cull-logger]=$SECONDS ["cull-logger serve"]=$SECONDS ["the data path"]=$SECONDS)
+since_of=([cull-logger]=$SECONDS ["cull-logger serve"]=$SECONDS ["cull-logger forward"]=$SECONDS
+	["the data path"]=$SECONDS)
 if [ "$duration" != 0 ]; then
 	start timer /dev/null /dev/null sleep "$duration"
 	timer_pid=$last
 fi
-say "running: ${#stages[@]} stages through $run; log $log${listen:+; http://$listen/graph}"
+say "running: ${#stages[@]} stages through $run; log $log${listen:+; http://$listen/graph}${forward:+; forwarded to $forward}"
 # --top: a key reader in our own process group (the terminal's foreground:
 # the stages are in groups of their own); s shows the ranker's next order
 keys_pid=""
@@ -499,6 +521,7 @@ reload() {
 	if [ "$listen" != "$old_listen" ] || [ "$log" != "$old_log" ]; then
 		halt "$serve_pid" TERM 5; start_serve
 	fi
+	halt "$forward_pid" TERM 5; start_forward	# it resumes where it was
 	pick_source
 	start_path
 }
@@ -516,6 +539,7 @@ again() {
 	case $part in
 	cull-logger) start_logger ;;
 	"cull-logger serve") start_serve ;;
+	"cull-logger forward") start_forward ;;
 	"the data path") start_path ;;
 	esac
 	since_of[$part]=$SECONDS
@@ -530,6 +554,7 @@ restart() {
 		case $pid in
 		"$logger_pid") again cull-logger ;;
 		"$serve_pid") again "cull-logger serve" ;;
+		"$forward_pid") again "cull-logger forward" ;;
 		*) for s in "${stages[@]}" "$spawner_pid"; do [ "$pid" = "$s" ] && path=1; done ;;
 		esac
 	done
@@ -543,7 +568,8 @@ restart() {
 # better. Its other complaints are shown at the end.
 exec 2>"$run/sh.err"
 while :; do
-	watched=("${stages[@]}" "$logger_pid" ${serve_pid:+"$serve_pid"} ${spawner_pid:+"$spawner_pid"} ${timer_pid:+"$timer_pid"})
+	watched=("${stages[@]}" "$logger_pid" ${serve_pid:+"$serve_pid"} ${forward_pid:+"$forward_pid"}
+		${spawner_pid:+"$spawner_pid"} ${timer_pid:+"$timer_pid"})
 	if [ -n "$stop" ]; then
 		[ "$stop" = SIGHUP ] && [ "$service" = 1 ] || break
 		stop=""; reload; continue
@@ -585,13 +611,14 @@ say "stopping ($stop)"
 stop_path
 exec 5>&-	# the logger sees the end of the FIFO once it has read it all
 halt "$logger_pid" TERM 60
+halt "$forward_pid" TERM 20	# after the logger: the last lines, one last try
 halt "$serve_pid" TERM 5
 
 # Name every other part that failed, even as a consequence of the first
 # failure, so nothing is hidden. The spawner and socat may end by our SIGTERM.
 # (A service names and restarts its failures as they come.)
 if [ "$service" = 0 ]; then
-	for pid in "${stages[@]}" "$logger_pid" ${serve_pid:+"$serve_pid"} ${spawner_pid:+"$spawner_pid"}; do
+	for pid in "${stages[@]}" "$logger_pid" ${serve_pid:+"$serve_pid"} ${forward_pid:+"$forward_pid"} ${spawner_pid:+"$spawner_pid"}; do
 		rc=${status_of[$pid]:-0}
 		[ -n "${reported[$pid]+x}" ] || [ "$rc" = 0 ] && continue
 		[ "$rc" = 143 ] && { [ "$pid" = "$serve_pid" ] || [ "$pid" = "$spawner_pid" ]; } && continue

@@ -1,7 +1,8 @@
 /* logger-http.c - fuzz the logger's HTTP request head parser, its query
- * reader, the POST /logs body splitter (every line it accepts for the
- * log must be one whole JSON object on one line, and a record) and the
- * record rule itself (a record is strict JSON with its type inside it). */
+ * reader, the POST /logs body splitter and ?host= stamping (every line it
+ * accepts for the log, stamped, must be one whole JSON object on one line,
+ * and a record) and the record rule itself (a record is strict JSON with
+ * its type inside it). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +10,7 @@
 #include "jstrict.h"
 #include "fuzz.h"
 #include "jv.h"
+#include "logger.h"
 #include "record.h"
 
 int
@@ -44,11 +46,21 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		if (http_parse_head((const char *)data + 1, size - 1, &rq, &why) == 0) {
 			if (rq.head_len > size - 1 || !memchr(rq.path, '\0', sizeof rq.path))
 				abort();
+			char host[HTTP_HOST_MAX + 1];
+
 			http_query_num(rq.query, "tail", 0, 1000000, &n);
+			if (http_query_host(rq.query, host) > 0 && !logger_host_ok(host))
+				abort();
 		}
 		return 0;
 	}
 	if (http_body_lines(v, (const char *)data + 1, size - 1, &out, err, sizeof err) > 0) {
+		long count = (long)out.count;
+
+		if (data[0] % 8 == 3)
+			http_stamp_host(&out, "node-1.example");
+		if ((long)out.count != count)
+			abort();	/* stamping neither adds nor drops a line */
 		for (i = 0; i < out.len; i++) {
 			if (out.buf[i] != '\n')
 				continue;

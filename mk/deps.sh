@@ -14,6 +14,9 @@
 #   fuzz   clang and its libFuzzer runtime
 #   valgrind  valgrind
 #   deb    make deb: dpkg-buildpackage, debhelper, dh-dkms, lintian
+#   swarm  make test-swarm: a second dockerd in namespaces of its own
+#          (nsenter, unshare: util-linux; ip: iproute2)
+#   podman podman, whose Docker-compatible API the stages are tested against
 #   deb-test  make test-deb: what the installed packages are tried with (dkms,
 #          logrotate, systemd-analyze, man; pahole, which Debian's 6.12 headers
 #          need: make test-deb unpacks them rather than installs them)
@@ -27,6 +30,8 @@ pkgs_bench="hyperfine"
 pkgs_fuzz="clang libclang-rt-dev"
 pkgs_valgrind="valgrind"
 pkgs_deb="dpkg-dev debhelper dh-dkms lintian"
+pkgs_podman="podman"
+pkgs_swarm="docker.io iproute2 util-linux curl jq"
 pkgs_deb_test="dkms logrotate systemd jq man-db pahole"
 
 want=""
@@ -41,7 +46,9 @@ for g in "$@"; do
 	valgrind) want="$want $pkgs_valgrind" ;;
 	deb) want="$want $pkgs_deb" ;;
 	deb-test) want="$want $pkgs_deb_test" ;;
-	*) echo "deps.sh: unknown group \"$g\" (build, test, kmod, kmod-debug, bench, fuzz, valgrind, deb, deb-test)" >&2; exit 2 ;;
+	podman) want="$want $pkgs_podman" ;;
+	swarm) want="$want $pkgs_swarm" ;;
+	*) echo "deps.sh: unknown group \"$g\" (build, test, kmod, kmod-debug, bench, fuzz, valgrind, deb, deb-test, podman, swarm)" >&2; exit 2 ;;
 	esac
 done
 

@@ -32,6 +32,14 @@ managed_running() {
 t_is "$(managed_running)" "4 high, 6 low" "all of them run before the pipeline starts"
 
 port=$(t_free_port)
+# A central logger the pipeline forwards its log to (--forward, --host): at
+# the end it must hold every line of the local log, each with the host.
+cport=$(t_free_port)
+central=$T_TMP/central.log
+"$CULL_LOGGER" serve --listen "127.0.0.1:$cport" --log "$central" 2>"$T_TMP/central.err" &
+cpid=$!
+t_cleanup "kill $cpid"
+for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$cport/healthz" && break; sleep 0.05; done
 out=$T_TMP/out
 log=$out/cull.log
 # TMPDIR: the run directory lands in $T_TMP, so a process still naming it
@@ -40,6 +48,7 @@ log=$out/cull.log
 # cannot trap a signal ignored on entry).
 set -m
 TMPDIR=$T_TMP perl -e '$SIG{INT} = "DEFAULT"; exec @ARGV or die "$ARGV[0]: $!\n"' -- "$PIPELINE" --select "$RUN_LABEL" --out "$out" --listen "127.0.0.1:$port" --quiet \
+	--forward "http://127.0.0.1:$cport/logs" --host "node-$CULL_TEST_RUN" \
 	>"$T_TMP/p.out" 2>"$T_TMP/p.err" </dev/null &
 ppid=$!
 set +m
@@ -90,6 +99,11 @@ for g in ram_usage vsz_rss; do
 		t_fail "$g.png is a valid PNG"; ls -l "$out" | sed 's/^/#   /'
 	fi
 done
+t_is "$(grep -v '"type":"forward"' "$central" | sed "s/^{\"host\":\"node-$CULL_TEST_RUN\",/{/" | cmp - "$log" && echo same)" same \
+	"--forward: the central log holds every line of the local log, in order, each with --host"
+t_is "$(jq -r 'select(.type == "forward") | .event' "$central" | head -n 1)" start \
+	"  after the forwarder's start line"
+kill "$cpid"
 t_ok "the run directory and its FIFOs are gone" test ! -e "$rundir"
 left=""
 for p in /proc/[0-9]*; do

@@ -5,6 +5,7 @@
  *	POST /logs            a JSON object, an array of them, or NDJSON:
  *	                      all stored or none ({"stored":N})
  *	GET /logs?tail=N      the last N lines of the log
+ *	POST /logs?host=NAME  each stored line without a "host" gets "host":"NAME"
  *	GET /graph            ram_usage.png, drawn when the log changed (graph.h)
  *	GET /scatter_vsz_rss  vsz_rss.png, the same way
  *	GET /healthz          {"ok":true}
@@ -368,16 +369,24 @@ serve_post(const struct logger_opts *o, const struct http_req *rq, char *head, s
 {
 	struct cull_linebuf lines = { 0 };
 	struct jv v;
-	char err[400];
+	char err[400], host[HTTP_HOST_MAX + 1];
 	char *body;
 	long n;
+	int has_host = http_query_host(rq->query, host);
 
+	if (has_host < 0) {
+		respond_error(400, 0, NULL, "host must be 1 to 64 of A-Z a-z 0-9 . _ -");
+		drain(o->max_body);
+		return;
+	}
 	if (post_refused(o, rq) || !(body = read_body(o, rq, head, have)))
 		return;
 	jv_init(&v);
 	n = http_body_lines(&v, body, (size_t)rq->length, &lines, err, sizeof err);
 	jv_fini(&v);
 	free(body);
+	if (n >= 0 && has_host)
+		http_stamp_host(&lines, host);
 	if (n < 0) {
 		respond_error(400, 0, NULL, err);
 		if (st_count_refused(o->log, 1) < 0)

@@ -10,6 +10,7 @@
 #include "mem.h"
 #include "http.h"
 #include "jstrict.h"
+#include "logger.h"
 #include "record.h"
 
 const char *
@@ -216,9 +217,10 @@ http_parse_head(const char *buf, size_t len, struct http_req *rq, const char **w
 	return 1;
 }
 
-int
-http_query_num(const char *query, const char *key, long long min, long long max,
-	       long long *out)
+/* The first key=VALUE of a query string: its value's bytes as written
+ * (percent-encoding untouched) in *v, *vlen. 1 found, 0 absent. */
+static int
+query_value(const char *query, const char *key, const char **v, size_t *vlen)
 {
 	size_t klen = strlen(key);
 	const char *p = query;
@@ -228,24 +230,97 @@ http_query_num(const char *query, const char *key, long long min, long long max,
 		size_t plen = amp ? (size_t)(amp - p) : strlen(p);
 
 		if (plen > klen && strncmp(p, key, klen) == 0 && p[klen] == '=') {
-			long long x = 0;
-			size_t i;
-
-			if (plen - klen - 1 == 0 || plen - klen - 1 > 12)
-				return -1;
-			for (i = klen + 1; i < plen; i++) {
-				if (p[i] < '0' || p[i] > '9')
-					return -1;
-				x = x * 10 + (p[i] - '0');
-			}
-			if (x < min || x > max)
-				return -1;
-			*out = x;
+			*v = p + klen + 1;
+			*vlen = plen - klen - 1;
 			return 1;
 		}
 		p = amp ? amp + 1 : NULL;
 	}
 	return 0;
+}
+
+int
+http_query_num(const char *query, const char *key, long long min, long long max,
+	       long long *out)
+{
+	long long x = 0;
+	const char *v;
+	size_t n, i;
+
+	if (!query_value(query, key, &v, &n))
+		return 0;
+	if (n == 0 || n > 12)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return -1;
+		x = x * 10 + (v[i] - '0');
+	}
+	if (x < min || x > max)
+		return -1;
+	*out = x;
+	return 1;
+}
+
+int
+logger_host_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n >= 1 && n <= HTTP_HOST_MAX && strspn(s,
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == n;
+}
+
+int
+http_query_host(const char *query, char host[HTTP_HOST_MAX + 1])
+{
+	const char *v;
+	size_t n;
+
+	if (!query_value(query, "host", &v, &n))
+		return 0;
+	if (n == 0 || n > HTTP_HOST_MAX)
+		return -1;
+	memcpy(host, v, n);
+	host[n] = '\0';
+	return logger_host_ok(host) ? 1 : -1;
+}
+
+int
+http_stamp_host(struct cull_linebuf *lines, const char *host)
+{
+	struct cull_linebuf out = { 0 };
+	size_t i = 0, hl = strlen(host);
+	const char *v;
+	size_t vlen;
+	int stamped = 0;
+
+	while (i < lines->len) {
+		const char *line = lines->buf + i;
+		size_t n = (size_t)((const char *)memchr(line, '\n', lines->len - i) - line);
+
+		if (n > 2 && line[0] == '{' && !jstrict_member(line, n, "host", &v, &vlen)) {
+			char *at;
+
+			/* {"host":"NAME", then the rest after the brace */
+			out.buf = cull_grow(out.buf, &out.cap, out.len + n + hl + 13, 1);
+			at = out.buf + out.len;
+			memcpy(at, "{\"host\":\"", 9);
+			memcpy(at + 9, host, hl);
+			memcpy(at + 9 + hl, "\",", 2);
+			memcpy(at + 11 + hl, line + 1, n - 1);
+			at[10 + hl + n] = '\n';
+			out.len += n + hl + 11;
+			out.count++;
+			stamped++;
+		} else {
+			cull_linebuf_put(&out, line, n);
+		}
+		i += n + 1;
+	}
+	free(lines->buf);
+	*lines = out;
+	return stamped;
 }
 
 /* ---- POST /logs bodies ---- */

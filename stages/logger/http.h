@@ -41,6 +41,16 @@ int http_parse_head(const char *buf, size_t len, struct http_req *rq, const char
 int http_query_num(const char *query, const char *key, long long min, long long max,
 		   long long *out);
 
+/* ?host=NAME: 1 found and valid (logger_host_ok, copied into host), 0
+ * absent, -1 present but not a host name. */
+#define HTTP_HOST_MAX 64
+int http_query_host(const char *query, char host[HTTP_HOST_MAX + 1]);
+
+/* Put "host":"NAME" first in every line (a JSON object) of lines that has
+ * no "host" member of its own; a line that has one keeps it (a relay's
+ * lines are another host's). Returns how many were stamped. */
+int http_stamp_host(struct cull_linebuf *lines, const char *host);
+
 const char *http_reason(int status);
 
 /*

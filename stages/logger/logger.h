@@ -7,6 +7,7 @@
  *   plot_main     the log -> ram_usage.png, vsz_rss.png         (plot.c)
  *   handler_main  one HTTP request on stdin/stdout, under socat (handler.c)
  *   serve_main    socat listening, a handler per connection     (serve.c)
+ *   forward_main  the log's new lines -> a central logger        (forward.c)
  *
  * Each returns the exit status (0 done, 1 runtime failure) or exits itself
  * (2 usage, 1 fatal) with a message.
@@ -28,11 +29,18 @@ struct logger_opts {
 	const char *listen;	/* serve: ADDR:PORT */
 	long long max_clients;	/* serve: socat's max-children */
 	long long backlog;	/* serve: the listen queue */
+	const char *url;	/* forward: the central logger's /logs */
+	const char *host;	/* forward: this host's name; NULL: the hostname */
 };
+
+/* A host name as the central log takes it (forward --host, POST
+ * /logs?host=): 1 to 64 of A-Z a-z 0-9 . _ - */
+int logger_host_ok(const char *s);
 
 int intake_main(const struct logger_opts *o);
 int plot_main(const struct logger_opts *o);
 int handler_main(const struct logger_opts *o);
 int serve_main(const struct logger_opts *o);
+int forward_main(const struct logger_opts *o);
 
 #endif

@@ -7,6 +7,7 @@
  *                    [--graph-timeout S]
  *   cull-logger serve [--listen ADDR:PORT] --log FILE [--max-body BYTES] [--head-timeout S]
  *                     [--timeout S] [--graph-timeout S] [--max-clients N] [--backlog N]
+ *   cull-logger forward --log FILE --url URL [--host NAME] [--quiet]
  *
  * Input: JSON lines on stdin or a FIFO; every JSON object with "type" (a
  * string) and "ts" (a number) is appended to the log (stdout without --log),
@@ -35,7 +36,8 @@ static const char usage[] =
 	"                        [--graph-timeout S]\n"
 	"       cull-logger serve [--listen ADDR:PORT] --log FILE [--max-body BYTES]\n"
 	"                         [--head-timeout S] [--timeout S] [--graph-timeout S]\n"
-	"                         [--max-clients N] [--backlog N]\n";
+	"                         [--max-clients N] [--backlog N]\n"
+	"       cull-logger forward --log FILE --url URL [--host NAME] [--quiet]\n";
 
 static const char help[] =
 	"\n"
@@ -61,9 +63,13 @@ static const char help[] =
 	"  --max-clients N   (serve) connections handled at once (64); more wait\n"
 	"                    in the listen queue\n"
 	"  --backlog N       (serve) that queue's length (128)\n"
+	"  --url URL         (forward) a central logger's /logs: new lines of --log\n"
+	"                    go there in batches, resent until taken\n"
+	"  --host NAME       (forward) this host's name in the central log (default:\n"
+	"                    the hostname)\n"
 	"\n"
-	"HTTP: POST /logs (object, array or NDJSON), GET /logs?tail=N, GET /graph,\n"
-	"GET /scatter_vsz_rss, GET /healthz.\n"
+	"HTTP: POST /logs[?host=NAME] (object, array or NDJSON), GET /logs?tail=N,\n"
+	"GET /graph, GET /scatter_vsz_rss, GET /healthz.\n"
 	"\n"
 	"Exit status: 0 done (end of input, SIGINT, SIGTERM, SIGHUP), 1 runtime failure\n"
 	"(full disk, I/O error), 2 usage error.\n";
@@ -85,7 +91,8 @@ help_exit(void)
 
 enum {
 	O_LOG = 1, O_FIFO, O_PLOTS, O_PLOT_EVERY, O_QUIET, O_OUT, O_MAX_BODY, O_TIMEOUT,
-	O_LISTEN, O_HEAD_TIMEOUT, O_GRAPH_TIMEOUT, O_MAX_CLIENTS, O_BACKLOG, O_HELP, O_VERSION,
+	O_LISTEN, O_HEAD_TIMEOUT, O_GRAPH_TIMEOUT, O_MAX_CLIENTS, O_BACKLOG, O_URL, O_HOST,
+	O_HELP, O_VERSION,
 };
 
 static const struct option longopts[] = {
@@ -102,6 +109,8 @@ static const struct option longopts[] = {
 	{ "graph-timeout", required_argument, NULL, O_GRAPH_TIMEOUT },
 	{ "max-clients", required_argument, NULL, O_MAX_CLIENTS },
 	{ "backlog", required_argument, NULL, O_BACKLOG },
+	{ "url", required_argument, NULL, O_URL },
+	{ "host", required_argument, NULL, O_HOST },
 	{ "help", no_argument, NULL, O_HELP },
 	{ "version", no_argument, NULL, O_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -169,6 +178,13 @@ parse_opts(int argc, char **argv, const char *allowed, struct logger_opts *o)
 		case O_BACKLOG:
 			o->backlog = cull_opt_ll("--backlog", optarg, 1, 65535);
 			break;
+		case O_URL: o->url = optarg; break;
+		case O_HOST:
+			if (!logger_host_ok(optarg))
+				cull_die(CULL_EXIT_USAGE, "--host: \"%s\" is not 1 to 64 of A-Z a-z 0-9 . _ -",
+					 optarg);
+			o->host = optarg;
+			break;
 		}
 	}
 	cull_opt_no_operands(argc, argv, optind, usage);
@@ -189,6 +205,7 @@ main(int argc, char **argv)
 					  O_GRAPH_TIMEOUT, 0 }, handler_main },
 		{ "serve", (const char[]){ O_LOG, O_MAX_BODY, O_HEAD_TIMEOUT, O_TIMEOUT, O_LISTEN,
 					   O_GRAPH_TIMEOUT, O_MAX_CLIENTS, O_BACKLOG, 0 }, serve_main },
+		{ "forward", (const char[]){ O_LOG, O_URL, O_HOST, O_QUIET, 0 }, forward_main },
 		{ NULL, (const char[]){ O_LOG, O_FIFO, O_PLOTS, O_PLOT_EVERY, O_QUIET, 0 }, intake_main },
 	};
 	struct logger_opts o;

@@ -22,6 +22,8 @@ on_name(void *ctx, const char *k, size_t klen, int esc)
 	struct walk *w = ctx;
 
 	w->member = 0;
+	if (!esc && klen != 4 && klen != 2)
+		return NULL;	/* most names: neither "type" nor "ts", by length */
 	if (jstrict_name_is(k, klen, esc, "type")) {
 		if (w->have_type)
 			return "\"type\" appears twice";

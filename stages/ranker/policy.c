@@ -298,7 +298,9 @@ classify(struct snap *s, const struct policy_opt *o, const struct cooldown *cd)
 		else
 			c->cls = c->cpu_pct >= o->high_cpu || c->mem_pct >= o->high_mem
 				? CLASS_HIGH : CLASS_LOW;
-		c->managed = o->any || !s->has_containers || c->label_managed;
+		/* with the engine's list, one it does not list is not its own
+		 * (another engine's on the same kernel): never a candidate */
+		c->managed = !s->has_containers || (c->known && (o->any || c->label_managed));
 		c->fate = !c->managed ? FATE_OUT
 			: cooldown_find(cd, c->id, s->ts) ? FATE_INFLIGHT : FATE_KEEP;
 		c->reason[0] = '\0';

@@ -97,6 +97,46 @@ test_query(void)
 }
 
 static void
+test_host(void)
+{
+	char h[HTTP_HOST_MAX + 1] = "";
+	char big[80];
+	struct cull_linebuf l = { 0 };
+	const char *in = "{\"type\":\"mem\",\"ts\":1}\n{\"host\":\"b\",\"type\":\"x\",\"ts\":2}\n"
+			 "{\"type\":\"x\",\"ts\":3,\"h\\u006fst\":\"c\"}\n";
+
+	is_int(http_query_host("host=web-1.example_2", h), 1, "host=web-1.example_2");
+	is_str(h, "web-1.example_2", "  its value");
+	is_int(http_query_host("tail=3&host=a", h), 1, "host= after another key");
+	is_int(http_query_host("tail=3", h), 0, "no host=");
+	is_int(http_query_host("host=", h), -1, "empty");
+	is_int(http_query_host("host=a%20b", h), -1, "percent-encoded space");
+	is_int(http_query_host("host=a/b", h), -1, "a slash");
+	is_int(http_query_host("host=\"x\"", h), -1, "a quote");
+	memset(big, 'a', sizeof big);
+	memcpy(big, "host=", 5);
+	big[5 + HTTP_HOST_MAX] = '\0';
+	is_int(http_query_host(big, h), 1, "64 characters");
+	big[5 + HTTP_HOST_MAX] = 'a';
+	big[6 + HTTP_HOST_MAX] = '\0';
+	is_int(http_query_host(big, h), -1, "65 characters");
+
+	cull_linebuf_put(&l, in, strlen(in) - 1);
+	l.count = 3;
+	is_int(http_stamp_host(&l, "n1"), 1, "one line of three stamped");
+	{
+		const char *want = "{\"host\":\"n1\",\"type\":\"mem\",\"ts\":1}\n"
+				   "{\"host\":\"b\",\"type\":\"x\",\"ts\":2}\n"
+				   "{\"type\":\"x\",\"ts\":3,\"h\\u006fst\":\"c\"}\n";
+
+		ok(l.len == strlen(want) && memcmp(l.buf, want, l.len) == 0,
+		   "  a line with host, escaped or not, keeps it");
+	}
+	is_int(l.count, 3, "  still three lines");
+	http_lines_free(&l);
+}
+
+static void
 test_body(void)
 {
 	struct cull_linebuf l = { 0 };
@@ -162,6 +202,7 @@ main(void)
 {
 	test_head();
 	test_query();
+	test_host();
 	test_body();
 	return tap_done();
 }
