@@ -209,8 +209,8 @@ if [ "$service" = 1 ]; then
 fi
 # On a terminal the ranker draws one screen in place (--top) and the key s
 # shows the next order; piped, the tables scroll as they always did.
-top=0
-[ "$quiet" = 0 ] && [ -t 1 ] && [ -t 2 ] && top=1
+screen=0
+[ "$quiet" = 0 ] && [ -t 1 ] && [ -t 2 ] && screen=1
 
 # --- what it needs -------------------------------------------------------
 # The stages: $CULL_BIN; else bin/ of the source tree beside this script
@@ -383,7 +383,7 @@ split_args() { read -r -a reader_x <<<"$reader_args"; read -r -a ranker_x <<<"$r
 start_logger() {
 	local a=(--fifo "$run/log.fifo" --log "$log" --plots "$out")
 	[ "$plot_every" != 0 ] && a+=(--plot-every "$plot_every")
-	[ "$quiet" = 1 ] || [ "$top" = 1 ] && a+=(--quiet)	# no lines under the screen
+	[ "$quiet" = 1 ] || [ "$screen" = 1 ] && a+=(--quiet)	# no lines under the screen
 	start cull-logger /dev/null /dev/null "$logger" "${a[@]}" "${logger_x[@]}"
 	logger_pid=$last
 }
@@ -414,7 +414,7 @@ start_path() {
 	start cull-reaper "$run/kills" "$run/log.fifo" "$reaper" "${a[@]}" "${reaper_x[@]}"
 	stages=("$last")
 	a=(--keep-high "$keep_high" --keep-low "$keep_low" --sort-by "$sort_by")
-	if [ "$top" = 1 ]; then a+=(--top); elif [ "$quiet" = 0 ]; then a+=(-v); fi
+	if [ "$screen" = 1 ]; then a+=(--top); elif [ "$quiet" = 0 ]; then a+=(-v); fi
 	start cull-ranker "$run/snap" "$run/kills" "$ranker" "${a[@]}" "${ranker_x[@]}"
 	ranker_pid=$last
 	stages=("$last" "${stages[@]}")
@@ -486,7 +486,7 @@ say "running: ${#stages[@]} stages through $run; log $log${listen:+; http://$lis
 # --top: a key reader in our own process group (the terminal's foreground:
 # the stages are in groups of their own); s shows the ranker's next order
 keys_pid=""
-if [ "$top" = 1 ]; then
+if [ "$screen" = 1 ]; then
 	tty_mode=$(stty -g </dev/tty 2>/dev/null)
 	( while read -rsn1 k </dev/tty; do
 		[ "$k" = s ] && kill -USR1 "$ranker_pid" 2>/dev/null
