@@ -173,6 +173,32 @@ t_ok "at most 2000 points of 10000 ($n)" test "$n" -le 2000
 t_grep $'^1700005003\.000\t99\.500$' "$T_TMP/long.dat" "the spike is one of them"
 t_is "$(cut -f1 "$T_TMP/long.dat" | sort -c -n && echo sorted)" sorted "in time order"
 
+# a central log of two hosts (one hostile): a RAM line and a kill count a
+# host, the hosts named in the data (never in the script), labels "name @ host"
+awk 'BEGIN { for (i = 0; i < 20; i++) {
+	printf "{\"host\":\"node-a\",\"type\":\"mem\",\"ts\":%d,\"used_pct\":30}\n", 1700000000 + i
+	printf "{\"type\":\"mem\",\"ts\":%d,\"used_pct\":60,\"host\":\"b\\\"; system(\\\"id\\\")\"}\n", 1700000000 + i }
+	print "{\"host\":\"node-a\",\"type\":\"killed\",\"ts\":1700000005,\"name\":\"web\",\"class\":\"high\",\"ok\":true,\"rss_kb\":2000,\"vsz_kb\":4000}" }' \
+	>"$T_TMP/hosts.log"
+cat >"$T_TMP/gphosts" <<'EOS'
+#!/bin/sh
+cat mem.dat >"$CULL_GP_DATA.mem"; cat kills.dat >"$CULL_GP_DATA.kills"
+cat high.lab >"$CULL_GP_DATA.lab"; cat "$1" >>"$CULL_GP_DATA.gp"
+exec gnuplot "$@"
+EOS
+chmod +x "$T_TMP/gphosts"
+CULL_GNUPLOT=$T_TMP/gphosts CULL_GP_DATA=$T_TMP/hosts t_run 0 "plot a log of two hosts" \
+	"$L" plot --log "$T_TMP/hosts.log" --out "$T_TMP/hostsout"
+t_grep 'for \[i=0:1\] "mem.dat" index i' "$T_TMP/hosts.gp" "the RAM graph draws one line a host"
+t_grep 'for \[i=0:1\] "kills.dat" index i' "$T_TMP/hosts.gp" "  and one kill count a host"
+t_nogrep 'node-a|system' "$T_TMP/hosts.gp" "  the hosts' names are not in the script"
+t_is "$(grep '^"' "$T_TMP/hosts.mem" | sort -u | paste -sd'|')" \
+	'"b\"; system(\"id\") RAM used (%)"|"node-a RAM used (%)"' "  they head the data blocks, escaped"
+t_is "$(grep -c $'\t30.000$' "$T_TMP/hosts.mem") $(grep -c $'\t60.000$' "$T_TMP/hosts.mem")" "20 20" \
+	"  each host's points in its own block"
+t_grep '"web @ node-a"' "$T_TMP/hosts.lab" "the scatter's label names the host"
+t_is "$(png_size "$T_TMP/hostsout/ram_usage.png")" 1000x600 "  and gnuplot draws it"
+
 # a broken gnuplot is reported, not hidden
 CULL_GNUPLOT=/bin/false t_run 1 "a failing gnuplot: exit 1" "$L" plot --log "$T_TMP/a.log" --out "$T_TMP/d"
 t_grep 'failed' "$T_TMP/err" "and says so"

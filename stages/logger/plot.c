@@ -37,9 +37,34 @@ plot_free(struct plot_data *d)
 		free(d->kill[i].cls);
 		free(d->kill[i].name);
 	}
+	for (i = 0; i < d->nhost; i++)
+		free(d->host[i]);
+	free(d->host);
 	free(d->kill);
 	free(d->mem);
 	memset(d, 0, sizeof *d);
+}
+
+/* The index of host name[0..n) in d, added when new; past PLOT_HOSTS_MAX
+ * hosts, the last index, "(other hosts)". */
+static int
+host_index(struct plot_data *d, const char *name, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < d->nhost; i++)
+		if (strlen(d->host[i]) == n && memcmp(d->host[i], name, n) == 0)
+			return (int)i;
+	if (d->nhost == PLOT_HOSTS_MAX) {
+		free(d->host[PLOT_HOSTS_MAX - 1]);
+		d->host[PLOT_HOSTS_MAX - 1] = cull_strdup("(other hosts)");
+		return PLOT_HOSTS_MAX - 1;
+	}
+	d->host = cull_grow(d->host, &d->cap_host, d->nhost + 1, sizeof *d->host);
+	d->host[d->nhost] = strndup(name, n);
+	if (!d->host[d->nhost])
+		cull_die(CULL_EXIT_FAIL, "fatal: out of memory");
+	return (int)d->nhost++;
 }
 
 /* One log record into d; -1 with v->err when a mem or killed line lacks what
@@ -47,17 +72,19 @@ plot_free(struct plot_data *d)
 static int
 add_record(struct plot_data *d, struct jv *v, json_object *o)
 {
-	const char *type, *cls = "?", *name = NULL;
+	const char *type, *cls = "?", *name = NULL, *host = "";
+	size_t hlen = 0;
 	double ts, pct, vsz, rss;
 	int okv = 1;
 
-	if (rec_check(v, o, &type, &ts) < 0)
+	if (rec_check(v, o, &type, &ts) < 0 || jv_str(v, o, "host", JV_OPT, &host, &hlen) < 0)
 		return -1;
 	if (strcmp(type, "mem") == 0) {
 		if (jv_dbl(v, o, "used_pct", JV_REQ, 0, 100, &pct) < 0)
 			return -1;
 		d->mem = cull_grow(d->mem, &d->cap_mem, d->nmem + 1, sizeof *d->mem);
 		d->mem[d->nmem].ts = ts;
+		d->mem[d->nmem].host = host_index(d, host, hlen);
 		d->mem[d->nmem++].pct = pct;
 	} else if (strcmp(type, "killed") == 0) {
 		if (jv_bool(v, o, "ok", JV_OPT, &okv) < 0)
@@ -77,6 +104,7 @@ add_record(struct plot_data *d, struct jv *v, json_object *o)
 		d->kill[d->nkill].rss_mib = rss / 1024;
 		d->kill[d->nkill].cls = cull_strdup(cls);
 		d->kill[d->nkill].name = cull_strdup(name ? name : "?");
+		d->kill[d->nkill].host = host_index(d, host, hlen);
 		d->nkill++;
 	}
 	return 0;
@@ -96,12 +124,17 @@ by_ts(const void *a, const void *b)
 static int
 add_mem_fast(struct plot_data *d, const char *line, size_t n, const struct rec_fields *jr)
 {
-	const char *v;
-	size_t vlen;
+	const char *v, *h = "\"\"";
+	size_t vlen, hlen = 2;
 	char num[64];
 	double pct;
 
 	if (!rec_type_is(jr, "mem"))
+		return 0;
+	/* a host as written, quotes and all; one with an escape in it goes
+	 * through json-c to be decoded */
+	if (jstrict_member(line, n, "host", &h, &hlen) &&
+	    (hlen < 2 || h[0] != '"' || memchr(h, '\\', hlen)))
 		return 0;
 	if (!jstrict_member(line, n, "used_pct", &v, &vlen) || vlen >= sizeof num ||
 	    !(v[0] == '-' || (v[0] >= '0' && v[0] <= '9')))
@@ -113,6 +146,7 @@ add_mem_fast(struct plot_data *d, const char *line, size_t n, const struct rec_f
 		return 0;
 	d->mem = cull_grow(d->mem, &d->cap_mem, d->nmem + 1, sizeof *d->mem);
 	d->mem[d->nmem].ts = jr->ts;
+	d->mem[d->nmem].host = host_index(d, h + 1, hlen - 2);
 	d->mem[d->nmem++].pct = pct;
 	return 1;
 }
@@ -260,6 +294,16 @@ script_ram(struct sbuf *s, const struct plot_data *d)
 	add(s, "set y2range [0:%zu]\nset y2tics %zu\n",
 	    d->nkill < 5 ? 5 : d->nkill + d->nkill / 10 + 1,
 	    d->nkill <= 10 ? 1 : (d->nkill + 9) / 10);
+	if (d->nhost > 1) {
+		/* one block a host in each file, its name the block's first
+		 * line (data, not script): the key shows them */
+		add(s, "set key top left box opaque maxrows 8\n");
+		add(s, "plot for [i=0:%zu] \"mem.dat\" index i using ($1):2 with lines lw 2 lc i+1 "
+		       "title columnheader(1), ", d->nhost - 1);
+		add(s, "for [i=0:%zu] \"kills.dat\" index i using ($1):2 axes x1y2 with steps lw 1 "
+		       "dt 2 lc i+1 title columnheader(1)\n", d->nhost - 1);
+		return;
+	}
 	add(s, "plot ");
 	if (d->nmem)
 		add(s, "\"mem.dat\" using ($1):2 with lines lw 2 lc rgb \"#1f77b4\" "
@@ -330,14 +374,14 @@ plot_script(const struct plot_data *d, int which)
 /* ---- data files ---- */
 
 /* name as a gnuplot data string: in double quotes, '"' and '\' escaped,
- * control bytes as '?', cut at a character boundary. */
+ * control bytes as '?', cut at max bytes on a character boundary. */
 static void
-put_label(FILE *f, const char *name)
+put_label(FILE *f, const char *name, size_t max)
 {
 	size_t i, n = strlen(name);
 
-	if (n > NAME_MAX_SHOWN) {
-		n = NAME_MAX_SHOWN;
+	if (n > max) {
+		n = max;
 		while (n > 0 && ((unsigned char)name[n] & 0xc0) == 0x80)
 			n--;
 	}
@@ -440,6 +484,46 @@ write_steps(FILE *k, const struct plot_data *d, double first, double last)
 	fprintf(k, "%.3f\t%zu\n", last, d->nkill);
 }
 
+/* More than one host: a block a host in mem.dat and kills.dat (blocks
+ * apart by two blank lines: gnuplot's index), each headed by its series'
+ * title as data, each drawn as one host alone would be. */
+static void
+write_hosts(FILE *m, FILE *k, const struct plot_data *d, double first, double last)
+{
+	struct plot_data one = { 0 };
+	char title[128];
+	size_t h, i;
+
+	for (h = 0; h < d->nhost; h++) {
+		const char *name = d->host[h][0] ? d->host[h] : "(no host)";
+
+		one.nmem = one.nkill = 0;
+		for (i = 0; i < d->nmem; i++)
+			if (d->mem[i].host == (int)h) {
+				one.mem = cull_grow(one.mem, &one.cap_mem, one.nmem + 1, sizeof *one.mem);
+				one.mem[one.nmem++] = d->mem[i];
+			}
+		for (i = 0; i < d->nkill; i++)
+			if (d->kill[i].host == (int)h) {
+				one.kill = cull_grow(one.kill, &one.cap_kill, one.nkill + 1,
+						     sizeof *one.kill);
+				one.kill[one.nkill++] = d->kill[i];
+			}
+		snprintf(title, sizeof title, "%s RAM used (%%)", name);
+		put_label(m, title, sizeof title);
+		fputc('\n', m);
+		write_mem(m, &one, first, last);
+		snprintf(title, sizeof title, "%s killed", name);
+		put_label(k, title, sizeof title);
+		fputc('\n', k);
+		write_steps(k, &one, first, last);
+		fputs("\n\n", m);
+		fputs("\n\n", k);
+	}
+	free(one.mem);
+	free(one.kill);	/* the names are d's */
+}
+
 /* Where point i's label goes on the scatter, so that labels of points that
  * fall together do not print on top of each other: the points of one cell
  * (about a label's width and a line's height) stack their labels a line
@@ -502,10 +586,17 @@ write_scatter(FILE *cls[3], FILE *lab[3], const struct plot_data *d)
 		if (d->nkill > PLOT_LABELS_MAX || label_at(d, i, maxv, maxr, &ly, &more) < 0)
 			continue;
 		fprintf(lab[c], "%.3f\t%.4f\t", p->vsz_mib, ly);
-		if (more)
+		if (more) {
 			fprintf(lab[c], "\"+%zu more\"", more);
-		else
-			put_label(lab[c], p->name);
+		} else if (d->nhost > 1) {
+			char both[160];
+
+			snprintf(both, sizeof both, "%.48s @ %.64s", p->name,
+				 d->host[p->host][0] ? d->host[p->host] : "(no host)");
+			put_label(lab[c], both, sizeof both);
+		} else {
+			put_label(lab[c], p->name, NAME_MAX_SHOWN);
+		}
 		fputc('\n', lab[c]);
 	}
 	free(seen);
@@ -530,10 +621,12 @@ write_data(const struct plot_data *d, int dfd)
 		first = fmin(first, d->kill[i].ts);
 		last = fmax(last, d->kill[i].ts);
 	}
-	if (!bad)
+	if (!bad && d->nhost > 1)
+		write_hosts(m, k, d, first, last);
+	else if (!bad)
 		write_mem(m, d, first, last);
 	/* the step line spans the whole time axis */
-	if (!bad && (d->nmem || d->nkill))
+	if (!bad && d->nhost <= 1 && (d->nmem || d->nkill))
 		write_steps(k, d, first, last);
 	if (!bad && write_scatter(cls, lab, d) < 0)
 		bad = 1;

@@ -2,11 +2,15 @@
  * plot.h - the two graphs, drawn by gnuplot from the log.
  *
  *   ram_usage.png  RAM used (%) over time, and the cumulative count of
- *                  killed containers on the second y axis
+ *                  killed containers on the second y axis; with lines from
+ *                  more than one host (a central log), one RAM line and
+ *                  one kill count per host, in the host's colour, named in
+ *                  the key
  *   vsz_rss.png    VSZ against RSS (MiB) of every killed container, high and
  *                  low in two colours, each point labelled with its name
  *                  (up to 60); the labels of points that fall together are
- *                  stacked a line apart, six at most, then "+N more"
+ *                  stacked a line apart, six at most, then "+N more"; with
+ *                  more than one host, each label says "name @ host"
  *
  * Data goes to gnuplot as data: tab-separated files in a private directory,
  * names as quoted data columns. The script is constant text chosen in C; no
@@ -23,10 +27,12 @@
 struct plot_kill {
 	double ts, vsz_mib, rss_mib;
 	char *cls, *name;
+	int host;		/* index into plot_data.host */
 };
 
 struct plot_mem {
 	double ts, pct;
+	int host;
 };
 
 struct plot_data {
@@ -34,7 +40,13 @@ struct plot_data {
 	size_t nmem, cap_mem;
 	struct plot_kill *kill;		/* killed records with ok:true */
 	size_t nkill, cap_kill;
+	char **host;			/* the hosts seen ("" a line without one) */
+	size_t nhost, cap_host;
 };
+
+/* Hosts drawn apart; the lines of any more share the last series, named
+ * "(other hosts)". */
+#define PLOT_HOSTS_MAX 12
 
 enum { PLOT_RAM = 1, PLOT_VSZ = 2, PLOT_ALL = 3 };
 
