@@ -119,4 +119,21 @@ t_is "$code" 400 "POST /logs?host= with a space: 400"
 code=$(curl -s -o "$T_TMP/body" -w '%{http_code}' --data-binary @"$T_TMP/one" "$U/logs?host=web-2.example")
 t_is "$code" 200 "POST /logs?host=web-2.example: 200"
 t_is "$(tail -n 1 "$central")" '{"host":"web-2.example","type":"x","ts":1}' "  stored with its host first"
+
+# --- GET /logs?host=NAME&tail=N: the last N lines of one host
+t_is "$(curl -s "$U/logs?host=node-a&tail=3")" "$(grep '^{"host":"node-a"' "$central" | tail -n 3)" \
+	"GET /logs?host=node-a&tail=3: that host's last three lines"
+t_is "$(curl -s "$U/logs?host=web-2.example&tail=5")" '{"host":"web-2.example","type":"x","ts":1}' \
+	"  fewer when the host has fewer"
+t_is "$(curl -s -o /dev/null -w '%{http_code}' "$U/logs?host=a%2Fb")" 400 "  a host that is no host name: 400"
+# lines of two hosts across many 64 KiB blocks, one line split by a block
+serve_down; serve_up	# the default --max-body again
+awk 'BEGIN { pad = sprintf("%700s", ""); gsub(/ /, "p", pad)
+	for (i = 0; i < 300; i++)
+		printf "{\"type\":\"mem\",\"ts\":%d,\"host\":\"%s\",\"pad\":\"%s\"}\n", i, i % 3 ? "h1" : "h2", pad }' \
+	>"$T_TMP/many"
+curl -s -o /dev/null --data-binary @"$T_TMP/many" "$U/logs"
+t_is "$(curl -s "$U/logs?host=h2&tail=90" | jq -r .ts | paste -sd' ')" \
+	"$(jq -r 'select(.host == "h2") | .ts' "$T_TMP/many" | tail -n 90 | paste -sd' ')" \
+	"  90 lines of one host from 210 KiB of two: the same as jq finds, in order"
 t_done

@@ -6,6 +6,7 @@
  *	                      all stored or none ({"stored":N})
  *	GET /logs?tail=N      the last N lines of the log
  *	POST /logs?host=NAME  each stored line without a "host" gets "host":"NAME"
+ *	GET /logs?host=NAME&tail=N  the last N lines of that host
  *	GET /graph            ram_usage.png, drawn when the log changed (graph.h)
  *	GET /scatter_vsz_rss  vsz_rss.png, the same way
  *	GET /healthz          {"ok":true}
@@ -33,6 +34,7 @@
 #include "err.h"
 #include "graph.h"
 #include "http.h"
+#include "jstrict.h"
 #include "jv.h"
 #include "jw.h"
 #include "logfile.h"
@@ -267,6 +269,124 @@ fail:
 	respond_error(500, head_only, NULL, "cannot read the log");
 }
 
+/* Does the line line[0..n) say "host":"host" at its top level? */
+static int
+line_of_host(const char *line, size_t n, const char *host)
+{
+	size_t hl = strlen(host), vlen;
+	const char *v;
+
+	return jstrict_member(line, n, "host", &v, &vlen) && vlen == hl + 2 && v[0] == '"' &&
+	       memcmp(v + 1, host, hl) == 0;
+}
+
+#define TAIL_LINE_MAX ((size_t)1 << 20)	/* a longer line is never a match */
+#define TAIL_SCAN_MAX ((off_t)256 << 20)	/* bytes looked through for ?host= */
+
+struct span {
+	off_t at;
+	size_t len;	/* with its newline */
+};
+
+/* The last `want` lines of fd[0..end) of host, newest first, into *out
+ * (*n of them); lines are found block by block backwards and read one by
+ * one, at most TAIL_SCAN_MAX bytes back. 0, or -1 on a read error. */
+static int
+host_lines_back(int fd, off_t end, const char *host, long long want, struct span **out,
+		size_t *n)
+{
+	char blk[65536], *line = NULL;
+	size_t cap = 0, lcap = 0;
+	off_t pos = end, line_end = end;	/* the current line ends before line_end */
+
+	*out = NULL;
+	*n = 0;
+	while (pos > 0 && end - pos < TAIL_SCAN_MAX && (long long)*n < want) {
+		size_t k = pos > (off_t)sizeof blk ? sizeof blk : (size_t)pos;
+		ssize_t i;
+
+		pos -= (off_t)k;
+		if (pread(fd, blk, k, pos) != (ssize_t)k)
+			goto fail;
+		for (i = (ssize_t)k - 1; i >= -1 && (long long)*n < want; i--) {
+			off_t start = pos + i + 1;
+			size_t len;
+
+			if (i >= 0 && blk[i] != '\n')
+				continue;
+			if (i < 0 && pos > 0)
+				break;	/* the line goes on before this block */
+			len = (size_t)(line_end - start);	/* without its newline */
+			if (len > 0 && len <= TAIL_LINE_MAX) {
+				line = cull_grow(line, &lcap, len, 1);
+				if (pread(fd, line, len, start) != (ssize_t)len)
+					goto fail;
+				if (line_of_host(line, len, host)) {
+					*out = cull_grow(*out, &cap, *n + 1, sizeof **out);
+					(*out)[*n].at = start;
+					(*out)[(*n)++].len = len + 1;
+				}
+			}
+			line_end = start - 1;
+		}
+	}
+	free(line);
+	return 0;
+fail:
+	free(line);
+	free(*out);
+	*out = NULL;
+	return -1;
+}
+
+/* GET /logs?host=NAME&tail=N: the last N lines of that host. */
+static void
+serve_tail_host(const char *log, long long want, const char *host, int head_only)
+{
+	struct span *s = NULL;
+	size_t n = 0, i, total = 0;
+	off_t size, end;
+	int fd;
+
+	size = logf_snapshot(log, &fd);
+	if (size < 0) {
+		if (errno == ENOENT)
+			respond_head(200, "application/x-ndjson", 0, NULL);
+		else
+			respond_error(500, head_only, NULL, "cannot read the log");
+		return;
+	}
+	end = nth_newline_back(fd, size, 1) + 1;	/* after the last whole line */
+	if (end < 0 || host_lines_back(fd, end, host, want, &s, &n) < 0) {
+		close(fd);
+		respond_error(500, head_only, NULL, "cannot read the log");
+		return;
+	}
+	for (i = 0; i < n; i++)
+		total += s[i].len;
+	respond_head(200, "application/x-ndjson", total, NULL);
+	for (i = n; !head_only && i-- > 0;) {
+		char buf[65536];
+		size_t left = s[i].len;
+		off_t at = s[i].at;
+
+		while (left > 0) {
+			size_t k = left < sizeof buf ? left : sizeof buf;
+			ssize_t r = pread(fd, buf, k, at);
+
+			if (r <= 0 || write_all(STDOUT_FILENO, buf, (size_t)r) < 0) {
+				left = 0;
+				i = 0;
+				break;
+			}
+			at += r;
+			left -= (size_t)r;
+		}
+	}
+	free(s);
+	close(fd);
+}
+
 /* A POST that is answered before its body is read (411, 413): 1 answered.
  * Otherwise 0, with "100 Continue" sent when the client waits for it. */
 static int
@@ -438,6 +558,8 @@ route_logs(const struct logger_opts *o, const struct http_req *rq, char *head, s
 	   int get, int head_only)
 {
 	long long tail = 100;
+	char host[HTTP_HOST_MAX + 1];
+	int by_host = http_query_host(rq->query, host);
 
 	if (!strcmp(rq->method, "POST")) {
 		alarm(0);
@@ -447,6 +569,10 @@ route_logs(const struct logger_opts *o, const struct http_req *rq, char *head, s
 			      "/logs takes GET and POST");
 	} else if (http_query_num(rq->query, "tail", 1, 1000000, &tail) < 0) {
 		respond_error(400, head_only, NULL, "tail must be a whole number from 1 to 1000000");
+	} else if (by_host < 0) {
+		respond_error(400, head_only, NULL, "host must be 1 to 64 of A-Z a-z 0-9 . _ -");
+	} else if (by_host) {
+		serve_tail_host(o->log, tail, host, head_only);
 	} else {
 		serve_tail(o->log, tail, head_only);
 	}
