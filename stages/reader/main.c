@@ -22,6 +22,7 @@
 #include "err.h"
 #include "jw.h"
 #include "kmod.h"
+#include "memcg.h"
 #include "opt.h"
 #include "procfs.h"
 #include "psi.h"
@@ -42,6 +43,8 @@ static const char help[] =
 	"                   kmod when the report can be opened, else procfs\n"
 	"  --proc-file PATH the module's report (default /proc/cull_sysinfo)\n"
 	"  --proc-root DIR  the /proc to scan (default /proc)\n"
+	"  --sys-root DIR   the cgroup mount holding the containers' memory cgroups\n"
+	"                   (default /sys/fs/cgroup; v1 under DIR/memory, v2 in DIR)\n"
 	"  --interval S     seconds between snapshots (default 1; 0.001 to 86400)\n"
 	"  --count N        stop after N snapshots (default 0: until stopped)\n"
 	"  --all            list host processes too, with \"container\":\"\"\n"
@@ -59,6 +62,7 @@ struct opts {
 	int source;		/* SRC_* */
 	const char *proc_file;	/* NULL: <proc-root>/cull_sysinfo */
 	const char *proc_root;
+	const char *sys_root;	/* the cgroup mount */
 	double interval;	/* seconds */
 	unsigned long long count;	/* 0: forever */
 	int all;
@@ -78,6 +82,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		{ "source", required_argument, NULL, 's' },
 		{ "proc-file", required_argument, NULL, 'f' },
 		{ "proc-root", required_argument, NULL, 'r' },
+		{ "sys-root", required_argument, NULL, 'S' },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "count", required_argument, NULL, 'c' },
 		{ "all", no_argument, NULL, 'a' },
@@ -89,12 +94,14 @@ parse_args(int argc, char **argv, struct opts *o)
 	};
 	int c;
 
-	*o = (struct opts){ .source = SRC_AUTO, .proc_root = "/proc", .interval = 1.0 };
+	*o = (struct opts){ .source = SRC_AUTO, .proc_root = "/proc",
+			   .sys_root = "/sys/fs/cgroup", .interval = 1.0 };
 	while ((c = cull_getopt(argc, argv, "", lo, usage)) != -1) {
 		switch (c) {
 		case 's': o->source = cull_opt_word("--source", optarg, sources); break;
 		case 'f': o->proc_file = optarg; break;
 		case 'r': o->proc_root = optarg; break;
+		case 'S': o->sys_root = optarg; break;
 		case 'i': o->interval = cull_opt_double("--interval", optarg, 0.001, 86400); break;
 		case 'c': o->count = (unsigned long long)cull_opt_ll("--count", optarg, 0, 1LL << 62); break;
 		case 'a': o->all = 1; break;
@@ -227,6 +234,7 @@ main(int argc, char **argv)
 	struct jw w = {0};
 	struct docker *d = NULL;
 	struct psi_src ps;
+	struct memcg mc;
 	struct psi psi;
 	struct timespec next;
 	struct sigaction sa;
@@ -248,12 +256,14 @@ main(int argc, char **argv)
 	else if (procfs_open(&pf, o.proc_root, o.all) < 0)
 		return CULL_EXIT_FAIL;
 	psi_open(&ps, o.proc_root);
+	memcg_open(&mc, o.sys_root, o.proc_root);
 	if (!o.no_docker && !(d = docker_new(o.docker)))
 		stop = 1, status = CULL_EXIT_USAGE;
 
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	for (seq = 1; !stop; seq++) {
-		struct snapshot_meta m = { seq, 0, use_kmod ? "kmod" : "procfs", o.interval, NULL, NULL };
+		struct snapshot_meta m = { seq, 0, use_kmod ? "kmod" : "procfs", o.interval,
+					   NULL, NULL, &mc };
 		int rc = use_kmod ? kmod_read(&km, &s) : procfs_read(&pf, &s);
 
 		if (rc < 0 && seq == 1) {
@@ -264,6 +274,7 @@ main(int argc, char **argv)
 			snapshot_cpu(&s, &prev);
 			m.containers = fetch_containers(d, &docker_down);
 			m.psi = psi_read(&ps, &psi) ? &psi : NULL;
+			memcg_read(&mc, &s);
 			m.ts = cull_wall();
 			snapshot_write(&w, &s, &m);
 			json_object_put(m.containers);
@@ -284,6 +295,7 @@ main(int argc, char **argv)
 	else
 		procfs_close(&pf);
 	psi_close(&ps);
+	memcg_close(&mc);
 	docker_free(d);
 	sample_free(&s);
 	cpu_prev_free(&prev);

@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "jw.h"
+#include "memcg.h"
 #include "psi.h"
 #include "sample.h"
 
@@ -35,6 +36,7 @@ struct snapshot_meta {
 	double interval_s;
 	json_object *containers;	/* GET /containers/json answer, or NULL */
 	const struct psi *psi;	/* memory pressure, or NULL: the kernel has none */
+	const struct memcg *memcg;	/* the containers' memory cgroups, or NULL */
 };
 
 /* The snapshot line, without its '\n', into w. */

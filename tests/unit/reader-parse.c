@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "kmod.h"
+#include "memcg.h"
 #include "procfs.h"
 #include "snapshot.h"
 #include "tap.h"
@@ -207,6 +208,63 @@ test_cpu(void)
 	cpu_prev_free(&prev);
 }
 
+/* the memory cgroup of a /proc/<pid>/cgroup file, and its files' numbers */
+static void
+test_memcg(void)
+{
+	static const struct {
+		const char *in, *path;	/* path NULL: none */
+		int v2;
+		const char *what;
+	} cases[] = {
+		{ "12:memory:/docker/" ID "\n0::/docker/" ID "\n", "docker/" ID, 0, "v1 memory line first" },
+		{ "0::/docker/" ID "\n12:memory:/docker/x\n", "docker/x", 0, "v1 memory line wherever it is" },
+		{ "5:cpu,memory,blkio:/k/a\n", "k/a", 0, "memory among joined controllers" },
+		{ "5:memoryx:/k/a\n0::/u/a\n", "u/a", 1, "memoryx is not memory" },
+		{ "0::/system.slice/docker-" ID ".scope\n", "system.slice/docker-" ID ".scope", 1, "v2 unified line" },
+		{ "1:name=systemd:/x\n", NULL, 0, "neither line" },
+		{ "0::/../" ID "\n", NULL, 0, "a .. component (private cgroup namespace)" },
+		{ "0::/a/..\n", NULL, 0, "a trailing .." },
+		{ "0::/a/..b/c\n", "a/..b/c", 1, "..b is a name, not .." },
+		{ "0::docker/x\n", NULL, 0, "a path not starting with /" },
+		{ "10::/x\n", NULL, 0, "10:: is not the unified line" },
+		{ "12:memory:\n0::/u\n", "u", 1, "an empty memory path falls to the unified one" },
+		{ "", NULL, 0, "empty file" },
+	};
+	char path[MEMCG_PATH_MAX + 1], big[MEMCG_PATH_MAX + 16];
+	uint64_t v;
+	size_t i;
+	int v2;
+
+	for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+		int rc = memcg_path(cases[i].in, strlen(cases[i].in), path, &v2);
+
+		if (cases[i].path)
+			ok(rc == 0 && strcmp(path, cases[i].path) == 0 && v2 == cases[i].v2,
+			   "memcg path: %s (%s)", cases[i].what, rc ? "none" : path);
+		else
+			ok(rc < 0, "memcg path: %s: none", cases[i].what);
+	}
+	memset(big, 'a', sizeof big);
+	memcpy(big, "0::/", 4);
+	ok(memcg_path(big, sizeof big, path, &v2) < 0, "memcg path longer than MEMCG_PATH_MAX: none");
+
+	ok(memcg_parse_num("83886080\n", &v) == 0 && v == 83886080, "a number");
+	ok(memcg_parse_num("max\n", &v) == 0 && v == UINT64_MAX, "v2 max: no limit");
+	ok(memcg_parse_num("9223372036854771712\n", &v) == 0 && v == UINT64_MAX, "v1 no limit");
+	ok(memcg_parse_num("12345678901234567890123\n", &v) < 0, "overflow rejected");
+	ok(memcg_parse_num("-1\n", &v) < 0 && memcg_parse_num("", &v) < 0 &&
+	   memcg_parse_num("12x\n", &v) < 0 && memcg_parse_num("maxi", &v) < 0, "junk rejected");
+	ok(memcg_parse_stat("cache 1\ntotal_inactive_file 4096\n", "total_inactive_file", &v) == 0 &&
+	   v == 4096, "v1 total_inactive_file");
+	ok(memcg_parse_stat("total_inactive_file 4096\ninactive_file 8\n", "inactive_file", &v) == 0 &&
+	   v == 8, "v2 inactive_file, not total_inactive_file");
+	ok(memcg_parse_stat("inactive_file_x 5\n", "inactive_file", &v) < 0, "a longer key is not the key");
+	ok(memcg_parse_stat("inactive_file -5\n", "inactive_file", &v) < 0 &&
+	   memcg_parse_stat("inactive_file 5x\n", "inactive_file", &v) < 0 &&
+	   memcg_parse_stat("", "inactive_file", &v) < 0, "bad or absent value rejected");
+}
+
 int
 main(void)
 {
@@ -215,5 +273,6 @@ main(void)
 	test_host_files();
 	test_kmod();
 	test_cpu();
+	test_memcg();
 	return tap_done();
 }
