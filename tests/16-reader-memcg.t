@@ -3,7 +3,8 @@
 # a container that fills page cache under a limit smaller than its file and
 # one that allocates anonymous memory are told apart by the working set
 # (usage less inactive file cache), though the first one's memory cgroup is
-# as full as the second's. The figures are the cgroup files' own.
+# as full as the second's. The figures are the cgroup files' own, and
+# cull-ranker --sort-by ws orders by them.
 . "${0%/*}/lib.sh"
 . "${0%/*}/docker.sh"
 t_need_stages
@@ -55,6 +56,15 @@ t_is "$(g "$anon" .psi)" null "no pressure on cgroup v1"
 usage=$(($(cat "$cg/docker/$anon/memory.usage_in_bytes") / 1024))
 t_ok "usage agrees with memory.usage_in_bytes ($usage KiB)" \
 	test $(( $(g "$anon" .usage_kb) - usage )) -le 1024 -a $(( usage - $(g "$anon" .usage_kb) )) -le 1024
+
+# the ranker orders by working set: the anonymous one is the heavier
+jq -c --arg c "$cache" --arg a "$anon" \
+	'.procs |= map(select(.container == $c or .container == $a))' "$T_TMP/snap" >"$T_TMP/two"
+T_IN=$T_TMP/two t_run 0 "cull-ranker --sort-by ws" "$CULL_RANKER" --sort-by ws --keep-low 1 --keep-high 1
+t_is "$(jq -r 'select(.type=="rank") | [.containers[].id] | join(",")' "$T_TMP/out")" "$anon,$cache" \
+	"by working set: the anonymous container first"
+t_is "$(jq -r --arg c "$cache" 'select(.type=="rank") | .containers[] | select(.id==$c) | .ws_kb' "$T_TMP/out")" \
+	"$(g "$cache" .ws_kb)" "the rank line carries the working set"
 
 # no cgroup mount where --sys-root points: no figures, nothing else changes
 mkdir "$T_TMP/empty"
