@@ -73,7 +73,7 @@ cpu_prev_free(struct cpu_prev *prev)
 	memset(prev, 0, sizeof *prev);
 }
 
-/* One entry of GET /containers/json as "<id>":{name,image,created,labels}. */
+/* One entry of GET /containers/json (the map's values) as "<id>":{name,image,created,labels}. */
 static void
 write_container(struct jw *w, json_object *c)
 {
@@ -200,12 +200,12 @@ snapshot_write(struct jw *w, const struct sample *s, const struct snapshot_meta 
 		jw_end(w);
 	}
 	jw_end(w);
-	if (m->containers && json_object_is_type(m->containers, json_type_array)) {
-		size_t n = json_object_array_length(m->containers);
-
+	if (m->containers && json_object_is_type(m->containers, json_type_object)) {
 		jw_open(w, "containers");
-		for (i = 0; i < n; i++)
-			write_container(w, json_object_array_get_idx(m->containers, i));
+		json_object_object_foreach(m->containers, key, c) {
+			(void)key;
+			write_container(w, c);
+		}
 		jw_end(w);
 	}
 	write_cgroups(w, m->memcg);

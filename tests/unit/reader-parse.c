@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "events.h"
 #include "kmod.h"
 #include "memcg.h"
 #include "procfs.h"
@@ -265,6 +266,49 @@ test_memcg(void)
 	   memcg_parse_stat("", "inactive_file", &v) < 0, "bad or absent value rejected");
 }
 
+/* one event line at a time against a cache of one container */
+static int
+apply(json_object *cache, json_tokener *tok, const char *line, char id[65])
+{
+	return events_apply(cache, tok, line, strlen(line), id);
+}
+
+#define OTHER "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
+#define EV(action, cid, attrs) "{\"Type\":\"container\",\"Action\":\"" action "\"," \
+	"\"Actor\":{\"ID\":\"" cid "\",\"Attributes\":{" attrs "}},\"time\":1}"
+
+static void
+test_events(void)
+{
+	json_object *cache = json_tokener_parse("{\"" ID "\":{\"Id\":\"" ID "\",\"Names\":[\"/web\"]}}");
+	json_tokener *tok = json_tokener_new();
+	json_object *c, *names;
+	char id[65] = "";
+
+	ok(apply(cache, tok, EV("start", OTHER, ""), id) == (EV_START | EV_FETCH) &&
+	   strcmp(id, OTHER) == 0, "start of an unknown container: fetch it, and wake");
+	ok(apply(cache, tok, EV("start", ID, ""), id) == EV_START, "start of a known one: wake only");
+	ok(apply(cache, tok, EV("rename", ID, "\"name\":\"w\\\"2\",\"oldName\":\"/web\""), id) == 0 &&
+	   json_object_object_get_ex(cache, ID, &c) && json_object_object_get_ex(c, "Names", &names) &&
+	   strcmp(json_object_get_string(json_object_array_get_idx(names, 0)), "/w\"2") == 0,
+	   "rename: the new name, quote and all");
+	ok(apply(cache, tok, EV("rename", OTHER, "\"name\":\"x\""), id) == 0 &&
+	   !json_object_object_get_ex(cache, OTHER, NULL), "rename of an unknown one: nothing added");
+	ok(apply(cache, tok, EV("die", ID, ""), id) == 0 && !json_object_object_get_ex(cache, ID, NULL),
+	   "die: out of the cache");
+	ok(apply(cache, tok, EV("destroy", ID, ""), id) == 0, "destroy of an unknown one: nothing");
+	ok(apply(cache, tok, "{\"Type\":\"network\",\"Action\":\"start\",\"Actor\":{\"ID\":\"" ID "\"}}", id) == 0,
+	   "another type: ignored");
+	ok(apply(cache, tok, EV("start", "../../x", ""), id) == 0, "an id that is not one: ignored");
+	ok(apply(cache, tok, "{\"Type\":\"container\",\"Actor\":{\"ID\":\"" ID "\"}}", id) < 0,
+	   "no Action: not an event");
+	ok(apply(cache, tok, "[1]", id) < 0 && apply(cache, tok, "{\"a\":", id) < 0 &&
+	   apply(cache, tok, "{} {}", id) < 0, "not one JSON object: not an event");
+	ok(apply(cache, tok, EV("start", ID, "") " x", id) < 0, "an event and more: not an event");
+	json_object_put(cache);
+	json_tokener_free(tok);
+}
+
 int
 main(void)
 {
@@ -274,5 +318,6 @@ main(void)
 	test_kmod();
 	test_cpu();
 	test_memcg();
+	test_events();
 	return tap_done();
 }
