@@ -271,7 +271,7 @@ main(int argc, char **argv)
 			snapshot_cpu(&s, &prev);
 			m.containers = ev ? events_containers(ev) : NULL;
 			m.psi = psi_read(&ps, &psi) ? &psi : NULL;
-			memcg_read(&mc, &s);
+			memcg_read(&mc, &s, cull_mono());
 			m.ts = cull_wall();
 			snapshot_write(&w, &s, &m);
 			if (jw_line(&w, stdout) < 0) {

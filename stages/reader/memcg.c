@@ -220,25 +220,45 @@ pread_all(struct memcg *m, int fd)
 	return 0;
 }
 
+/* memory.stat (and the limit) again: usage moved, or the reading is old */
+static int
+stat_due(const struct memcg_ent *e, uint64_t usage, double now)
+{
+	uint64_t d = usage > e->stat_usage ? usage - e->stat_usage : e->stat_usage - usage;
+
+	return !e->stat_ok || now - e->stat_at >= MEMCG_STAT_MAX_S || now < e->stat_at ||
+	       d > (1u << 20) + usage / 64;
+}
+
 static void
-ent_read(struct memcg *m, struct memcg_ent *e)
+ent_read(struct memcg *m, struct memcg_ent *e, double now)
 {
 	struct memcg_figs *f = &e->figs;
-	uint64_t usage, inactive, limit;
+	uint64_t usage, limit;
 
 	e->ok = 0;
 	memset(f, 0, sizeof *f);
 	if (pread_all(m, e->fd_usage) < 0 || memcg_parse_num(m->buf, &usage) < 0 ||
-	    usage == UINT64_MAX || pread_all(m, e->fd_stat) < 0 ||
-	    memcg_parse_stat(m->buf, e->v2 ? "inactive_file" : "total_inactive_file",
-			     &inactive) < 0)
+	    usage == UINT64_MAX)
 		return;
+	if (stat_due(e, usage, now)) {
+		e->stat_ok = 0;
+		if (pread_all(m, e->fd_stat) < 0 ||
+		    memcg_parse_stat(m->buf, e->v2 ? "inactive_file" : "total_inactive_file",
+				     &e->inactive) < 0)
+			return;
+		e->limit_kb = 0;
+		if (pread_all(m, e->fd_limit) == 0 && memcg_parse_num(m->buf, &limit) == 0 &&
+		    limit != UINT64_MAX)
+			e->limit_kb = limit / 1024;
+		e->stat_ok = 1;
+		e->stat_at = now;
+		e->stat_usage = usage;
+	}
 	f->usage_kb = usage / 1024;
-	f->inactive_file_kb = inactive / 1024;
-	f->ws_kb = usage > inactive ? (usage - inactive) / 1024 : 0;
-	if (pread_all(m, e->fd_limit) == 0 && memcg_parse_num(m->buf, &limit) == 0 &&
-	    limit != UINT64_MAX)
-		f->limit_kb = limit / 1024;
+	f->inactive_file_kb = e->inactive / 1024;
+	f->ws_kb = usage > e->inactive ? (usage - e->inactive) / 1024 : 0;
+	f->limit_kb = e->limit_kb;
 	if (e->fd_psi >= 0 && pread_all(m, e->fd_psi) == 0 && psi_parse(m->buf, &f->psi) == 0)
 		f->has_psi = 1;
 	e->ok = 1;
@@ -265,7 +285,7 @@ find(struct memcg *m, const char *id, size_t *at)
 }
 
 size_t
-memcg_read(struct memcg *m, const struct sample *s)
+memcg_read(struct memcg *m, const struct sample *s, double now)
 {
 	size_t i, j, ok = 0;
 
@@ -309,7 +329,7 @@ memcg_read(struct memcg *m, const struct sample *s)
 			ent_close(e);	/* gone from the sample */
 			continue;
 		}
-		ent_read(m, e);
+		ent_read(m, e, now);
 		ok += (size_t)e->ok;
 		if (i != j)
 			m->v[j] = *e;

@@ -1,6 +1,9 @@
 /* reader-parse.c - the reader's parsers, apart from any I/O. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "events.h"
 #include "kmod.h"
@@ -309,6 +312,64 @@ test_events(void)
 	json_tokener_free(tok);
 }
 
+static void
+put(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (!f || fputs(text, f) < 0 || fclose(f) != 0)
+		abort();
+}
+
+/* memory.stat is read again only when usage moved or it is old */
+static void
+test_memcg_cache(void)
+{
+	char root[] = "/tmp/cull-memcg-XXXXXX", dir[256], proc[256], sys[256];
+	struct sample s = {0};
+	struct proc *p;
+	struct memcg m;
+
+	if (!mkdtemp(root))
+		abort();
+	snprintf(proc, sizeof proc, "%s/proc", root);
+	snprintf(sys, sizeof sys, "%s/sys", root);
+	snprintf(dir, sizeof dir, "%s/proc/7", root);
+	if (mkdir(proc, 0700) || mkdir(dir, 0700) || mkdir(sys, 0700))
+		abort();
+	put(dir, "cgroup", "0::/c1\n");
+	snprintf(dir, sizeof dir, "%s/sys/c1", root);
+	if (mkdir(dir, 0700))
+		abort();
+	put(dir, "memory.current", "104857600\n");		/* 100 MiB */
+	put(dir, "memory.stat", "inactive_file 4194304\n");	/* 4 MiB */
+	put(dir, "memory.max", "max\n");
+	p = sample_add(&s);
+	p->pid = 7;
+	memcpy(p->container, ID, sizeof p->container);
+	memcg_open(&m, sys, proc);
+	ok(memcg_read(&m, &s, 100.0) == 1 && m.v[0].figs.ws_kb == 96 * 1024, "first reading: ws 96 MiB");
+	put(dir, "memory.stat", "inactive_file 52428800\n");	/* 50 MiB */
+	put(dir, "memory.max", "209715200\n");
+	ok(memcg_read(&m, &s, 105.0) == 1 && m.v[0].figs.ws_kb == 96 * 1024 && m.v[0].figs.limit_kb == 0,
+	   "usage unchanged, 5 s later: memory.stat and the limit not read again");
+	ok(memcg_read(&m, &s, 110.0) == 1 && m.v[0].figs.ws_kb == 50 * 1024 &&
+	   m.v[0].figs.limit_kb == 200 * 1024, "10 s later: read again");
+	put(dir, "memory.stat", "inactive_file 0\n");
+	put(dir, "memory.current", "105906176\n");		/* +1 MiB: within the slack */
+	ok(memcg_read(&m, &s, 111.0) == 1 && m.v[0].figs.ws_kb == 51 * 1024, "usage +1 MiB: not read again");
+	put(dir, "memory.current", "115343360\n");		/* 110 MiB */
+	ok(memcg_read(&m, &s, 112.0) == 1 && m.v[0].figs.ws_kb == 110 * 1024, "usage +10 MiB: read again");
+	memcg_close(&m);
+	sample_free(&s);
+	snprintf(dir, sizeof dir, "rm -rf %s", root);
+	if (system(dir) != 0)
+		abort();
+}
+
 int
 main(void)
 {
@@ -319,5 +380,6 @@ main(void)
 	test_cpu();
 	test_memcg();
 	test_events();
+	test_memcg_cache();
 	return tap_done();
 }
