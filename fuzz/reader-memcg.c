@@ -5,9 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "memcg.h"
-
-int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
@@ -18,13 +17,9 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	char *buf;
 	int v2;
 
-	if (size < 1)
-		return 0;
-	buf = malloc(size);	/* NUL-terminated copy, as pread_all() gives */
+	buf = fuzz_file(data, size);	/* as slurp() or pread_all() gives it */
 	if (!buf)
 		return 0;
-	memcpy(buf, data + 1, size - 1);
-	buf[size - 1] = '\0';
 	switch (data[0] % 5) {
 	case 0:
 		if (memcg_path(buf, size - 1, path, &v2) == 0 &&
