@@ -45,7 +45,8 @@ t_cleanup "kill $rpid 2>/dev/null"
 # until the second stream is open and D's start was seen (bounded: 20 s;
 # about 3 s here)
 for _ in $(seq 200); do
-	[ "$(grep -c '^GET /events' "$E/requests" 2>/dev/null)" -ge 2 ] && [ "$(grep -c . "$T_TMP/snaps")" -ge 4 ] && break
+	[ "$(cat "$E/requests" 2>/dev/null | grep -c '^GET /events')" -ge 2 ] &&
+		[ "$(grep -c . "$T_TMP/snaps")" -ge 4 ] && break
 	sleep 0.1
 done
 kill -TERM $rpid; wait $rpid; rc=$?
