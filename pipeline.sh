@@ -30,7 +30,7 @@ set -u
 prog=${0##*/}
 top=$(cd "$(dirname "$0")" && pwd)
 shown=$prog; [ "$prog" = pipeline.sh ] && shown=./pipeline.sh
-usage="usage: $shown [--interval S] [--keep-high N] [--keep-low M] [--sort-by ram|cpu|vsz|rss]
+usage="usage: $shown [--interval S] [--keep-high N] [--keep-low M] [--sort-by ram|cpu|vsz|rss|ws]
                      [--dry-run] [--spawn] [--duration S] [--out DIR] [--log FILE]
                      [--listen ADDR | --no-http] [--select KEY=VALUE] [--quiet]
                      [--source auto|kmod|procfs] [--proc-root DIR] [--plot-every S]
@@ -44,7 +44,7 @@ cleanly: reader first, the rest drain, graphs drawn, summary printed.
   --interval S     seconds between snapshots (default 1)
   --keep-high N    high-consumption containers to keep (default 2)
   --keep-low M     low-consumption containers to keep (default 3)
-  --sort-by KEY    who is heaviest: ram, cpu, vsz or rss (default ram)
+  --sort-by KEY    who is heaviest: ram, cpu, vsz, rss or ws (default ram)
   --dry-run        the reaper checks and reports, kills nothing
   --spawn          start 10 workload containers now and every minute
                    (labelled K=V too with --select)
@@ -103,7 +103,7 @@ setting() {
 		[[ $v =~ ^[0-9]{1,9}$ ]] || { why="\"$v\" is not a whole number"; return 1; }
 		printf -v "$k" %s "$v" ;;
 	sort_by)
-		case $v in ram|cpu|vsz|rss) ;; *) why="\"$v\" is not ram, cpu, vsz or rss"; return 1 ;; esac
+		case $v in ram|cpu|vsz|rss|ws) ;; *) why="\"$v\" is not ram, cpu, vsz, rss or ws"; return 1 ;; esac
 		sort_by=$v ;;
 	dry_run)
 		case $v in yes|true|1) dry_run=1 ;; no|false|0) dry_run=0 ;;

@@ -9,8 +9,9 @@
 #     own CPU and RSS; the engine's (dockerd) CPU over the window is given as
 #     context, shared by both and by anyone else using the engine;
 #   - reaction time: every 20 s one surplus container is started; the time
-#     from its process starting (its start time in /proc) to the ts of its
-#     `killed` line. Goal: within the interval + 300 ms.
+#     from the start request returning (what `docker run -d` waits for) to the
+#     ts of its `killed` line, median and worst (goal: median <= 150 ms), and
+#     from its process starting (its start time in /proc).
 #
 # The steady set is 5 high (cull-high-mem) and 5 low (3 cull-low-idle, 2
 # cull-low-http), kept by --keep-high 5 --keep-low 5; the surplus container is
@@ -91,11 +92,14 @@ for ((s = 1; s <= DURATION; s++)); do
 	samples=$((samples + 1))
 	if [ $((s % PROBE_EVERY)) = 0 ] && [ $((DURATION - s)) -ge 5 ]; then
 		line=$($SPAWN --label "$RUN_LABEL" -n 1 --image cull-high-cpu) || { echo "bench/pipeline.sh: the surplus container did not start"; continue; }
+		ran=$(date +%s.%N)
 		read -r id pid < <(docker_api GET "/containers/${line##* }/json" | jq -r '"\(.Id) \(.State.Pid // 0)"')
 		st=$(awk '{ print $22 }' "/proc/$pid/stat" 2>/dev/null)
 		echo "bench/pipeline.sh: surplus container ${id:0:12} at ${s} s"
-		if [ -n "$st" ]; then probes+=("$id $(echo "$boot $st $hz" | awk '{ printf "%.3f", $1 + $2 / $3 }')")
-		else echo "bench/pipeline.sh: the surplus container's process ($pid) was gone before it was looked at"; fi
+		# it may be killed before its process is looked at: then only the
+		# reaction from the start request is known
+		if [ -n "$st" ]; then probes+=("$id $ran $(echo "$boot $st $hz" | awk '{ printf "%.3f", $1 + $2 / $3 }')")
+		else probes+=("$id $ran -"); fi
 	fi
 done
 w1=$(date +%s.%N)
@@ -131,16 +135,22 @@ ds_cpu=$(cpu "$dspid")
 rows+=$(row "docker stats (CLI)" "$dspid")$'\n'
 [ -n "$dockerd" ] && rows+="| dockerd (the engine: both, and everyone else) | $(cpu "$dockerd") | | | |"$'\n'
 
-# reactions: probe start -> ts of its killed line
-: >"$T_TMP/react"
+# reactions: the start request returning, and the process starting -> ts of
+# its killed line
+: >"$T_TMP/react" ; : >"$T_TMP/react-proc"
 for p in "${probes[@]}"; do
-	id=${p% *} start=${p#* }
-	jq -r --arg id "$id" --argjson t "$start" 'select(.type == "killed" and .id == $id and .ok == true) | (.ts - $t) * 1000 | round' \
+	read -r id ran start <<<"$p"
+	jq -r --arg id "$id" --argjson t "$ran" 'select(.type == "killed" and .id == $id and .ok == true) | (.ts - $t) * 1000 | round' \
 		"$out/cull.log" | head -n 1 >>"$T_TMP/react"
+	[ "$start" = - ] && continue
+	jq -r --arg id "$id" --argjson t "$start" 'select(.type == "killed" and .id == $id and .ok == true) | (.ts - $t) * 1000 | round' \
+		"$out/cull.log" | head -n 1 >>"$T_TMP/react-proc"
 done
 nprobe=${#probes[@]}
 nreact=$(grep -c . "$T_TMP/react")
-react=$(sort -n "$T_TMP/react" | awk '{ a[NR] = $1 } END { if (NR) printf "median %d ms, min %d ms, max %d ms", a[int((NR + 1) / 2)], a[1], a[NR]; else print "none measured" }')
+stats() { sort -n "$1" | awk '{ a[NR] = $1 } END { if (NR) printf "median %d ms, min %d ms, worst %d ms", a[int((NR + 1) / 2)], a[1], a[NR]; else print "none measured" }'; }
+react=$(stats "$T_TMP/react")
+react_proc=$(stats "$T_TMP/react-proc")
 ratio=$(echo "$ds_cpu $stage_cpu" | awk '{ if ($2 > 0) printf "%.1f", $1 / $2; else print "n/a" }')
 
 cat >&3 <<EOF
@@ -163,7 +173,11 @@ $rows
 reader's one \`GET /containers/json\` a snapshot is in the dockerd line, which also
 holds everything else the shared engine did meanwhile.
 
-Reaction, from a surplus container's process starting to its \`killed\` line
-(the line's ts; goal ≤ 1 s + 300 ms): $react ($nreact of $nprobe surplus containers
-killed). pipeline.sh exited with $prc on SIGTERM.
+Reaction, from the request that starts a surplus container returning (what
+\`docker run -d\` waits for) to its \`killed\` line (the line's ts, written when the
+engine's kill has returned: its teardown, 120–150 ms here, is part of it; goal:
+median ≤ 150 ms): **$react**; from its process starting: $react_proc (of those
+whose process the bench saw before it was killed; $nreact of $nprobe surplus
+containers killed). A start event from the engine
+makes the reader's snapshot at once; the interval is only the ceiling. pipeline.sh exited with $prc on SIGTERM.
 EOF

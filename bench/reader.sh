@@ -6,6 +6,8 @@
 # once with 10 one-process containers and once with 10 containers of 100
 # processes each (about 1000 container processes). Prints a Markdown section;
 # progress goes to stderr. Needs root and a Docker engine (started if none).
+# BASE_READER=PATH (another build, e.g. of main) adds its steady state beside
+# this one's, measured in the same run.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh >/dev/null
@@ -33,10 +35,20 @@ measure() {
 	hyperfine -N --warmup 1 --runs 5 --export-json "$T_TMP/$1-ss.json" \
 		"$CULL_READER --source procfs --count 21 --interval 0.001" \
 		"$CULL_READER --source procfs --count 1 --interval 0.001" >&2 || return 1
-	jq -r --slurpfile ds "$T_TMP/$1-ds.json" --slurpfile ss "$T_TMP/$1-ss.json" --arg l "$label" \
+	echo '{"results":[]}' >"$T_TMP/$1-base.json"
+	if [ -n "${BASE_READER:-}" ]; then
+		hyperfine -N --warmup 1 --runs 5 --export-json "$T_TMP/$1-base.json" \
+			"$BASE_READER --source procfs --count 21 --interval 0.001" \
+			"$BASE_READER --source procfs --count 1 --interval 0.001" >&2 || return 1
+	fi
+	jq -r --slurpfile ds "$T_TMP/$1-ds.json" --slurpfile ss "$T_TMP/$1-ss.json" \
+		--slurpfile base "$T_TMP/$1-base.json" --arg l "$label" \
 		'[.results[].median*1000] as [$r,$rn,$ps] | ($ds[0].results[0].median*1000) as $d |
 		 ([$ss[0].results[].median*1000] as [$a,$b] | ($a-$b)/20) as $st |
-		 "| \($l) | \($r*100|round/100) | \($rn*100|round/100) | \($st*100|round/100) | \($ps*100|round/100) | \($d|round) | \(($d/$r)|round)× | \(($r/$ps)*100|round/100) | \(($rn/$ps)*100|round/100) |"' "$json"
+		 (if ($base[0].results | length) == 2 then
+			([$base[0].results[].median*1000] as [$a,$b] | " (base: \(($a-$b)/20*100|round/100))")
+		  else "" end) as $bs |
+		 "| \($l) | \($r*100|round/100) | \($rn*100|round/100) | \($st*100|round/100)\($bs) | \($ps*100|round/100) | \($d|round) | \(($d/$r)|round)× | \(($r/$ps)*100|round/100) | \(($rn/$ps)*100|round/100) |"' "$json"
 }
 
 start_set() {	# start_set N_CONTAINERS FORKS
@@ -66,7 +78,8 @@ Median wall time in ms of one snapshot, hyperfine -N, $RUNS runs ($(date -u +%F)
 \`--no-docker\` is the /proc scan alone. \`ps\` lists every process on the host
 (about $hostprocs at the end of the run) with fewer figures and no containers.
 "Steady state" is one snapshot inside a running reader (as in the pipeline):
-the time of 21 snapshots in one process less that of 1, over 20.
+the time of 21 snapshots in one process less that of 1, over 20${BASE_READER:+; in
+parentheses the same for \`$BASE_READER\`, in the same run}.
 All processes of every container on the engine are counted, not only the bench's.
 
 | set | cull-reader | cull-reader --no-docker | reader, steady state | ps -eo … | docker stats --no-stream | docker stats ÷ reader | reader ÷ ps | --no-docker ÷ ps |

@@ -21,4 +21,22 @@ fuzz_jv(void)
 	return &v;
 }
 
+/* A target whose first byte picks a parser: the rest, copied and
+ * NUL-terminated as the reader's file reads give it (free it); NULL when
+ * there is no rest or no memory. */
+#include <stdlib.h>
+#include <string.h>
+
+static inline char *
+fuzz_file(const unsigned char *data, size_t size)
+{
+	char *buf;
+
+	if (size < 1 || !(buf = malloc(size)))
+		return NULL;
+	memcpy(buf, data + 1, size - 1);
+	buf[size - 1] = '\0';
+	return buf;
+}
+
 #endif

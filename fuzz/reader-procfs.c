@@ -3,9 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "procfs.h"
-
-int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
@@ -16,13 +15,9 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	char id[CONTAINER_ID_LEN + 1];
 	char *buf;
 
-	if (size < 1)
-		return 0;
-	buf = malloc(size);	/* NUL-terminated copy, as slurp() gives */
+	buf = fuzz_file(data, size);	/* as slurp() or pread_all() gives it */
 	if (!buf)
 		return 0;
-	memcpy(buf, data + 1, size - 1);
-	buf[size - 1] = '\0';
 	memset(&p, 0, sizeof p);
 	switch (data[0] % 5) {
 	case 0: parse_stat(buf, size - 1, 100, 4, &p); break;

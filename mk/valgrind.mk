@@ -7,7 +7,7 @@
 # memcheck (exit 99 on an error, the report on stderr, where the golden
 # comparisons see it). The tests that time things or drive the engine at
 # length are left to make test and make asan.
-VALGRIND_TESTS ?= tests/10-reader-cli.t tests/11-reader-golden.t tests/20-ranker-golden.t \
+VALGRIND_TESTS ?= tests/10-reader-cli.t tests/11-reader-golden.t tests/17-reader-events.t tests/20-ranker-golden.t \
 	tests/22-ranker-cli.t tests/30-reaper-cli.t tests/40-logger-intake.t tests/43-logger-cli.t
 
 valgrind: all

@@ -52,6 +52,20 @@ golden procfs-psi-no-full --proc-root "$T_TMP/proc" --no-docker --count 1
 printf 'some avg10=x avg60=3.25\nfull avg10=4.00 avg60=1.10\n' >"$T_TMP/proc/pressure/memory"
 golden procfs-psi-bad --proc-root "$T_TMP/proc" --no-docker --count 1
 rm -r "$T_TMP/proc/pressure"
+# each container's memory cgroup (--sys-root): usage, inactive file cache,
+# working set and limit; v2 also its pressure. A container whose cgroup is
+# not there (D), or whose files do not parse, has no figures; none: no map.
+fakesys_make "$T_TMP/sys1" v1
+golden procfs-cgroup-v1 --proc-root "$T_TMP/proc" --sys-root "$T_TMP/sys1" --no-docker --count 1
+fakesys_make "$T_TMP/sys2" v2
+golden procfs-cgroup-v2 --proc-root "$T_TMP/proc" --sys-root "$T_TMP/sys2" --no-docker --count 1
+golden kmod-cgroup-v2 --source kmod --proc-file "$G/kmod-report.json" --proc-root "$T_TMP/proc" \
+	--sys-root "$T_TMP/sys2" --no-docker --count 1
+printf 'lots\n' >"$T_TMP/sys1/memory/docker/$FP_A/memory.usage_in_bytes"
+printf 'no inactive_file line\n' >"$T_TMP/sys2/system.slice/docker-$FP_B.scope/memory.stat"
+printf '12345678901234567890123\n' >"$T_TMP/sys2/kubepods/besteffort/pod1/cri-containerd-$FP_C.scope/memory.current"
+golden procfs-cgroup-bad --proc-root "$T_TMP/proc" --sys-root "$T_TMP/sys1" --no-docker --count 1
+golden procfs-cgroup-bad2 --proc-root "$T_TMP/proc" --sys-root "$T_TMP/sys2" --no-docker --count 1
 golden missing-root --proc-root "$T_TMP/nonexistent" --no-docker --count 1
 rm "$T_TMP/proc/meminfo"
 golden missing-meminfo --proc-root "$T_TMP/proc" --no-docker --count 1

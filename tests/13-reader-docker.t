@@ -34,4 +34,20 @@ t_ok "DOCKER_HOST=unix://... works" jq -e --arg id "$id" '.containers[$id].name'
 t_run 0 "--no-docker" "$CULL_READER" --source procfs --count 1 --no-docker
 t_is "$(jq -r --arg id "$id" '[.procs[]|select(.container==$id)]|length' "$T_TMP/out")" "3" "processes still found by cgroup"
 t_is "$(jq -r 'has("containers")' "$T_TMP/out")" false "no containers object"
+
+# The engine's events: with a 60 s interval, a container that starts is in
+# a snapshot at once, with its name and labels (the reader asks for it alone).
+"$CULL_READER" --source procfs --interval 60 >"$T_TMP/ev" 2>"$T_TMP/ev.err" &
+rpid=$!
+t_cleanup "kill $rpid 2>/dev/null"
+for _ in $(seq 100); do [ -s "$T_TMP/ev" ] && break; sleep 0.1; done
+late=$(docker_run --name "$name-late" --label cull.managed=true -- "$img") || t_bail "cannot start a container"
+for _ in $(seq 100); do
+	jq -e --arg id "$late" 'select(.procs | any(.container == $id)) | .containers[$id].name' "$T_TMP/ev" >/dev/null 2>&1 && break
+	sleep 0.1
+done
+kill -TERM $rpid; wait $rpid
+t_ok "a container started: in a snapshot long before the next tick, named" \
+	jq -se --arg id "$late" --arg n "$name-late" \
+	'map(select(.seq > 1 and (.procs | any(.container == $id)) and .containers[$id].name == $n)) | length > 0' "$T_TMP/ev"
 t_done

@@ -32,7 +32,7 @@
 #define LINE_MAX_DEFAULT ((size_t)16 << 20)	/* 16 MiB: ~100,000 processes */
 
 static const char usage[] =
-	"usage: cull-ranker [--keep-high N] [--keep-low M] [--sort-by ram|cpu|vsz|rss]\n"
+	"usage: cull-ranker [--keep-high N] [--keep-low M] [--sort-by ram|cpu|vsz|rss|ws]\n"
 	"                   [--high-cpu PCT] [--high-mem PCT] [--max-mem-pct PCT]\n"
 	"                   [--max-psi PCT] [--cooldown SECONDS] [--any] [--max-line BYTES]\n"
 	"                   [-v|--table|--top]\n";
@@ -43,7 +43,8 @@ static const char help[] =
 	"\n"
 	"  --keep-high N        high containers to keep (default 2)\n"
 	"  --keep-low M         low containers to keep (default 3)\n"
-	"  --sort-by KEY        ram, cpu, vsz or rss: who is lightest, the rank order (ram)\n"
+	"  --sort-by KEY        ram, cpu, vsz, rss or ws (working set of the memory\n"
+	"                       cgroup, 0 when unknown): who is lightest, the rank order (ram)\n"
 	"  --high-cpu PCT       unlabelled class high from cpu_pct >= PCT (default 50)\n"
 	"  --high-mem PCT       ... or from mem_pct >= PCT (default 5)\n"
 	"  --max-mem-pct PCT    memory guard: above PCT used, also sentence the heaviest\n"

@@ -60,6 +60,7 @@ end_line(struct jw *w)
 	jw_raw(w, NULL, "\n", 1);
 }
 
+/* ws_kb only for a container whose working set the snapshot gave */
 static void
 figures(struct jw *w, const struct snap_ctr *c)
 {
@@ -67,6 +68,8 @@ figures(struct jw *w, const struct snap_ctr *c)
 	put_int(w, "vsz_kb", (long long)c->vsz_kb);
 	put_pct(w, "mem_pct", c->mem_pct);
 	put_pct(w, "cpu_pct", c->cpu_pct);
+	if (c->has_ws)
+		put_int(w, "ws_kb", (long long)c->ws_kb);
 }
 
 void
@@ -108,7 +111,8 @@ out_lines(struct jw *w, const struct snap *s, const struct policy_opt *o,
 		figures(w, c);
 		jw_open(w, "order");
 		for (k = 0; k < KEY_N; k++)
-			put_int(w, snap_key_name[k], c->order[k]);
+			if (k != KEY_WS || s->has_cgroups)
+				put_int(w, snap_key_name[k], c->order[k]);
 		jw_end(w);
 		jw_end(w);
 	}
@@ -144,7 +148,7 @@ cell(char *dst, size_t width, const char *src)
 }
 
 static const char *const key_title[KEY_N] = {
-	"by RAM (mem_pct)", "by CPU (cpu_pct)", "by VSZ", "by RSS"
+	"by RAM (mem_pct)", "by CPU (cpu_pct)", "by VSZ", "by RSS", "by WS (working set)"
 };
 
 /* The line above the tables: the snapshot's memory and counts. */
@@ -166,23 +170,30 @@ snap_head(FILE *f, const struct snap *s, const struct verdict *v)
 static void
 table(FILE *f, const struct snap *s, const struct verdict *v, int k, size_t rows)
 {
+	/* the working set's column only when the snapshot has it: tables of
+	 * snapshots without "cgroups" stay as they were */
+	int ws = s->has_cgroups;
 	size_t i;
 
-	fprintf(f, "  %s\n  %4s %-12s %-20s %-5s %3s %5s %7s %7s %10s %10s %s\n",
+	fprintf(f, "  %s\n  %4s %-12s %-20s %-5s %3s %5s %7s %7s %10s %10s%s%s %s\n",
 		key_title[k], "#", "ID", "NAME", "CLASS", "MGD", "PROCS", "MEM%",
-		"CPU%", "RSS", "VSZ", "FATE");
+		"CPU%", "RSS", "VSZ", ws ? "         " : "", ws ? "WS" : "", "FATE");
 	for (i = 0; i < s->nctr && (rows == 0 || i < rows); i++) {
 		const struct snap_ctr *c = &s->ctr[v->by[k][i]];
-		char id[13], name[21], rss[16], vsz[16];
+		char id[13], name[21], rss[16], vsz[16], wsb[24] = "";
 
 		cell(id, 12, c->id);
 		cell(name, 20, c->name);
 		policy_human_kb(rss, sizeof rss, (long long)c->rss_kb);
 		policy_human_kb(vsz, sizeof vsz, (long long)c->vsz_kb);
-		fprintf(f, "  %4zu %-12s %-20s %-5s %3s %5d %7.2f %7.2f %10s %10s %s\n",
+		if (ws && c->has_ws) {
+			wsb[0] = ' ';
+			policy_human_kb(wsb + 1, sizeof wsb - 1, (long long)c->ws_kb);
+		}
+		fprintf(f, "  %4zu %-12s %-20s %-5s %3s %5d %7.2f %7.2f %10s %10s%*s %s\n",
 			i + 1, id, name, policy_class_name[c->cls], c->managed ? "yes" : "no",
-			c->procs, c->mem_pct, c->cpu_pct, rss, vsz,
-			policy_fate_name[c->fate]);
+			c->procs, c->mem_pct, c->cpu_pct, rss, vsz, ws ? 11 : 0,
+			ws ? (c->has_ws ? wsb : " -") : "", policy_fate_name[c->fate]);
 	}
 	if (i < s->nctr)
 		fprintf(f, "  ... and %zu more\n", s->nctr - i);
@@ -196,7 +207,8 @@ out_tables(FILE *f, const struct snap *s, const struct verdict *v)
 	fputc('\n', f);
 	snap_head(f, s, v);
 	for (k = 0; k < KEY_N; k++)
-		table(f, s, v, k, 0);
+		if (k != KEY_WS || s->has_cgroups)
+			table(f, s, v, k, 0);
 }
 
 void

@@ -171,8 +171,22 @@ key_value(const struct snap_ctr *c, int key)
 	case KEY_RAM:	return c->mem_pct;
 	case KEY_CPU:	return c->cpu_pct;
 	case KEY_VSZ:	return (double)c->vsz_kb;
+	case KEY_WS:	return (double)c->ws_kb;
 	default:	return (double)c->rss_kb;
 	}
+}
+
+/* vsz, rss and ws are sizes in KiB, compared whole */
+static int
+key_is_size(int key)
+{
+	return key == KEY_VSZ || key == KEY_RSS || key == KEY_WS;
+}
+
+static int64_t
+key_size(const struct snap_ctr *c, int key)
+{
+	return key == KEY_VSZ ? c->vsz_kb : key == KEY_WS ? c->ws_kb : c->rss_kb;
 }
 
 static long long
@@ -194,9 +208,8 @@ heavier(const void *a, const void *b, void *arg)
 	const struct snap_ctr *p = &x->ctr[*(const size_t *)a], *q = &x->ctr[*(const size_t *)b];
 	int c;
 
-	if (x->key == KEY_VSZ || x->key == KEY_RSS) {
-		int64_t u = x->key == KEY_VSZ ? p->vsz_kb : p->rss_kb;
-		int64_t w = x->key == KEY_VSZ ? q->vsz_kb : q->rss_kb;
+	if (key_is_size(x->key)) {
+		int64_t u = key_size(p, x->key), w = key_size(q, x->key);
 
 		c = (u < w) - (u > w);
 	} else {
@@ -213,8 +226,8 @@ heavier(const void *a, const void *b, void *arg)
 static void
 figure(char *buf, size_t n, const struct snap_ctr *c, int key)
 {
-	if (key == KEY_VSZ || key == KEY_RSS)
-		policy_human_kb(buf, n, (long long)(key == KEY_VSZ ? c->vsz_kb : c->rss_kb));
+	if (key_is_size(key))
+		policy_human_kb(buf, n, (long long)key_size(c, key));
 	else
 		snprintf(buf, n, "%.2f%%", key_value(c, key));
 }

@@ -7,7 +7,7 @@
 #include "snap.h"
 #include "policy.h"
 
-const char *const snap_key_name[KEY_N + 1] = { "ram", "cpu", "vsz", "rss", NULL };
+const char *const snap_key_name[KEY_N + 1] = { "ram", "cpu", "vsz", "rss", "ws", NULL };
 
 /* Sizes are KiB: 2^50 KiB is an exbibyte, more than any machine has. */
 #define SIZE_MAX_KB ((int64_t)1 << 50)
@@ -195,6 +195,40 @@ check_containers(struct jv *v, json_object *cs)
 	return 0;
 }
 
+/* `cgroups`: every entry an object with a ws_kb; the other fields (usage,
+ * inactive file, limit, pressure) are the reader's and not looked at. */
+static int
+check_cgroups(struct jv *v, json_object *cg)
+{
+	int64_t ws;
+
+	json_object_object_foreach(cg, id, c) {
+		if (!c || !json_object_is_type(c, json_type_object))
+			return jv_fail(v, "\"cgroups\" entry \"%.64s\" is %s, not an object", id,
+				       c ? jv_typename(c) : "null");
+		if (jv_i64(v, c, "ws_kb", JV_REQ, 0, SIZE_MAX_KB, &ws)) {
+			jv_where(v, "cgroups[\"%.64s\"].", id);
+			jv_i64(v, c, "ws_kb", JV_REQ, 0, SIZE_MAX_KB, &ws);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void
+working_set(struct snap_ctr *k, json_object *cg)
+{
+	json_object *c, *f;
+
+	k->has_ws = 0;
+	k->ws_kb = 0;
+	if (!cg || !json_object_object_get_ex(cg, k->id, &c) ||
+	    !json_object_object_get_ex(c, "ws_kb", &f))
+		return;
+	k->has_ws = 1;
+	k->ws_kb = json_object_get_int64(f);
+}
+
 static void
 describe(struct snap_ctr *k, json_object *cs)
 {
@@ -227,7 +261,7 @@ describe(struct snap_ctr *k, json_object *cs)
 int
 snap_parse(struct snap *s, struct jv *v, json_object *o)
 {
-	json_object *procs, *cs = NULL, *ts;
+	json_object *procs, *cs = NULL, *cg = NULL, *ts;
 	size_t n, i, j;
 	int64_t ver;
 	int r;
@@ -252,6 +286,10 @@ snap_parse(struct snap *s, struct jv *v, json_object *o)
 	if (r < 0 || (r == 0 && check_containers(v, cs)))
 		return -1;
 	s->has_containers = r == 0;
+	r = jv_obj(v, o, "cgroups", JV_OPT, &cg);
+	if (r < 0 || (r == 0 && check_cgroups(v, cg)))
+		return -1;
+	s->has_cgroups = r == 0;
 
 	n = json_object_array_length(procs);
 	s->procs = cull_grow(s->procs, &s->procs_cap, n, sizeof *s->procs);
@@ -297,6 +335,7 @@ snap_parse(struct snap *s, struct jv *v, json_object *o)
 		}
 		s->nprocs += (size_t)k->procs;
 		describe(k, cs);
+		working_set(k, cg);
 	}
 	return 0;
 }

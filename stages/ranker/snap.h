@@ -6,7 +6,8 @@
  *    "mem":{"total_kb":24000000,"used_kb":9000000,"used_pct":37.5,...},
  *    "procs":[{"pid":42,"container":"3f2a...","rss_kb":2048,"vsz_kb":8192,
  *              "mem_pct":0.01,"cpu_pct":99.5,...}],
- *    "containers":{"3f2a...":{"name":"web","image":"x","labels":{"cull.managed":"true"}}}}
+ *    "containers":{"3f2a...":{"name":"web","image":"x","labels":{"cull.managed":"true"}}},
+ *    "cgroups":{"3f2a...":{"ws_kb":1024,"usage_kb":4096,...}}}
  *
  * Used fields are required and typed (sizes whole and >= 0, shares finite
  * and >= 0, pids > 0 and unique); fields the ranker does not use are not
@@ -25,8 +26,10 @@
 
 #define SNAP_ID_MAX 256		/* longest container id accepted, in bytes */
 
-/* The four orders, in the order of --sort-by's words. */
-enum snap_key { KEY_RAM, KEY_CPU, KEY_VSZ, KEY_RSS, KEY_N };
+/* The orders, in the order of --sort-by's words. ws, the working set of
+ * the container's memory cgroup (the snapshot's "cgroups"), is 0 for a
+ * container the reader could not read the cgroup of. */
+enum snap_key { KEY_RAM, KEY_CPU, KEY_VSZ, KEY_RSS, KEY_WS, KEY_N };
 extern const char *const snap_key_name[KEY_N + 1];	/* "ram", ..., NULL */
 
 struct snap_proc {
@@ -49,6 +52,8 @@ struct snap_ctr {
 	int procs;
 	int64_t rss_kb, vsz_kb;	/* saturating sums */
 	double mem_pct, cpu_pct;
+	int has_ws;		/* listed in `cgroups` */
+	int64_t ws_kb;		/* its working set; 0 when not listed */
 
 	/* policy_run() output */
 	int cls;		/* CLASS_LOW or CLASS_HIGH */
@@ -69,6 +74,7 @@ struct snap {
 	int has_psi;		/* mem.psi present: memory pressure, percent */
 	double psi_some10, psi_some60, psi_full10, psi_full60;
 	int has_containers;	/* `containers` present: labels are known */
+	int has_cgroups;	/* `cgroups` present: working sets are known */
 	size_t nprocs;		/* container processes (host ones not counted) */
 	size_t nctr;
 	struct snap_ctr *ctr;	/* sorted by id */

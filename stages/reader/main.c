@@ -2,8 +2,10 @@
  * cull-reader - report memory and every container process as JSON lines.
  *
  * Input:  /proc/cull_sysinfo (the kernel module's report) or a /proc scan;
- *         GET /containers/json from the Docker engine for names and labels.
- * Output: one "snapshot" line per interval on stdout (DESIGN.md).
+ *         the Docker engine's containers (list, then events) for names and
+ *         labels; each container's memory cgroup.
+ * Output: one "snapshot" line per interval, and one at once when a
+ *         container starts, on stdout (DESIGN.md).
  * Exit:   0 done (--count reached, SIGINT/SIGTERM, or stdout closed);
  *         1 the source cannot be read at the first snapshot; 2 usage.
  */
@@ -19,9 +21,11 @@
 
 #include "clock.h"
 #include "docker.h"
+#include "events.h"
 #include "err.h"
 #include "jw.h"
 #include "kmod.h"
+#include "memcg.h"
 #include "opt.h"
 #include "procfs.h"
 #include "psi.h"
@@ -42,7 +46,10 @@ static const char help[] =
 	"                   kmod when the report can be opened, else procfs\n"
 	"  --proc-file PATH the module's report (default /proc/cull_sysinfo)\n"
 	"  --proc-root DIR  the /proc to scan (default /proc)\n"
-	"  --interval S     seconds between snapshots (default 1; 0.001 to 86400)\n"
+	"  --sys-root DIR   the cgroup mount holding the containers' memory cgroups\n"
+	"                   (default /sys/fs/cgroup; v1 under DIR/memory, v2 in DIR)\n"
+	"  --interval S     seconds between snapshots (default 1; 0.001 to 86400); a\n"
+	"                   container that starts makes one at once (at most every 0.1 s)\n"
 	"  --count N        stop after N snapshots (default 0: until stopped)\n"
 	"  --all            list host processes too, with \"container\":\"\"\n"
 	"  --docker SOCKET  the engine to ask for names and labels (unix://PATH,\n"
@@ -59,6 +66,7 @@ struct opts {
 	int source;		/* SRC_* */
 	const char *proc_file;	/* NULL: <proc-root>/cull_sysinfo */
 	const char *proc_root;
+	const char *sys_root;	/* the cgroup mount */
 	double interval;	/* seconds */
 	unsigned long long count;	/* 0: forever */
 	int all;
@@ -78,6 +86,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		{ "source", required_argument, NULL, 's' },
 		{ "proc-file", required_argument, NULL, 'f' },
 		{ "proc-root", required_argument, NULL, 'r' },
+		{ "sys-root", required_argument, NULL, 'S' },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "count", required_argument, NULL, 'c' },
 		{ "all", no_argument, NULL, 'a' },
@@ -89,12 +98,14 @@ parse_args(int argc, char **argv, struct opts *o)
 	};
 	int c;
 
-	*o = (struct opts){ .source = SRC_AUTO, .proc_root = "/proc", .interval = 1.0 };
+	*o = (struct opts){ .source = SRC_AUTO, .proc_root = "/proc",
+			   .sys_root = "/sys/fs/cgroup", .interval = 1.0 };
 	while ((c = cull_getopt(argc, argv, "", lo, usage)) != -1) {
 		switch (c) {
 		case 's': o->source = cull_opt_word("--source", optarg, sources); break;
 		case 'f': o->proc_file = optarg; break;
 		case 'r': o->proc_root = optarg; break;
+		case 'S': o->sys_root = optarg; break;
 		case 'i': o->interval = cull_opt_double("--interval", optarg, 0.001, 86400); break;
 		case 'c': o->count = (unsigned long long)cull_opt_ll("--count", optarg, 0, 1LL << 62); break;
 		case 'a': o->all = 1; break;
@@ -109,47 +120,6 @@ parse_args(int argc, char **argv, struct opts *o)
 		cull_die(CULL_EXIT_USAGE, "--docker and --no-docker exclude each other");
 	if (o->proc_file && o->source == SRC_PROCFS)
 		cull_die(CULL_EXIT_USAGE, "--proc-file is the module's report: it goes with --source kmod or auto");
-}
-
-/* Names and labels from the engine; NULL while it does not answer. It is
- * asked again every snapshot, and an outage is reported once. The path is
- * not versioned: the fields read here (Id, Names, Image, Created, Labels)
- * are the same in every API version, and one request per snapshot is half
- * the cost of negotiating first. */
-static json_object *
-fetch_containers(struct docker *d, int *down)
-{
-	json_object *o;
-
-	if (!d)
-		return NULL;
-	if (docker_call(d, "GET", "/containers/json", NULL) < 0)
-		goto unreachable;
-	if (d->status != 200) {
-		if (!*down)
-			cull_warn("docker: GET /containers/json: %s; going on without container names",
-				  docker_message(d));
-		*down = 1;
-		return NULL;
-	}
-	o = json_tokener_parse(d->body.data);
-	if (!o || !json_object_is_type(o, json_type_array)) {
-		json_object_put(o);
-		if (!*down)
-			cull_warn("docker: GET /containers/json: not a JSON array");
-		*down = 1;
-		return NULL;
-	}
-	if (*down)
-		cull_warn("docker: %s answers again", docker_where(d));
-	*down = 0;
-	return o;
-unreachable:
-	if (!*down)
-		cull_warn("docker: cannot reach %s: %s; going on without container names",
-			  docker_where(d), d->err);
-	*down = 1;
-	return NULL;
 }
 
 static void
@@ -172,9 +142,9 @@ before(const struct timespec *a, const struct timespec *b)
 }
 
 /* Absolute deadlines: no drift. A late snapshot skips the ticks it missed
- * rather than firing them in a burst. A signal ends the sleep. */
+ * rather than firing them in a burst. */
 static void
-sleep_tick(struct timespec *next, double interval)
+advance_tick(struct timespec *next, double interval)
 {
 	struct timespec now;
 
@@ -182,8 +152,35 @@ sleep_tick(struct timespec *next, double interval)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	while (before(next, &now))
 		add_seconds(next, interval);
-	while (!stop && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, next, NULL) == EINTR)
-		;
+}
+
+/*
+ * Until the tick at next, or, following the engine's events, until a
+ * container starts: then a snapshot at once, but not sooner than EARLY_MIN_S
+ * after the previous one (last). The ticks stay where they were: --interval
+ * is the longest gap between snapshots. Returns 1 for an early snapshot. A
+ * signal ends the wait.
+ */
+#define EARLY_MIN_S 0.1
+static int
+wait_tick(struct events *ev, const struct timespec *next, double last)
+{
+	double tick = (double)next->tv_sec + (double)next->tv_nsec / 1e9;
+
+	if (!ev) {
+		while (!stop && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, next, NULL) == EINTR)
+			;
+		return 0;
+	}
+	if (!events_wait(ev, tick, &stop))
+		return 0;
+	if (last + EARLY_MIN_S >= tick) {
+		events_wait(ev, tick, &stop);	/* the tick comes first */
+		return 0;
+	}
+	while (!stop && cull_mono() < last + EARLY_MIN_S)
+		events_wait(ev, last + EARLY_MIN_S, &stop);
+	return 1;
 }
 
 /* The module's report (its path into proc_file) or a /proc scan: 1 for the
@@ -226,13 +223,15 @@ main(int argc, char **argv)
 	struct cpu_prev prev = {0};
 	struct jw w = {0};
 	struct docker *d = NULL;
+	struct events evs, *ev = NULL;
 	struct psi_src ps;
+	struct memcg mc;
 	struct psi psi;
-	struct timespec next;
+	struct timespec next;	/* the next tick */
 	struct sigaction sa;
 	char proc_file[4096];
 	unsigned long long seq;
-	int use_kmod, docker_down = 0, status = CULL_EXIT_OK;
+	int use_kmod, early = 0, status = CULL_EXIT_OK;
 
 	cull_setprog(argv[0]);
 	parse_args(argc, argv, &o);
@@ -248,13 +247,21 @@ main(int argc, char **argv)
 	else if (procfs_open(&pf, o.proc_root, o.all) < 0)
 		return CULL_EXIT_FAIL;
 	psi_open(&ps, o.proc_root);
+	memcg_open(&mc, o.sys_root, o.proc_root);
 	if (!o.no_docker && !(d = docker_new(o.docker)))
 		stop = 1, status = CULL_EXIT_USAGE;
+	if (d && events_init(&evs, d) == 0)
+		ev = &evs;
 
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	for (seq = 1; !stop; seq++) {
-		struct snapshot_meta m = { seq, 0, use_kmod ? "kmod" : "procfs", o.interval, NULL, NULL };
-		int rc = use_kmod ? kmod_read(&km, &s) : procfs_read(&pf, &s);
+		struct snapshot_meta m = { seq, 0, use_kmod ? "kmod" : "procfs", o.interval,
+					   NULL, NULL, &mc };
+		int rc;
+
+		if (ev)
+			events_poll(ev);	/* the engine's news before the scan */
+		rc = use_kmod ? kmod_read(&km, &s) : procfs_read(&pf, &s);
 
 		if (rc < 0 && seq == 1) {
 			status = CULL_EXIT_FAIL;	/* wrong path or no module: say so now */
@@ -262,11 +269,11 @@ main(int argc, char **argv)
 		}
 		if (rc == 0) {
 			snapshot_cpu(&s, &prev);
-			m.containers = fetch_containers(d, &docker_down);
+			m.containers = ev ? events_containers(ev) : NULL;
 			m.psi = psi_read(&ps, &psi) ? &psi : NULL;
+			memcg_read(&mc, &s, cull_mono());
 			m.ts = cull_wall();
 			snapshot_write(&w, &s, &m);
-			json_object_put(m.containers);
 			if (jw_line(&w, stdout) < 0) {
 				if (errno == EPIPE)
 					break;	/* the reader of our output went away */
@@ -277,13 +284,18 @@ main(int argc, char **argv)
 		}
 		if (o.count && seq >= o.count)
 			break;
-		sleep_tick(&next, o.interval);
+		if (!early)
+			advance_tick(&next, o.interval);
+		early = wait_tick(ev, &next, cull_mono());
 	}
 	if (use_kmod)
 		kmod_close(&km);
 	else
 		procfs_close(&pf);
 	psi_close(&ps);
+	memcg_close(&mc);
+	if (ev)
+		events_free(ev);
 	docker_free(d);
 	sample_free(&s);
 	cpu_prev_free(&prev);

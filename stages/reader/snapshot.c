@@ -73,7 +73,7 @@ cpu_prev_free(struct cpu_prev *prev)
 	memset(prev, 0, sizeof *prev);
 }
 
-/* One entry of GET /containers/json as "<id>":{name,image,created,labels}. */
+/* One entry of GET /containers/json (the map's values) as "<id>":{name,image,created,labels}. */
 static void
 write_container(struct jw *w, json_object *c)
 {
@@ -116,6 +116,45 @@ write_container(struct jw *w, json_object *c)
 	jw_end(w);
 }
 
+static void
+write_psi(struct jw *w, const struct psi *p)
+{
+	jw_open(w, "psi");
+	jw_num(w, "some_avg10", p->some10, 2);
+	jw_num(w, "some_avg60", p->some60, 2);
+	jw_num(w, "full_avg10", p->full10, 2);
+	jw_num(w, "full_avg60", p->full60, 2);
+	jw_end(w);
+}
+
+/* "cgroups":{"<id>":{ws_kb,usage_kb,inactive_file_kb[,limit_kb][,psi]}},
+ * only the containers whose memory cgroup was read; absent when none was */
+static void
+write_cgroups(struct jw *w, const struct memcg *m)
+{
+	size_t i, open = 0;
+
+	for (i = 0; m && i < m->n; i++) {
+		const struct memcg_ent *e = &m->v[i];
+
+		if (!e->ok)
+			continue;
+		if (!open++)
+			jw_open(w, "cgroups");
+		jw_open(w, e->id);
+		jw_uint(w, "ws_kb", e->figs.ws_kb);
+		jw_uint(w, "usage_kb", e->figs.usage_kb);
+		jw_uint(w, "inactive_file_kb", e->figs.inactive_file_kb);
+		if (e->figs.limit_kb)
+			jw_uint(w, "limit_kb", e->figs.limit_kb);
+		if (e->figs.has_psi)
+			write_psi(w, &e->figs.psi);
+		jw_end(w);
+	}
+	if (open)
+		jw_end(w);
+}
+
 void
 snapshot_write(struct jw *w, const struct sample *s, const struct snapshot_meta *m)
 {
@@ -137,14 +176,8 @@ snapshot_write(struct jw *w, const struct sample *s, const struct snapshot_meta 
 	jw_uint(w, "available_kb", mem->available_kb);
 	jw_uint(w, "used_kb", used);
 	jw_num(w, "used_pct", (double)used * 100.0 / total, 2);
-	if (m->psi) {
-		jw_open(w, "psi");
-		jw_num(w, "some_avg10", m->psi->some10, 2);
-		jw_num(w, "some_avg60", m->psi->some60, 2);
-		jw_num(w, "full_avg10", m->psi->full10, 2);
-		jw_num(w, "full_avg60", m->psi->full60, 2);
-		jw_end(w);
-	}
+	if (m->psi)
+		write_psi(w, m->psi);
 	jw_end(w);
 	jw_arr(w, "procs");
 	for (i = 0; i < s->nprocs; i++) {
@@ -167,13 +200,14 @@ snapshot_write(struct jw *w, const struct sample *s, const struct snapshot_meta 
 		jw_end(w);
 	}
 	jw_end(w);
-	if (m->containers && json_object_is_type(m->containers, json_type_array)) {
-		size_t n = json_object_array_length(m->containers);
-
+	if (m->containers && json_object_is_type(m->containers, json_type_object)) {
 		jw_open(w, "containers");
-		for (i = 0; i < n; i++)
-			write_container(w, json_object_array_get_idx(m->containers, i));
+		json_object_object_foreach(m->containers, key, c) {
+			(void)key;
+			write_container(w, c);
+		}
 		jw_end(w);
 	}
+	write_cgroups(w, m->memcg);
 	jw_end(w);
 }

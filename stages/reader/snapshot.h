@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "jw.h"
+#include "memcg.h"
 #include "psi.h"
 #include "sample.h"
 
@@ -33,8 +34,9 @@ struct snapshot_meta {
 	double ts;		/* Unix time, seconds */
 	const char *source;	/* "kmod" or "procfs" */
 	double interval_s;
-	json_object *containers;	/* GET /containers/json answer, or NULL */
+	json_object *containers;	/* id -> GET /containers/json entry (events.h), or NULL */
 	const struct psi *psi;	/* memory pressure, or NULL: the kernel has none */
+	const struct memcg *memcg;	/* the containers' memory cgroups, or NULL */
 };
 
 /* The snapshot line, without its '\n', into w. */

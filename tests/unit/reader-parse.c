@@ -1,8 +1,13 @@
 /* reader-parse.c - the reader's parsers, apart from any I/O. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "events.h"
 #include "kmod.h"
+#include "memcg.h"
 #include "procfs.h"
 #include "snapshot.h"
 #include "tap.h"
@@ -207,6 +212,164 @@ test_cpu(void)
 	cpu_prev_free(&prev);
 }
 
+/* the memory cgroup of a /proc/<pid>/cgroup file, and its files' numbers */
+static void
+test_memcg(void)
+{
+	static const struct {
+		const char *in, *path;	/* path NULL: none */
+		int v2;
+		const char *what;
+	} cases[] = {
+		{ "12:memory:/docker/" ID "\n0::/docker/" ID "\n", "docker/" ID, 0, "v1 memory line first" },
+		{ "0::/docker/" ID "\n12:memory:/docker/x\n", "docker/x", 0, "v1 memory line wherever it is" },
+		{ "5:cpu,memory,blkio:/k/a\n", "k/a", 0, "memory among joined controllers" },
+		{ "5:memoryx:/k/a\n0::/u/a\n", "u/a", 1, "memoryx is not memory" },
+		{ "0::/system.slice/docker-" ID ".scope\n", "system.slice/docker-" ID ".scope", 1, "v2 unified line" },
+		{ "1:name=systemd:/x\n", NULL, 0, "neither line" },
+		{ "0::/../" ID "\n", NULL, 0, "a .. component (private cgroup namespace)" },
+		{ "0::/a/..\n", NULL, 0, "a trailing .." },
+		{ "0::/a/..b/c\n", "a/..b/c", 1, "..b is a name, not .." },
+		{ "0::docker/x\n", NULL, 0, "a path not starting with /" },
+		{ "10::/x\n", NULL, 0, "10:: is not the unified line" },
+		{ "12:memory:\n0::/u\n", "u", 1, "an empty memory path falls to the unified one" },
+		{ "", NULL, 0, "empty file" },
+	};
+	char path[MEMCG_PATH_MAX + 1], big[MEMCG_PATH_MAX + 16];
+	uint64_t v;
+	size_t i;
+	int v2;
+
+	for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+		int rc = memcg_path(cases[i].in, strlen(cases[i].in), path, &v2);
+
+		if (cases[i].path)
+			ok(rc == 0 && strcmp(path, cases[i].path) == 0 && v2 == cases[i].v2,
+			   "memcg path: %s (%s)", cases[i].what, rc ? "none" : path);
+		else
+			ok(rc < 0, "memcg path: %s: none", cases[i].what);
+	}
+	memset(big, 'a', sizeof big);
+	memcpy(big, "0::/", 4);
+	ok(memcg_path(big, sizeof big, path, &v2) < 0, "memcg path longer than MEMCG_PATH_MAX: none");
+
+	ok(memcg_parse_num("83886080\n", &v) == 0 && v == 83886080, "a number");
+	ok(memcg_parse_num("max\n", &v) == 0 && v == UINT64_MAX, "v2 max: no limit");
+	ok(memcg_parse_num("9223372036854771712\n", &v) == 0 && v == UINT64_MAX, "v1 no limit");
+	ok(memcg_parse_num("12345678901234567890123\n", &v) < 0, "overflow rejected");
+	ok(memcg_parse_num("-1\n", &v) < 0 && memcg_parse_num("", &v) < 0 &&
+	   memcg_parse_num("12x\n", &v) < 0 && memcg_parse_num("maxi", &v) < 0, "junk rejected");
+	ok(memcg_parse_stat("cache 1\ntotal_inactive_file 4096\n", "total_inactive_file", &v) == 0 &&
+	   v == 4096, "v1 total_inactive_file");
+	ok(memcg_parse_stat("total_inactive_file 4096\ninactive_file 8\n", "inactive_file", &v) == 0 &&
+	   v == 8, "v2 inactive_file, not total_inactive_file");
+	ok(memcg_parse_stat("inactive_file_x 5\n", "inactive_file", &v) < 0, "a longer key is not the key");
+	ok(memcg_parse_stat("inactive_file -5\n", "inactive_file", &v) < 0 &&
+	   memcg_parse_stat("inactive_file 5x\n", "inactive_file", &v) < 0 &&
+	   memcg_parse_stat("", "inactive_file", &v) < 0, "bad or absent value rejected");
+}
+
+/* one event line at a time against a cache of one container */
+static int
+apply(json_object *cache, json_tokener *tok, const char *line, char id[65])
+{
+	return events_apply(cache, tok, line, strlen(line), id);
+}
+
+#define OTHER "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
+#define EV(action, cid, attrs) "{\"Type\":\"container\",\"Action\":\"" action "\"," \
+	"\"Actor\":{\"ID\":\"" cid "\",\"Attributes\":{" attrs "}},\"time\":1}"
+
+static void
+test_events(void)
+{
+	json_object *cache = json_tokener_parse("{\"" ID "\":{\"Id\":\"" ID "\",\"Names\":[\"/web\"]}}");
+	json_tokener *tok = json_tokener_new();
+	json_object *c, *names;
+	char id[65] = "";
+
+	ok(apply(cache, tok, EV("start", OTHER, ""), id) == (EV_START | EV_FETCH) &&
+	   strcmp(id, OTHER) == 0, "start of an unknown container: fetch it, and wake");
+	ok(apply(cache, tok, EV("start", ID, ""), id) == EV_START, "start of a known one: wake only");
+	ok(apply(cache, tok, EV("rename", ID, "\"name\":\"w\\\"2\",\"oldName\":\"/web\""), id) == 0 &&
+	   json_object_object_get_ex(cache, ID, &c) && json_object_object_get_ex(c, "Names", &names) &&
+	   strcmp(json_object_get_string(json_object_array_get_idx(names, 0)), "/w\"2") == 0,
+	   "rename: the new name, quote and all");
+	ok(apply(cache, tok, EV("rename", OTHER, "\"name\":\"x\""), id) == 0 &&
+	   !json_object_object_get_ex(cache, OTHER, NULL), "rename of an unknown one: nothing added");
+	ok(apply(cache, tok, EV("die", ID, ""), id) == 0 && !json_object_object_get_ex(cache, ID, NULL),
+	   "die: out of the cache");
+	ok(apply(cache, tok, EV("destroy", ID, ""), id) == 0, "destroy of an unknown one: nothing");
+	ok(apply(cache, tok, "{\"Type\":\"network\",\"Action\":\"start\",\"Actor\":{\"ID\":\"" ID "\"}}", id) == 0,
+	   "another type: ignored");
+	ok(apply(cache, tok, EV("start", "../../x", ""), id) == 0, "an id that is not one: ignored");
+	ok(apply(cache, tok, "{\"Type\":\"container\",\"Actor\":{\"ID\":\"" ID "\"}}", id) < 0,
+	   "no Action: not an event");
+	ok(apply(cache, tok, "[1]", id) < 0 && apply(cache, tok, "{\"a\":", id) < 0 &&
+	   apply(cache, tok, "{} {}", id) < 0, "not one JSON object: not an event");
+	ok(apply(cache, tok, EV("start", ID, "") " x", id) < 0, "an event and more: not an event");
+	json_object_put(cache);
+	json_tokener_free(tok);
+}
+
+static void
+put(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (!f || fputs(text, f) < 0 || fclose(f) != 0)
+		abort();
+}
+
+/* memory.stat is read again only when usage moved or it is old */
+static void
+test_memcg_cache(void)
+{
+	char root[] = "/tmp/cull-memcg-XXXXXX", dir[256], proc[256], sys[256];
+	struct sample s = {0};
+	struct proc *p;
+	struct memcg m;
+
+	if (!mkdtemp(root))
+		abort();
+	snprintf(proc, sizeof proc, "%s/proc", root);
+	snprintf(sys, sizeof sys, "%s/sys", root);
+	snprintf(dir, sizeof dir, "%s/proc/7", root);
+	if (mkdir(proc, 0700) || mkdir(dir, 0700) || mkdir(sys, 0700))
+		abort();
+	put(dir, "cgroup", "0::/c1\n");
+	snprintf(dir, sizeof dir, "%s/sys/c1", root);
+	if (mkdir(dir, 0700))
+		abort();
+	put(dir, "memory.current", "104857600\n");		/* 100 MiB */
+	put(dir, "memory.stat", "inactive_file 4194304\n");	/* 4 MiB */
+	put(dir, "memory.max", "max\n");
+	p = sample_add(&s);
+	p->pid = 7;
+	memcpy(p->container, ID, sizeof p->container);
+	memcg_open(&m, sys, proc);
+	ok(memcg_read(&m, &s, 100.0) == 1 && m.v[0].figs.ws_kb == 96 * 1024, "first reading: ws 96 MiB");
+	put(dir, "memory.stat", "inactive_file 52428800\n");	/* 50 MiB */
+	put(dir, "memory.max", "209715200\n");
+	ok(memcg_read(&m, &s, 105.0) == 1 && m.v[0].figs.ws_kb == 96 * 1024 && m.v[0].figs.limit_kb == 0,
+	   "usage unchanged, 5 s later: memory.stat and the limit not read again");
+	ok(memcg_read(&m, &s, 110.0) == 1 && m.v[0].figs.ws_kb == 50 * 1024 &&
+	   m.v[0].figs.limit_kb == 200 * 1024, "10 s later: read again");
+	put(dir, "memory.stat", "inactive_file 0\n");
+	put(dir, "memory.current", "105906176\n");		/* +1 MiB: within the slack */
+	ok(memcg_read(&m, &s, 111.0) == 1 && m.v[0].figs.ws_kb == 51 * 1024, "usage +1 MiB: not read again");
+	put(dir, "memory.current", "115343360\n");		/* 110 MiB */
+	ok(memcg_read(&m, &s, 112.0) == 1 && m.v[0].figs.ws_kb == 110 * 1024, "usage +10 MiB: read again");
+	memcg_close(&m);
+	sample_free(&s);
+	snprintf(dir, sizeof dir, "rm -rf %s", root);
+	if (system(dir) != 0)
+		abort();
+}
+
 int
 main(void)
 {
@@ -215,5 +378,8 @@ main(void)
 	test_host_files();
 	test_kmod();
 	test_cpu();
+	test_memcg();
+	test_events();
+	test_memcg_cache();
 	return tap_done();
 }
