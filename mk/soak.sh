@@ -12,7 +12,9 @@
 #     high ones get the label cull.class=high over the image's;
 #   - every 10 s a sample of each stage (RSS, open descriptors, threads, CPU
 #     time), the log's size and the engine's count of this run's containers,
-#     one NDJSON line each, in OUTDIR/samples.ndjson.
+#     one NDJSON line each, in OUTDIR/samples.ndjson; beside them the
+#     engine's and the host's whole (containers listed, processes), since
+#     the reader lists and scans them all and the engine is shared.
 #
 # At the end the spawner stops between two rounds, the pipeline gets two
 # seconds to kill what is over, then SIGINT; what the engine still runs is
@@ -107,8 +109,11 @@ sample() {
 		ticks=$(awk '{print $14 + $15}' "/proc/$pid/stat")
 		parts="$parts\"$comm\":{\"rss_kb\":${st% *},\"threads\":${st#* },\"fds\":$fds,\"cpu_s\":$(awk -v t="$ticks" -v h="$hz" 'BEGIN{printf "%.2f", t / h}')},"
 	done
-	printf '{"t":%s,"log_bytes":%s,"engine":%s,"load1":%s,%s}\n' "$t" \
+	# engine_all and host_procs: what the reader lists and scans, the shared
+	# engine's and host's whole (other work's containers and processes too)
+	printf '{"t":%s,"log_bytes":%s,"engine":%s,"engine_all":%s,"host_procs":%s,"load1":%s,%s}\n' "$t" \
 		"$(stat -c %s "$OUT/cull.log" 2>/dev/null || echo 0)" "$(running_now)" \
+		"$(docker_api GET /containers/json | jq length)" "$(ls -d /proc/[0-9]* | wc -l)" \
 		"$(cut -d' ' -f1 /proc/loadavg)" "\"stages\":{${parts%,}}" >>"$OUT/samples.ndjson"
 }
 start=$SECONDS
