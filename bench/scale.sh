@@ -93,7 +93,7 @@ for n in $NS; do
 	[ "${#ids[@]}" = "$n" ] || { say "only ${#ids[@]} of $n containers started"; exit 1; }
 	sleep 1
 	engine_total=$(docker_api GET /containers/json | jq length)
-	hostprocs=$(ls -d /proc/[0-9]* | wc -l)
+	hostprocs=$(ls -d /proc/[0-9]* 2>/dev/null | wc -l)
 
 	say "N=$n: reader"
 	for _ in $(seq "$RUNS"); do

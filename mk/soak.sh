@@ -113,7 +113,7 @@ sample() {
 	# engine's and host's whole (other work's containers and processes too)
 	printf '{"t":%s,"log_bytes":%s,"engine":%s,"engine_all":%s,"host_procs":%s,"load1":%s,%s}\n' "$t" \
 		"$(stat -c %s "$OUT/cull.log" 2>/dev/null || echo 0)" "$(running_now)" \
-		"$(docker_api GET /containers/json | jq length)" "$(ls -d /proc/[0-9]* | wc -l)" \
+		"$(docker_api GET /containers/json | jq length)" "$(ls -d /proc/[0-9]* 2>/dev/null | wc -l)" \
 		"$(cut -d' ' -f1 /proc/loadavg)" "\"stages\":{${parts%,}}" >>"$OUT/samples.ndjson"
 }
 start=$SECONDS

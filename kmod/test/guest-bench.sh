@@ -21,6 +21,14 @@
 . /bin/guest-lib.sh
 read -r N REPS REST </arg
 V2=/sys/fs/cgroup
+# wait_procs N - until N processes are in the container cgroups
+wait_procs() {
+	local n=0
+	until [ "$(cat $V2/docker/*/cgroup.procs | wc -l)" -ge "$1" ]; do
+		[ $n -lt 3000 ] || fail "only $(cat $V2/docker/*/cgroup.procs | wc -l) of $1 processes started"
+		usleep 20000; n=$((n + 1))
+	done
+}
 if [ "$N" = scale ]; then
 	say "bench: scale $REST"
 	mount -t cgroup2 none $V2 || fail "no cgroup2"
@@ -32,11 +40,7 @@ if [ "$N" = scale ]; then
 			sh -c 'echo $$ >"$0/cgroup.procs" && exec sleeper --fork 0' $cg &
 			i=$((i + 1))
 		done
-		n=0
-		until [ "$(cat $V2/docker/*/cgroup.procs | wc -l)" -ge "$want" ]; do
-			[ $n -lt 3000 ] || fail "only $(cat $V2/docker/*/cgroup.procs | wc -l) of $want processes started"
-			usleep 20000; n=$((n + 1))
-		done
+		wait_procs "$want"
 		[ -e /proc/cull_sysinfo ] || insmod /bin/cull_sysinfo.ko || fail "insmod"
 		cat /proc/cull_sysinfo >/tmp/doc
 		set -- $(cs-guest read-time /proc/cull_sysinfo "$REPS") || fail "read-time"
@@ -58,11 +62,7 @@ while [ $started -lt "$N" ]; do
 	sh -c 'echo $$ >"$0/cgroup.procs" && exec sleeper --fork "$1"' $cg $((k - 1)) &
 	started=$((started + k)) i=$((i + 1))
 done
-n=0
-until [ "$(cat $V2/docker/*/cgroup.procs | wc -l)" -ge "$N" ]; do
-	[ $n -lt 3000 ] || fail "only $(cat $V2/docker/*/cgroup.procs | wc -l) of $N processes started"
-	usleep 20000; n=$((n + 1))
-done
+wait_procs "$N"
 insmod /bin/cull_sysinfo.ko || fail "insmod"
 cat /proc/cull_sysinfo >/tmp/doc
 fact procs "$(grep -o '"pid":' /tmp/doc | wc -l)"
