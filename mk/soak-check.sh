@@ -14,7 +14,9 @@
 #     is still seen, the kill's time, is reported);
 #   - descriptors and threads flat: after the first minute, no stage's lowest
 #     count in the second half of the samples exceeds its lowest in the first
-#     (the floor: a kill in flight holds a socket for a moment, a leak stays);
+#     (the floor: a kill in flight holds a socket for a moment, a leak stays),
+#     descriptors by more than 2 (libcurl keeps a few idle engine connections,
+#     as many as recent kills needed: seen 13-15 in the reaper);
 #   - with SOAK_RSS_LIMIT=PCT (make soak sets 1 for runs of 30 min and more):
 #     no stage's RSS grows by more than PCT % an hour after the first minute.
 #
@@ -42,7 +44,14 @@ sort -u "$tmp/killed" "$tmp/running" >"$tmp/ended"
 comm -23 "$tmp/started" "$tmp/ended" >"$tmp/lost"
 comm -13 "$tmp/started" "$tmp/ended" >"$tmp/stray"
 [ -s "$tmp/twice" ] && bad "killed twice, or killed and still running: $(paste -sd' ' "$tmp/twice")"
-[ -s "$tmp/lost" ] && bad "$(wc -l <"$tmp/lost") started but neither killed nor running: $(head -n 5 "$tmp/lost" | paste -sd' ' -)"
+if [ -s "$tmp/lost" ]; then
+	bad "$(wc -l <"$tmp/lost") started but neither killed nor running: $(head -n 5 "$tmp/lost" | paste -sd' ' -)"
+	# how they ended, when the spawner noted it before removing them
+	[ -s "$d/exited.ndjson" ] && jq -r --rawfile lost "$tmp/lost" 'select(.id[0:12] as $i | $lost | split("\n") | index($i)) |
+		"\(.finished[0:19]) exit \(.exit)\(if .oom then " (OOM)" else "" end)"' "$d/exited.ndjson" |
+		sort | uniq -c | awk '{ n = $1; $1 = ""; printf "%s%d at%s", (NR > 1 ? ", " : ""), n, $0 } END { if (NR) print "" }' >"$tmp/lost.how"
+	[ -s "$tmp/lost.how" ] && echo "  - they ended without a killed line (so not by this pipeline): $(cat "$tmp/lost.how")" >>"$tmp/fails"
+fi
 [ -s "$tmp/stray" ] && bad "$(wc -l <"$tmp/stray") killed or running but never started by the spawner: $(head -n 5 "$tmp/stray" | paste -sd' ' -)"
 [ "$(jq '.other | length' "$d/final.json")" = 0 ] || bad "containers of this run neither running nor exited: $(jq -c .other "$d/final.json")"
 [ "$noreason" = 0 ] || bad "$noreason killed lines without a reason"
@@ -107,7 +116,7 @@ jq -s '
 	{ echo "soak-check: cannot read $d/samples.ndjson" >&2; exit 1; }
 [ "$(jq '.stages["cull-reader"].fds.n' "$tmp/fit.json")" -ge 4 ] || bad "fewer than 4 samples after the first minute: too short to judge growth"
 jq -r --arg lim "${SOAK_RSS_LIMIT:-}" '.stages | to_entries[] | .key as $k | .value |
-	(if .fds.min2 > .fds.min1 then "\($k): open descriptors grew: at least \(.fds.min1) in the first half, \(.fds.min2) in the second" else empty end),
+	(if .fds.min2 > .fds.min1 + 2 then "\($k): open descriptors grew: at least \(.fds.min1) in the first half, \(.fds.min2) in the second" else empty end),
 	(if .threads.min2 > .threads.min1 then "\($k): threads grew: at least \(.threads.min1) in the first half, \(.threads.min2) in the second" else empty end),
 	(if $lim != "" and .rss_kb.slope_h / .rss_kb.mean * 100 > ($lim | tonumber) then "\($k): RSS grows \(.rss_kb.slope_h / .rss_kb.mean * 100 * 100 | round / 100) % an hour (limit \($lim) %)" else empty end)' \
 	"$tmp/fit.json" | while IFS= read -r l; do echo "- **FAIL**: $l"; done >>"$tmp/fails"

@@ -19,7 +19,8 @@
 # At the end the spawner stops between two rounds, the pipeline gets two
 # seconds to kill what is over, then SIGINT; what the engine still runs is
 # counted (OUTDIR/final.json) and the containers removed. OUTDIR keeps
-# started.txt (the spawner's lines), cull.log, samples.ndjson, final.json;
+# started.txt (the spawner's lines), exited.ndjson (how each container it
+# removed had ended), cull.log, samples.ndjson, final.json;
 # mk/soak-check.sh then judges them and writes summary.md and soak.png.
 # Progress on stderr. Exit status: that of mk/soak-check.sh; 1 when the run
 # itself failed.
@@ -44,7 +45,7 @@ done
 docker_up
 env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make -s images >&2 || exit 1
 mkdir -p "$OUT" || exit 1
-rm -f "$OUT/started.txt" "$OUT/cull.log" "$OUT/samples.ndjson" "$OUT/final.json" "$OUT/summary.md" "$OUT/soak.png"
+rm -f "$OUT/started.txt" "$OUT/exited.ndjson" "$OUT/cull.log" "$OUT/samples.ndjson" "$OUT/final.json" "$OUT/summary.md" "$OUT/soak.png"
 RUN=soak-$CULL_TEST_RUN
 LABEL=cull.test=$RUN
 SPAWN=$top/workloads/spawn.sh
@@ -57,9 +58,13 @@ spawn() {
 	"$SPAWN" -n "$1" --image cull-low-idle --network none --memory 16 --label "$LABEL" \
 		--label "cull.class=$2" >>"$OUT/started.txt" 2>>"$T_TMP/spawn.err"
 }
+# remove_exited - what was killed goes, its end noted first in exited.ndjson
+# (a container that died without a killed line is then named with its exit)
 remove_exited() {
 	local id
 	for id in $(docker_api GET "/containers/json?all=1&filters=$(filter exited)" | jq -r '.[].Id'); do
+		docker_api GET "/containers/$id/json" | jq -c '{id: .Id, exit: .State.ExitCode, oom: .State.OOMKilled,
+			finished: .State.FinishedAt}' >>"$OUT/exited.ndjson"
 		docker_api DELETE "/containers/$id?force=true" >/dev/null
 	done
 }
