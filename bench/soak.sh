@@ -22,5 +22,7 @@ echo "(\`/proc/PID/status\` VmRSS and Threads, \`/proc/PID/fd\`, utime+stime). N
 echo "the files are in \`$d/\` (samples.ndjson, started.txt, final.json, summary.md, soak.png)."
 echo
 cat "$d/summary.md"
+# what was seen while it ran that the files alone do not say
+[ -s "$d/NOTES.md" ] && { echo; cat "$d/NOTES.md"; }
 echo
 echo "![the soak's samples](soak/soak.png)"

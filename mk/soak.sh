@@ -80,11 +80,16 @@ TMPDIR=$T_TMP perl -e '$SIG{INT} = "DEFAULT"; exec @ARGV or die "$ARGV[0]: $!\n"
 ppid=$!
 set +m
 t_cleanup "kill -KILL -- -$ppid"
-sleep 2
+# its four stages, as they start (bounded, generous: a loaded host is slow)
 declare -A who=()
-while read -r pid comm; do
-	case $comm in cull-reader|cull-ranker|cull-reaper|cull-logger) who[$comm]=$pid ;; esac
-done < <(ps -o pid=,comm= --ppid "$ppid")
+for _ in $(seq 600); do
+	while read -r pid comm; do
+		case $comm in cull-reader|cull-ranker|cull-reaper|cull-logger) who[$comm]=$pid ;; esac
+	done < <(ps -o pid=,comm= --ppid "$ppid")
+	[ ${#who[@]} -eq 4 ] && break
+	kill -0 "$ppid" 2>/dev/null || break
+	sleep 0.1
+done
 [ ${#who[@]} -eq 4 ] || { say "the pipeline did not start:"; cat "$T_TMP/p.err" >&2; exit 1; }
 
 # The spawner: a round every EVERY s, stopped between rounds (a file says so),
