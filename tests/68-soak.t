@@ -68,11 +68,11 @@ fails threads 'cull-ranker: threads grew' "a thread more in the ranker's second 
 
 # a high container more than kept, never sentenced, in the last rank lines:
 # two in a row are the pipeline's allowance, three are not
-surplus() {	# surplus NAME K - K more rank lines with one unsentenced high container
+surplus() {	# surplus NAME K - K more rank lines with 21 unsentenced high containers more
 	judge "$1"
 	jq -c 'select(.type == "rank")' "$d/cull.log" | tail -n 1 |
 		jq -c --argjson k "$2" '. as $r | range(1; $k + 1) as $i | $r | .seq += $i |
-			.containers += [{id: ("f" * 64), name: "cull-fake", class: "high", managed: true}]' >>"$T_TMP/$1/cull.log"
+			.containers += [range(0; 21) | {id: ("f" * 62 + "\(. + 10)"), name: "cull-fake-\(.)", class: "high", managed: true}]' >>"$T_TMP/$1/cull.log"
 }
 surplus surplus2 2
 t_ok "a surplus unsentenced for two intervals: allowed" sh "$TOP/mk/soak-check.sh" "$T_TMP/surplus2"
