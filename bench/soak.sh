@@ -7,7 +7,7 @@
 set -u
 cd "$(dirname "$0")/.." || exit 1
 d=bench/soak
-echo "## Soak: an hour of churn, nothing growing"
+echo "## Soak: an hour of churn"
 echo
 if [ ! -s "$d/final.json" ] || [ ! -s "$d/samples.ndjson" ]; then
 	echo "No recorded run in $d/: \`make soak SOAK_MINUTES=60\` makes one (commit $d/ afterwards)."
@@ -19,7 +19,7 @@ echo "real engine (Docker 20.10, cgroup v1) of this $(nproc)-core machine shared
 echo "$iv s interval keeping $kh high and $kl low idle containers (\`--select\` this run's label), a spawner"
 echo "adding 10 more every 10 s, which the pipeline kills, and every 10 s a sample of each stage"
 echo "(\`/proc/PID/status\` VmRSS and Threads, \`/proc/PID/fd\`, utime+stime). Not re-run by \`make bench\`;"
-echo "the files are in \`$d/\` (samples.ndjson, started.txt, final.json, summary.md, soak.png)."
+echo "the files are in \`$d/\` (samples.ndjson, started.txt, final.json, summary.md, soak.png, NOTES.md)."
 echo
 cat "$d/summary.md"
 # what was seen while it ran that the files alone do not say
