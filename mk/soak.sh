@@ -79,7 +79,9 @@ TMPDIR=$T_TMP perl -e '$SIG{INT} = "DEFAULT"; exec @ARGV or die "$ARGV[0]: $!\n"
 	--no-http --quiet --out "$T_TMP/out" --log "$OUT/cull.log" >"$T_TMP/p.out" 2>"$T_TMP/p.err" </dev/null &
 ppid=$!
 set +m
-t_cleanup "kill -KILL -- -$ppid"
+# on an early exit: SIGTERM first, so pipeline.sh stops its stages (each in
+# a process group of its own), then SIGKILL for whatever is left of it
+t_cleanup "kill -TERM $ppid; for _ in \$(seq 100); do kill -0 $ppid || break; sleep 0.1; done; kill -KILL -- -$ppid"
 # its four stages, as they start (bounded, generous: a loaded host is slow)
 declare -A who=()
 for _ in $(seq 600); do
