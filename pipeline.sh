@@ -414,6 +414,12 @@ start_path() {
 	start cull-reaper "$run/kills" "$run/log.fifo" "$reaper" "${a[@]}" "${reaper_x[@]}"
 	stages=("$last")
 	a=(--keep-high "$keep_high" --keep-low "$keep_low" --sort-by "$sort_by")
+	# A sentenced container is in flight for the ranker's cooldown, 3
+	# intervals by default: at 0.2 s that is 0.6 s, shorter than a kill under
+	# load (make soak: up to seconds), and a container still dying was
+	# sentenced again (the second kill: 409 not running). At least 2 s here;
+	# ranker_args may still say otherwise (the last --cooldown counts).
+	if awk -v i="$interval" 'BEGIN { exit !(3 * i < 2) }'; then a+=(--cooldown 2); fi
 	if [ "$screen" = 1 ]; then a+=(--top); elif [ "$quiet" = 0 ]; then a+=(-v); fi
 	start cull-ranker "$run/snap" "$run/kills" "$ranker" "${a[@]}" "${ranker_x[@]}"
 	ranker_pid=$last

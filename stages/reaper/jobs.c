@@ -126,7 +126,7 @@ start(struct jobs *js, struct job *j)
 	j->next = js->active;
 	js->active = j;
 	js->nactive++;
-	kill_start(&j->k, js->d);
+	kill_start(&j->k, js->conf, js->d, cull_mono());
 	issue(js, j);
 }
 

@@ -105,8 +105,9 @@ struct kill_answer {
 
 /* Take over req (k owns what it points to; *req is emptied), read at now. */
 void kill_init(struct kill *k, struct kill_req *req, const struct kill_conf *c, double now);
-/* The first step: the version first when d has none pinned. */
-void kill_start(struct kill *k, const struct docker *d);
+/* The first step, at now: the version first when d has none pinned. The
+ * line's --retry time counts from here, not from its read. */
+void kill_start(struct kill *k, const struct kill_conf *c, const struct docker *d, double now);
 /* The request for k's step at now (records its time-out in k). */
 void kill_call(struct kill *k, const struct kill_conf *c, double now, struct kill_call *call);
 /* An answer to that request; d pins the version and names the engine in

@@ -36,9 +36,9 @@ setup(double retry)
 	snprintf(d->api, sizeof d->api, "/v1.41");
 }
 
-/* A kill line read at T0, started (first step chosen). */
+/* A kill line read at T0, not started. */
 static void
-begin(struct kill *k, const char *line)
+take(struct kill *k, const char *line)
 {
 	struct jv v;
 	struct kill_req req;
@@ -53,7 +53,14 @@ begin(struct kill *k, const char *line)
 	json_object_put(o);
 	jv_fini(&v);
 	kill_init(k, &req, &conf, T0);
-	kill_start(k, d);
+}
+
+/* A kill line read at T0, started (first step chosen). */
+static void
+begin(struct kill *k, const char *line)
+{
+	take(k, line);
+	kill_start(k, &conf, d, T0);
 }
 
 static enum kill_do
@@ -242,6 +249,19 @@ test_timeouts(void)
 	begin(&k, LINE);
 	call(&k, T0 + 25, &ms);
 	is_int(ms, 5000, "5 s of --retry left: the request waits 5 s");
+	kill_free(&k);
+
+	/* a line that waited its turn behind --parallel others: its --retry
+	 * counts from its first request, not from its read */
+	setup(10);
+	take(&k, LINE);
+	kill_start(&k, &conf, d, T0 + 20);
+	call(&k, T0 + 20, &ms);
+	is_int(ms, KILL_REQUEST_MAX_MS, "queued 20 s with --retry 10: its first request waits 10 s");
+	is_int(answer(&k, CURLE_OPERATION_TIMEDOUT, 0, NULL, T0 + 21), KILL_WAIT,
+	       "  a time-out then: retried, --retry is not spent");
+	is_int(answer(&k, CURLE_COULDNT_CONNECT, 0, NULL, T0 + 30), KILL_DONE,
+	       "  spent 10 s after its start: done");
 	kill_free(&k);
 
 	/* the kill may have landed before the connection dropped */
