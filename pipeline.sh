@@ -406,6 +406,13 @@ start_serve() {
 		sleep 0.1
 	done
 }
+# millis S - a number of seconds as checked by setting (digits, maybe a dot
+# and digits) in whole milliseconds, with bash alone (the image has no awk)
+millis() {
+	local whole=${1%%.*} frac=000
+	[ "$1" != "$whole" ] && frac=${1#*.}000
+	echo $((10#$whole * 1000 + 10#${frac:0:3}))
+}
 # start_path - reaper, ranker, the --select filter, reader (downstream
 # first, so each FIFO has its reader), and the spawner
 start_path() {
@@ -419,7 +426,7 @@ start_path() {
 	# load (make soak: up to seconds), and a container still dying was
 	# sentenced again (the second kill: 409 not running). At least 2 s here;
 	# ranker_args may still say otherwise (the last --cooldown counts).
-	if awk -v i="$interval" 'BEGIN { exit !(3 * i < 2) }'; then a+=(--cooldown 2); fi
+	if [ $((3 * $(millis "$interval"))) -lt 2000 ]; then a+=(--cooldown 2); fi
 	if [ "$screen" = 1 ]; then a+=(--top); elif [ "$quiet" = 0 ]; then a+=(-v); fi
 	start cull-ranker "$run/snap" "$run/kills" "$ranker" "${a[@]}" "${ranker_x[@]}"
 	ranker_pid=$last
