@@ -22,14 +22,9 @@ calm=$(docker_run --label cull.managed=true -- "$img") || t_bail "cannot start t
 # thrasher causes here (2.5 to 5 % after 15 s on this 2-core machine, the
 # less the busier its cores) and well over an idle host's 0.00.
 P=0.5
-select_run='if .type == "snapshot" then
-	(.containers // {} | with_entries(select(.value.labels["cull.test"] == $run))) as $keep
-	| .procs |= map(select(.container as $c | $keep | has($c)))
-	| .containers = $keep
-else . end'
 set -m
 { "$CULL_READER" --source procfs --interval 0.5 2>"$T_TMP/reader.err" |
-	jq -c --unbuffered --arg run "$CULL_TEST_RUN" "$select_run" |
+	docker_select_run |
 	"$CULL_RANKER" --max-psi "$P" --sort-by cpu --keep-high 10 --keep-low 10 2>"$T_TMP/ranker.err" |
 	tee "$T_TMP/ranked" |
 	"$CULL_REAPER" >"$T_TMP/killed" 2>"$T_TMP/reaper.err"; } &

@@ -53,14 +53,9 @@ for id in "${ids[@]}"; do
 		"  and its labels, from podman's API"
 done
 
-select_run='if .type == "snapshot" then
-	(.containers // {} | with_entries(select(.value.labels["cull.test"] == $run))) as $keep
-	| .procs |= map(select(.container as $c | $keep | has($c)))
-	| .containers = $keep
-else . end'
 set -m
 { "$CULL_READER" --docker "unix://$SOCK" --source procfs --interval 0.5 2>>"$T_TMP/reader.err" |
-	jq -c --unbuffered --arg run "$CULL_TEST_RUN" "$select_run" |
+	docker_select_run |
 	"$CULL_RANKER" --keep-high 1 --keep-low 1 2>"$T_TMP/ranker.err" |
 	"$CULL_REAPER" --socket "$SOCK" >"$T_TMP/killed" 2>"$T_TMP/reaper.err"; } &
 path=$!

@@ -109,3 +109,14 @@ docker_running() { [ "$(docker_api GET "/containers/$1/json" | jq -r .State.Runn
 
 # docker_pids ID - the host pids of the container's processes
 docker_pids() { docker_api GET "/containers/$1/top?ps_args=-o%20pid" | jq -r '.Processes[][0]'; }
+
+# docker_select_run - a filter between reader and ranker, as pipeline.sh
+# --select does it: only this run's containers (labelled cull.test=<run>)
+# and their processes stay in each snapshot
+docker_select_run() {
+	jq -c --unbuffered --arg run "$CULL_TEST_RUN" 'if .type == "snapshot" then
+		(.containers // {} | with_entries(select(.value.labels["cull.test"] == $run))) as $keep
+		| .procs |= map(select(.container as $c | $keep | has($c)))
+		| .containers = $keep
+	else . end'
+}
