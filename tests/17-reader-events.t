@@ -34,7 +34,10 @@ EV
 echo "[$(ctr "$A" a2),$(ctr "$C" c),$(ctr "$D" d)]" >"$E/list-2"
 printf '%s\nsleep 60\n' "$(ev start "$D" d)" >"$E/events-2"
 
-socat UNIX-LISTEN:"$E/sock",fork EXEC:"bash $TOP/tests/fixtures/fake-engine.sh $E" 2>"$T_TMP/socat.err" &
+# socat's EXEC splits its command at spaces: the script runs from $T_TMP,
+# never from the checkout, whose path may hold a space
+cp "$TOP/tests/fixtures/fake-engine.sh" "$T_TMP/fake-engine.sh"
+socat UNIX-LISTEN:"$E/sock",fork EXEC:"bash $T_TMP/fake-engine.sh $E" 2>"$T_TMP/socat.err" &
 spid=$!
 t_cleanup "kill $spid 2>/dev/null"
 for _ in $(seq 50); do [ -S "$E/sock" ] && break; sleep 0.1; done
