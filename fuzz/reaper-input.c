@@ -35,7 +35,7 @@ drive(const char *body, unsigned char sel)
 	memset(&req, 0, sizeof req);
 	snprintf(req.ref, sizeof req.ref, "web-1");
 	kill_init(&k, &req, &c, 0);
-	kill_start(&k, d);
+	kill_start(&k, &c, d, 0);
 	for (i = 0; i < 16; i++) {
 		struct kill_answer a = { .rc = CURLE_OK, .body = body, .now = i * 0.5 };
 		struct kill_call call;
