@@ -41,7 +41,6 @@
 #include "err.h"
 #include "jw.h"
 #include "logger.h"
-#include "mem.h"
 
 #define FWD_BATCH_LINES 512
 #define FWD_BATCH_BYTES ((size_t)256 << 10)	/* well under serve's --max-body */
@@ -439,7 +438,8 @@ forward_main(const struct logger_opts *o)
 	signal(SIGPIPE, SIG_IGN);
 	if (!(f.h = curl_open(&f)))
 		cull_die(CULL_EXIT_FAIL, "forward: cannot start libcurl (or the URL is too long)");
-	f.buf = cull_grow(NULL, &(size_t){ 0 }, FWD_BATCH_BYTES, 1);
+	if (!(f.buf = malloc(FWD_BATCH_BYTES)))
+		cull_die(CULL_EXIT_FAIL, "fatal: out of memory");
 	state_load(&f);
 	if (wait_for_log(&f) < 0) {
 		status = stop ? CULL_EXIT_OK : CULL_EXIT_FAIL;
