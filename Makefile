@@ -69,10 +69,11 @@ $(BUILD)/t/%.t: $(BUILD)/tests/unit/%.o $$(call stage_parts,$$(firstword $$(subs
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 
 # Tests: shell tests in tests/*.t and the unit programs, all TAP, run by
-# prove. CULL_BIN tells the shell tests which binaries to test; any one can
+# prove, through mk/prove.sh: it shows a failed check's diagnostics (TAP
+# comments, hidden by prove alone) and recaps them at the end. CULL_BIN tells the shell tests which binaries to test; any one can
 # be swapped with CULL_READER=..., CULL_RANKER=..., and so on.
 TESTS ?= $(sort $(wildcard tests/*.t))
-PROVE ?= prove
+PROVE ?= sh mk/prove.sh
 PROVE_FLAGS ?=
 
 test: deps all $(UNIT)
