@@ -74,7 +74,7 @@ spawn "$HIGH" high; spawn "$LOW" low
 say "$(running_now) containers started in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}') s"
 
 set -m
-TMPDIR=$T_TMP perl -e '$SIG{INT} = "DEFAULT"; exec @ARGV or die "$ARGV[0]: $!\n"' -- ./pipeline.sh \
+TMPDIR=$T_TMP "${T_SIGDEFAULT[@]}" ./pipeline.sh \
 	--interval "$INTERVAL" --keep-high "$HIGH" --keep-low "$LOW" --select "$LABEL" \
 	--no-http --quiet --out "$T_TMP/out" --log "$OUT/cull.log" >"$T_TMP/p.out" 2>"$T_TMP/p.err" </dev/null &
 ppid=$!

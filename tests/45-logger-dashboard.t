@@ -25,7 +25,7 @@ port=$(t_free_port)
 out=$T_TMP/out
 log=$out/cull.log
 set -m
-TMPDIR=$T_TMP perl -e '$SIG{INT} = "DEFAULT"; exec @ARGV or die "$ARGV[0]: $!\n"' -- "$PIPELINE" \
+TMPDIR=$T_TMP "${T_SIGDEFAULT[@]}" "$PIPELINE" \
 	--select "$RUN_LABEL" --keep-low 1 --out "$out" --listen "127.0.0.1:$port" --quiet \
 	>"$T_TMP/p.out" 2>"$T_TMP/p.err" </dev/null &
 ppid=$!

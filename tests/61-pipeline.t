@@ -43,11 +43,10 @@ for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$cport/healthz" &
 out=$T_TMP/out
 log=$out/cull.log
 # TMPDIR: the run directory lands in $T_TMP, so a process still naming it
-# afterwards is a leftover. set -m: its own process group; perl resets
-# SIGINT, which a background job of a script inherits ignored (and bash
-# cannot trap a signal ignored on entry).
+# afterwards is a leftover. set -m: its own process group; T_SIGDEFAULT
+# (lib.sh) lets it trap SIGINT.
 set -m
-TMPDIR=$T_TMP perl -e '$SIG{INT} = "DEFAULT"; exec @ARGV or die "$ARGV[0]: $!\n"' -- "$PIPELINE" --select "$RUN_LABEL" --out "$out" --listen "127.0.0.1:$port" --quiet \
+TMPDIR=$T_TMP "${T_SIGDEFAULT[@]}" "$PIPELINE" --select "$RUN_LABEL" --out "$out" --listen "127.0.0.1:$port" --quiet \
 	--forward "http://127.0.0.1:$cport/logs" --host "node-$CULL_TEST_RUN" \
 	>"$T_TMP/p.out" 2>"$T_TMP/p.err" </dev/null &
 ppid=$!

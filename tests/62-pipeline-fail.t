@@ -63,7 +63,7 @@ t_grep "^pipeline.sh: cull-logger \\(pid $lg\\) ended on its own with status 0\$
 t_is "$(leftovers)" "" "  and leaves no process behind"
 
 # --duration, SIGTERM ------------------------------------------------------------
-rc=0; TMPDIR=$T_TMP perl -e '$SIG{INT} = "DEFAULT"; exec @ARGV or die "$ARGV[0]: $!\n"' -- "$PIPELINE" --no-http --quiet "${SAFE[@]}" --duration 2 --out "$T_TMP/o3" >"$T_TMP/p.out" 2>"$T_TMP/p.err" </dev/null || rc=$?
+rc=0; TMPDIR=$T_TMP "${T_SIGDEFAULT[@]}" "$PIPELINE" --no-http --quiet "${SAFE[@]}" --duration 2 --out "$T_TMP/o3" >"$T_TMP/p.out" 2>"$T_TMP/p.err" </dev/null || rc=$?
 t_is "$rc" 0 "--duration 2 ends it with 0"
 t_grep 'stopping \(the --duration of 2 s\)' "$T_TMP/p.err" "  and says why it stopped"
 run_bg "${SAFE[@]}" --out "$T_TMP/o4"

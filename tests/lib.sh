@@ -92,6 +92,13 @@ t_run() {
 	else t_fail "$desc" "exit status $rc, wanted $want: $*"; t_diag "$T_TMP/err"; fi
 }
 
+# "${T_SIGDEFAULT[@]}" CMD ARG... - run CMD with SIGINT, SIGHUP and SIGTERM at
+# their defaults. A shell script cannot trap a signal that was ignored when it
+# started, and a background job of a script inherits SIGINT ignored, a
+# harness run under nohup SIGHUP: pipeline.sh would not stop on Ctrl-C nor
+# reload on SIGHUP. An array, not a function: perl execs CMD, so $! is its pid.
+T_SIGDEFAULT=(perl -e '$SIG{$_} = "DEFAULT" for qw(INT HUP TERM); exec @ARGV or die "$ARGV[0]: $!\n"' --)
+
 # t_need_stages - bail out unless all four stages are built
 t_need_stages() {
 	local s

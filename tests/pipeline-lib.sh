@@ -19,11 +19,11 @@ leftovers() {
 	done
 	echo "$left"
 }
-# run_bg ARGS... - pipeline.sh in the background, own process group, SIGINT
-# not ignored (perl resets what a background job inherits); $ppid
+# run_bg ARGS... - pipeline.sh in the background, own process group, its
+# signals not ignored (T_SIGDEFAULT); $ppid
 run_bg() {
 	set -m
-	TMPDIR=$T_TMP perl -e '$SIG{INT} = "DEFAULT"; exec @ARGV or die "$ARGV[0]: $!\n"' -- "$PIPELINE" --no-http --quiet "$@" >"$T_TMP/p.out" 2>"$T_TMP/p.err" </dev/null &
+	TMPDIR=$T_TMP "${T_SIGDEFAULT[@]}" "$PIPELINE" --no-http --quiet "$@" >"$T_TMP/p.out" 2>"$T_TMP/p.err" </dev/null &
 	ppid=$!
 	set +m
 	t_cleanup "kill -KILL -- -$ppid"
