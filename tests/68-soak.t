@@ -4,10 +4,11 @@
 # sampled every 10 s. Checks properties of what happened, never durations:
 # every container the spawner started was killed (a killed ok line) or still
 # runs, each killed line says why, no surplus left unsentenced more than two
-# intervals, no stage's descriptors or threads grew (mk/soak-check.sh). Then the same
-# check must fail on the run's files altered: a killed line removed, a
-# descriptor leaked, a thread more, a surplus left unsentenced, a container
-# started that neither died nor runs.
+# intervals, no stage's descriptors or threads grew (mk/soak-check.sh). Then
+# the same check must fail on the run's files altered: a killed line removed,
+# a descriptor leaked, cgroup descriptors outgrowing the containers, a thread
+# more, a surplus left unsentenced, a container started that neither died nor
+# runs; and pass on more containers (and so cgroup descriptors) later.
 #
 # CULL_SOAK_MINUTES (default 2) sets the length; CULL_SOAK_DIR=DIR judges
 # the files of a run made before instead (mk/soak.sh's OUTDIR). The engine is shared: the
@@ -61,6 +62,18 @@ fails lost 'started but neither killed nor running' "a killed line missing from 
 judge leak
 jq -c 'if .t >= 60 then .stages["cull-reaper"].fds += (.t | floor) else . end' "$d/samples.ndjson" >"$T_TMP/leak/samples.ndjson"
 fails leak 'cull-reaper: open descriptors grew' "the reaper's descriptors growing: caught"
+
+# the reader keeps 3 or 4 cgroup files open per container listed: more
+# containers at every sample of the second half is no leak; a cache that
+# outgrows the containers is
+judge cgmore
+jq -c 'if .t >= 90 then .engine_all += 10 | .stages["cull-reader"] |= (.fds += 30 | .cgroup_fds += 30) else . end' \
+	"$d/samples.ndjson" >"$T_TMP/cgmore/samples.ndjson"
+t_ok "the reader's cgroup descriptors following more containers: allowed" sh "$TOP/mk/soak-check.sh" "$T_TMP/cgmore"
+judge cgleak
+jq -c 'if .t >= 90 then .stages["cull-reader"] |= (.fds += 1000 | .cgroup_fds += 1000) else . end' \
+	"$d/samples.ndjson" >"$T_TMP/cgleak/samples.ndjson"
+fails cgleak 'cull-reader: [0-9]+ descriptors of cgroup files at [0-9]+ s, more than 4 for each' "cgroup descriptors outgrowing the containers listed: caught"
 
 judge threads
 jq -c 'if .t >= 90 then .stages["cull-ranker"].threads += 1 else . end' "$d/samples.ndjson" >"$T_TMP/threads/samples.ndjson"
