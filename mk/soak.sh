@@ -10,7 +10,7 @@
 #     pipeline kills: SURPLUS kills every 10 s, thousands an hour. The
 #     containers are cull-low-idle (idle, FROM scratch, --network none); the
 #     high ones get the label cull.class=high over the image's;
-#   - every 10 s a sample of each stage (RSS, open descriptors and how many
+#   - every 10 s a sample of each stage (RSS and its anonymous part, open descriptors and how many
 #     of them are cgroup files, threads, CPU time), the log's size and the engine's count of this run's containers,
 #     one NDJSON line each, in OUTDIR/samples.ndjson; beside them the
 #     engine's and the host's whole (containers listed, processes), since
@@ -115,12 +115,13 @@ sample() {
 	local t=$1 comm pid st fds cgfds ticks parts=""
 	for comm in cull-reader cull-ranker cull-reaper cull-logger; do
 		pid=${who[$comm]}
-		st=$(awk '/^VmRSS:/ {r = $2} /^Threads:/ {t = $2} END {print r + 0, t + 0}' "/proc/$pid/status" 2>/dev/null) || st=""
+		st=$(awk '/^VmRSS:/ {r = $2} /^RssAnon:/ {a = $2} /^Threads:/ {t = $2} END {print r + 0, a + 0, t + 0}' "/proc/$pid/status" 2>/dev/null) || st=""
 		[ -n "$st" ] || { say "$comm (pid $pid) is gone"; return 1; }
+		set -- $st
 		fds=$(ls "/proc/$pid/fd" 2>/dev/null | wc -l)
 		cgfds=$(find "/proc/$pid/fd" -lname '/sys/fs/cgroup/*' 2>/dev/null | wc -l)
 		ticks=$(awk '{print $14 + $15}' "/proc/$pid/stat")
-		parts="$parts\"$comm\":{\"rss_kb\":${st% *},\"threads\":${st#* },\"fds\":$fds,\"cgroup_fds\":$cgfds,\"cpu_s\":$(awk -v t="$ticks" -v h="$hz" 'BEGIN{printf "%.2f", t / h}')},"
+		parts="$parts\"$comm\":{\"rss_kb\":$1,\"anon_kb\":$2,\"threads\":$3,\"fds\":$fds,\"cgroup_fds\":$cgfds,\"cpu_s\":$(awk -v t="$ticks" -v h="$hz" 'BEGIN{printf "%.2f", t / h}')},"
 	done
 	# engine_all and host_procs: what the reader lists and scans, the shared
 	# engine's and host's whole (other work's containers and processes too)
