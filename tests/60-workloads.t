@@ -111,9 +111,11 @@ t_is "$rc" 0 "  SIGTERM ends it with 0"
 for id in $(docker_api GET "/containers/json?filters=$(jq -rn '{label:["cull.every=1"]}|tojson|@uri')" | jq -r '.[].Id'); do
 	[[ $id =~ ^[0-9a-f]{64}$ ]] && docker_api POST "/containers/$id/kill" >/dev/null
 done
-"$SPAWN" --label "$RUN_LABEL" --label cull.every=1 --network none -n 1 --every 60 --image cull-low-idle >"$T_TMP/every" 2>&1 &
+# its own file: the first one's "started" lines must not end the wait before
+# this one has even begun
+"$SPAWN" --label "$RUN_LABEL" --label cull.every=1 --network none -n 1 --every 60 --image cull-low-idle >"$T_TMP/every2" 2>&1 &
 spid=$!
-for _ in $(seq 100); do grep -q '^started' "$T_TMP/every" && break; sleep 0.1; done
+for _ in $(seq 100); do grep -q '^started' "$T_TMP/every2" 2>/dev/null && break; sleep 0.1; done
 kill -TERM "$spid"; wait "$spid"
 t_is "$(ours)" 1 "  each round first removes the exited containers it started"
 

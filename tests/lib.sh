@@ -33,8 +33,15 @@ t_cleanups=""
 
 # t_cleanup CMD - run CMD (a string) when the test script exits.
 t_cleanup() { t_cleanups="$1; $t_cleanups"; }
+# The traps belong to the test's own shell. A child forked for `cmd &` keeps
+# them until it execs cmd: a signal in that moment (a test's kill right
+# after starting something) ran the EXIT trap in the child, which removed
+# $T_TMP and the run's containers under the test still running (tests/60,
+# seen in CI). A child only exits.
+T_PID=$BASHPID
 t_exit_trap() {
 	local rc=$?
+	[ "$BASHPID" = "$T_PID" ] || exit $rc
 	eval "$t_cleanups" >/dev/null 2>&1
 	rm -rf "$T_TMP"
 	exit $rc
