@@ -300,6 +300,9 @@ stop=""
 trap 'stop=SIGINT' INT
 trap 'stop=SIGTERM' TERM
 trap 'stop=SIGHUP' HUP
+# bash cannot trap a signal ignored when it started (nohup ignores SIGHUP)
+[ "$service" = 1 ] && [ "$(trap -p HUP)" = "trap -- '' SIGHUP" ] &&
+	say "SIGHUP was ignored when this started (nohup?): it will not re-read the config; restart the service instead"
 # alive_in_group PGID - a process that is not a zombie is in the group
 alive_in_group() { ps -eo pgid=,stat= | awk -v g="$1" '$1 == g && $2 !~ /^Z/ { f = 1 } END { exit !f }'; }
 leftovers() {

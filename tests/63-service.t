@@ -45,6 +45,10 @@ t_run 2 "--service with --spawn: exit 2" "$PIPELINE" --service --spawn
 t_run 0 "deploy/cull.conf as shipped runs (1 s)" "$PIPELINE" --config "$TOP/deploy/cull.conf" --service \
 	--out "$T_TMP/shipped" --no-http --dry-run --select "cull.test=none-$$" --duration 1
 t_ok "  and the command line's --out wins over its state_dir" test -s "$T_TMP/shipped/cull.log"
+# started with SIGHUP ignored (under nohup), a reload cannot work: it says so
+t_run 0 "a service started with SIGHUP ignored runs" perl -e '$SIG{HUP} = "IGNORE"; exec @ARGV or die "$ARGV[0]: $!\n"' -- \
+	"$PIPELINE" --service --out "$T_TMP/nohup" --no-http --dry-run --select "cull.test=none-$$" --duration 1
+t_grep 'SIGHUP was ignored when this started \(nohup\?\): it will not re-read the config' "$T_TMP/err" "  and says SIGHUP will not reload it"
 
 # --- a service run -------------------------------------------------------------
 cfg "interval = 0.1" "state_dir = $svc" "keep_high = 2" "listen = off" \
