@@ -234,6 +234,7 @@ resync(struct events *e)
 		json_object_put(cache);
 		return;
 	}
+	e->starts++;	/* the list may hold containers started while we did not follow */
 	snprintf(path, sizeof path, "/events?since=%lld&filters=%s", since, EVENTS_FILTER);
 	e->h = curl_easy_init();
 	if (!e->h) {
@@ -284,8 +285,10 @@ apply_pending(struct events *e)
 			if (fetch(e, path, e->cache) < 0)
 				return;	/* outage() dropped the stream and the cache */
 		}
-		if (r & EV_START)
+		if (r & EV_START) {
 			e->wake = 1;
+			e->starts++;
+		}
 	}
 	memmove(e->pending.data, e->pending.data + whole, e->partial);
 	e->pending.len = e->partial;

@@ -52,6 +52,7 @@ struct events {
 	double up_since;	/* cull_mono() when the stream started */
 	int down;		/* an outage was said */
 	int wake;		/* a container started: a snapshot is wanted */
+	unsigned long starts;	/* start events applied so far, and resyncs */
 };
 
 /* d is the engine (not NULL). Returns 0, or -1 when libcurl cannot start. */

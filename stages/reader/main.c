@@ -34,7 +34,8 @@
 
 static const char usage[] =
 	"usage: cull-reader [--source auto|kmod|procfs] [--proc-file PATH] [--proc-root DIR]\n"
-	"                   [--interval SECONDS] [--count N] [--all]\n"
+	"                   [--sys-root DIR] [--interval SECONDS] [--count N] [--all]\n"
+	"                   [--rescan SECONDS]\n"
 	"                   [--docker SOCKET | --no-docker]\n";
 
 static const char help[] =
@@ -52,6 +53,10 @@ static const char help[] =
 	"                   container that starts makes one at once (at most every 0.1 s)\n"
 	"  --count N        stop after N snapshots (default 0: until stopped)\n"
 	"  --all            list host processes too, with \"container\":\"\"\n"
+	"  --rescan S       procfs: the longest time between full scans of /proc (default\n"
+	"                   5; 0 to 86400; 0: every snapshot). Between them, only the\n"
+	"                   processes in the cgroups of the containers found; a start\n"
+	"                   event from the engine makes the next one a full scan\n"
 	"  --docker SOCKET  the engine to ask for names and labels (unix://PATH,\n"
 	"                   tcp://HOST:PORT or a path; default $DOCKER_HOST or\n"
 	"                   /var/run/docker.sock)\n"
@@ -68,6 +73,7 @@ struct opts {
 	const char *proc_root;
 	const char *sys_root;	/* the cgroup mount */
 	double interval;	/* seconds */
+	double rescan;		/* seconds between full /proc scans at most */
 	unsigned long long count;	/* 0: forever */
 	int all;
 	const char *docker;	/* NULL: default address */
@@ -89,6 +95,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		{ "sys-root", required_argument, NULL, 'S' },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "count", required_argument, NULL, 'c' },
+		{ "rescan", required_argument, NULL, 'R' },
 		{ "all", no_argument, NULL, 'a' },
 		{ "docker", required_argument, NULL, 'd' },
 		{ "no-docker", no_argument, NULL, 'n' },
@@ -99,7 +106,8 @@ parse_args(int argc, char **argv, struct opts *o)
 	int c;
 
 	*o = (struct opts){ .source = SRC_AUTO, .proc_root = "/proc",
-			   .sys_root = "/sys/fs/cgroup", .interval = 1.0 };
+			   .sys_root = "/sys/fs/cgroup", .interval = 1.0,
+			   .rescan = PROCFS_RESCAN_S };
 	while ((c = cull_getopt(argc, argv, "", lo, usage)) != -1) {
 		switch (c) {
 		case 's': o->source = cull_opt_word("--source", optarg, sources); break;
@@ -108,6 +116,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		case 'S': o->sys_root = optarg; break;
 		case 'i': o->interval = cull_opt_double("--interval", optarg, 0.001, 86400); break;
 		case 'c': o->count = (unsigned long long)cull_opt_ll("--count", optarg, 0, 1LL << 62); break;
+		case 'R': o->rescan = cull_opt_double("--rescan", optarg, 0, 86400); break;
 		case 'a': o->all = 1; break;
 		case 'd': o->docker = optarg; break;
 		case 'n': o->no_docker = 1; break;
@@ -231,6 +240,7 @@ main(int argc, char **argv)
 	struct sigaction sa;
 	char proc_file[4096];
 	unsigned long long seq;
+	unsigned long starts = 0;	/* the engine's start events seen */
 	int use_kmod, early = 0, status = CULL_EXIT_OK;
 
 	cull_setprog(argv[0]);
@@ -244,7 +254,7 @@ main(int argc, char **argv)
 	use_kmod = choose_source(&o, proc_file, sizeof proc_file);
 	if (use_kmod)
 		kmod_open(&km, proc_file, o.all);
-	else if (procfs_open(&pf, o.proc_root, o.all) < 0)
+	else if (procfs_open(&pf, o.proc_root, o.all, o.rescan > 0 ? o.sys_root : NULL, o.rescan) < 0)
 		return CULL_EXIT_FAIL;
 	psi_open(&ps, o.proc_root);
 	memcg_open(&mc, o.sys_root, o.proc_root);
@@ -261,6 +271,10 @@ main(int argc, char **argv)
 
 		if (ev)
 			events_poll(ev);	/* the engine's news before the scan */
+		if (ev && ev->starts != starts && !use_kmod)
+			procfs_rescan(&pf);	/* a container started: find it */
+		if (ev)
+			starts = ev->starts;
 		rc = use_kmod ? kmod_read(&km, &s) : procfs_read(&pf, &s);
 
 		if (rc < 0 && seq == 1) {

@@ -10,25 +10,48 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "err.h"
+#include "mem.h"
+#include "memcg.h"
 #include "procfs.h"
 
 #define PROC_SUPER_MAGIC 0x9fa0
 
+/* root is this process's own /proc: its "self" is our pid */
+static int
+own_proc(int rootfd)
+{
+	char buf[32], *end;
+	ssize_t n = readlinkat(rootfd, "self", buf, sizeof buf - 1);
+	long v;
+
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	errno = 0;
+	v = strtol(buf, &end, 10);
+	return !errno && !*end && end != buf && v == (long)getpid();
+}
+
 int
-procfs_open(struct procfs *pf, const char *root, int all)
+procfs_open(struct procfs *pf, const char *root, int all, const char *sys_root, double rescan_s)
 {
 	struct statfs sfs;
 
 	memset(pf, 0, sizeof *pf);
 	pf->root = root;
 	pf->all = all;
+	pf->sysfd = -1;
+	pf->rescan_s = rescan_s;
 	pf->rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (pf->rootfd < 0) {
 		cull_warn("cannot open %s:", root);
 		return -1;
 	}
 	pf->real = fstatfs(pf->rootfd, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC;
+	if (sys_root && pf->real && !all && own_proc(pf->rootfd))
+		pf->sysfd = open(sys_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	pf->tck = sysconf(_SC_CLK_TCK);
 	if (pf->tck <= 0)
 		pf->tck = 100;
@@ -45,14 +68,41 @@ procfs_open(struct procfs *pf, const char *root, int all)
 	return 0;
 }
 
+static void
+ctr_free(struct procfs_ctr *c)
+{
+	if (c->dirfd >= 0)
+		close(c->dirfd);
+	free(c->path);
+	c->path = NULL;
+	c->dirfd = -1;
+}
+
 void
 procfs_close(struct procfs *pf)
 {
+	size_t i;
+
+	for (i = 0; i < pf->nctr; i++)
+		ctr_free(&pf->ctr[i]);
+	free(pf->ctr);
+	free(pf->pids);
+	if (pf->sysfd >= 0)
+		close(pf->sysfd);
 	if (pf->rootfd >= 0)
 		close(pf->rootfd);
 	free(pf->buf);
 	pf->buf = NULL;
-	pf->rootfd = -1;
+	pf->ctr = NULL;
+	pf->pids = NULL;
+	pf->nctr = pf->npids = 0;
+	pf->rootfd = pf->sysfd = -1;
+}
+
+void
+procfs_rescan(struct procfs *pf)
+{
+	pf->rescan = 1;
 }
 
 /* A file below the root, whole or its first max bytes, into pf->buf. */
@@ -213,20 +263,187 @@ read_host(struct procfs *pf, struct sample *s)
 	return 0;
 }
 
+/* ---- the containers' cgroups (procfs.h) ---- */
+
+static struct procfs_ctr *
+ctr_find(struct procfs *pf, const char *id, size_t *at)
+{
+	size_t lo = 0, hi = pf->nctr;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(pf->ctr[mid].id, id);
+
+		if (c == 0)
+			return &pf->ctr[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*at = lo;
+	return NULL;
+}
+
+/*
+ * In a full scan: a process of container id, its /proc/<pid>/cgroup in
+ * buf. The container's cgroup is noted (and its directory opened) the first
+ * time; a process of it in another cgroup, or a cgroup that cannot be
+ * opened, rules the shortcut out until the next full scan.
+ */
+static void
+ctr_note(struct procfs *pf, const char *id, const char *buf, size_t len)
+{
+	char path[MEMCG_PATH_MAX + 1], dir[MEMCG_PATH_MAX + 16];
+	struct procfs_ctr *c;
+	size_t at = 0;
+	int v2;
+
+	if (memcg_path(buf, len, path, &v2) < 0 || !path[0]) {
+		pf->nested = 1;
+		return;
+	}
+	c = ctr_find(pf, id, &at);
+	if (c && c->gen == pf->gen) {
+		if (strcmp(c->path, path) != 0)
+			pf->nested = 1;
+		return;
+	}
+	if (!c) {
+		if (pf->nctr == pf->capctr) {
+			size_t cap = pf->capctr ? pf->capctr * 2 : 16;
+			struct procfs_ctr *nv = realloc(pf->ctr, cap * sizeof *nv);
+
+			if (!nv) {
+				pf->nested = 1;
+				return;
+			}
+			pf->ctr = nv;
+			pf->capctr = cap;
+		}
+		memmove(&pf->ctr[at + 1], &pf->ctr[at], (pf->nctr - at) * sizeof *pf->ctr);
+		pf->nctr++;
+		c = &pf->ctr[at];
+		memset(c, 0, sizeof *c);
+		memcpy(c->id, id, sizeof c->id);
+		c->dirfd = -1;
+	}
+	if (!c->path || strcmp(c->path, path) != 0) {
+		ctr_free(c);
+		c->path = strdup(path);
+		snprintf(dir, sizeof dir, "%s%s", v2 ? "" : "memory/", path);
+		if (c->path)
+			c->dirfd = openat(pf->sysfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	if (c->dirfd < 0)
+		pf->nested = 1;
+	c->gen = pf->gen;
+}
+
+/* After a full scan: forget the containers it did not find. */
+static void
+ctr_sweep(struct procfs *pf)
+{
+	size_t i, j;
+
+	for (i = j = 0; i < pf->nctr; i++) {
+		if (pf->ctr[i].gen != pf->gen) {
+			ctr_free(&pf->ctr[i]);
+			continue;
+		}
+		if (i != j)
+			pf->ctr[j] = pf->ctr[i];
+		j++;
+	}
+	pf->nctr = j;
+}
+
+/* cgroup.procs ("<pid>\n" each) into pf->pids; -1 on a line that is not one */
+static int
+parse_pids(struct procfs *pf, const char *buf)
+{
+	const char *p = buf;
+
+	pf->npids = 0;
+	while (*p) {
+		char *end;
+		long v;
+
+		errno = 0;
+		v = strtol(p, &end, 10);
+		if (errno || end == p || *end != '\n' || v <= 0 || v > INT32_MAX)
+			return -1;
+		pf->pids = cull_grow(pf->pids, &pf->cappids, pf->npids + 1, sizeof *pf->pids);
+		pf->pids[pf->npids++] = (int32_t)v;
+		p = end + 1;
+	}
+	return 0;
+}
+
+static int read_pid(struct procfs *pf, struct sample *s, int32_t ipid, const char *id);
+
+/*
+ * The shortcut: the processes listed in each known container's
+ * cgroup.procs. 0 done; 1 a full scan instead (a list that cannot be read
+ * for another reason than the container being gone); -1 no host figures.
+ */
+static int
+short_scan(struct procfs *pf, struct sample *s)
+{
+	size_t i, j, k;
+
+	sample_clear(s);
+	if (read_host(pf, s) < 0)
+		return -1;
+	for (i = j = 0; i < pf->nctr; i++) {
+		struct procfs_ctr *c = &pf->ctr[i];
+		ssize_t n = read_file_at(c->dirfd, "cgroup.procs", &pf->buf, &pf->cap, 0);
+
+		if (n < 0 && (errno == ENOENT || errno == ENODEV)) {
+			ctr_free(c);	/* removed: the container is gone, its processes too */
+			continue;
+		}
+		if (n < 0 || parse_pids(pf, pf->buf) < 0)
+			return 1;
+		for (k = 0; k < pf->npids; k++)
+			read_pid(pf, s, pf->pids[k], c->id);
+		if (i != j)
+			pf->ctr[j] = *c;
+		j++;
+	}
+	pf->nctr = j;
+	pf->fast_scans++;
+	return 0;
+}
+
 /* One process; 0 listed, 1 not wanted or gone. */
 static int
 read_proc(struct procfs *pf, struct sample *s, int32_t ipid)
 {
 	char rel[64], id[CONTAINER_ID_LEN + 1];
-	struct proc *p;
 	ssize_t n;
 
 	snprintf(rel, sizeof rel, "%d/cgroup", (int)ipid);
 	n = slurp(pf, rel, 0);
 	if (n < 0)
 		return 1;
-	if (!cgroup_container_id(pf->buf, (size_t)n, id) && !pf->all)
-		return 1;
+	if (!cgroup_container_id(pf->buf, (size_t)n, id)) {
+		if (!pf->all)
+			return 1;
+	} else if (pf->sysfd >= 0) {
+		ctr_note(pf, id, pf->buf, (size_t)n);
+	}
+	return read_pid(pf, s, ipid, id);
+}
+
+/* A process of container id ("" for the host): its stat and cmdline. */
+static int
+read_pid(struct procfs *pf, struct sample *s, int32_t ipid, const char *id)
+{
+	char rel[64];
+	struct proc *p;
+	ssize_t n;
+
 	snprintf(rel, sizeof rel, "%d/stat", (int)ipid);
 	n = slurp(pf, rel, 0);
 	if (n < 0)
@@ -239,7 +456,7 @@ read_proc(struct procfs *pf, struct sample *s, int32_t ipid)
 		return 1;
 	}
 	p->pid = ipid;
-	memcpy(p->container, id, sizeof id);
+	memcpy(p->container, id, sizeof p->container);
 	snprintf(rel, sizeof rel, "%d/cmdline", (int)ipid);
 	n = slurp(pf, rel, CMDLINE_MAX);
 	if (n < 0) {
@@ -255,13 +472,16 @@ read_proc(struct procfs *pf, struct sample *s, int32_t ipid)
 	return 0;
 }
 
-int
-procfs_read(struct procfs *pf, struct sample *s)
+/* Every process of the host: its cgroup first. */
+static int
+full_scan(struct procfs *pf, struct sample *s)
 {
 	DIR *d;
 	struct dirent *e;
 	int fd;
 
+	pf->gen++;
+	pf->nested = 0;
 	sample_clear(s);
 	if (read_host(pf, s) < 0)
 		return -1;
@@ -283,5 +503,24 @@ procfs_read(struct procfs *pf, struct sample *s)
 		read_proc(pf, s, (int32_t)v);
 	}
 	closedir(d);
+	ctr_sweep(pf);
+	pf->fast = pf->sysfd >= 0 && !pf->nested;
+	pf->full_at = cull_mono();
+	pf->rescan = 0;
+	pf->full_scans++;
 	return 0;
+}
+
+int
+procfs_read(struct procfs *pf, struct sample *s)
+{
+	double now = cull_mono();
+
+	if (pf->fast && !pf->rescan && now >= pf->full_at && now - pf->full_at < pf->rescan_s) {
+		int rc = short_scan(pf, s);
+
+		if (rc <= 0)
+			return rc;
+	}
+	return full_scan(pf, s);
 }

@@ -13,6 +13,34 @@
 
 #include "sample.h"
 
+/*
+ * Between full scans, the containers' own cgroups. A full scan opens the
+ * cgroup file of every process on the host, and on a host of a few hundred
+ * processes and a few containers that is most of the reader's CPU time (the
+ * kernel prints each process's path in every hierarchy under a lock). What
+ * it finds is also where each container lives: its memory cgroup (v1) or
+ * its cgroup (v2), whose cgroup.procs lists its processes. So after a full
+ * scan the next snapshots read only those lists, and stat and cmdline of
+ * the processes in them: a process forked or exec'd in a known container is
+ * there at once. A full scan again finds new containers and checks the
+ * shortcut: every rescan_s seconds (--rescan), and at once when procfs_rescan says so
+ * (the engine's start event). The shortcut is not taken (full scans only)
+ * with --all, a --proc-root that is not this process's own live /proc
+ * (cgroup.procs speaks of our pid namespace), no cgroup mount, or when a
+ * container's processes were found in more than one cgroup (nested cgroups,
+ * whose processes its cgroup.procs does not list). cgroup.procs is opened
+ * anew each time: read again through a kept descriptor, cgroup v1 serves
+ * a pid list up to a second old (../shared/NOTES.md).
+ */
+#define PROCFS_RESCAN_S 5.0	/* the default of --rescan */
+
+struct procfs_ctr {
+	char id[CONTAINER_ID_LEN + 1];
+	char *path;		/* its cgroup, as /proc/<pid>/cgroup names it */
+	int dirfd;		/* that cgroup's directory; -1: not open */
+	unsigned gen;		/* the last full scan that found it */
+};
+
 struct procfs {
 	int rootfd;		/* the /proc directory */
 	const char *root;	/* its path, for messages */
@@ -22,14 +50,30 @@ struct procfs {
 	long page_kb;		/* page size in KiB */
 	char *buf;		/* read buffer */
 	size_t cap;
+	/* the containers' cgroups, sorted by id */
+	int sysfd;		/* the cgroup mount; -1: full scans only */
+	struct procfs_ctr *ctr;
+	size_t nctr, capctr;
+	unsigned gen;		/* full scans so far */
+	int nested;		/* this full scan found a container in two cgroups */
+	int fast;		/* the last full scan allows the shortcut */
+	int rescan;		/* a full scan next */
+	double full_at;		/* when the last one was (cull_mono) */
+	double rescan_s;	/* the longest time between full scans */
+	int32_t *pids;		/* one container's cgroup.procs */
+	size_t npids, cappids;
+	unsigned long full_scans, fast_scans;
 };
 
-/* Returns 0, or -1 with a message on stderr. */
-int procfs_open(struct procfs *pf, const char *root, int all);
+/* Returns 0, or -1 with a message on stderr. sys_root: the cgroup mount
+ * (the shortcut above), NULL for none; rescan_s above. */
+int procfs_open(struct procfs *pf, const char *root, int all, const char *sys_root, double rescan_s);
 /* Fill s (cleared first). Returns 0, or -1 with a message on stderr when
  * the host figures (meminfo, uptime) cannot be read. Processes that vanish
  * during the scan are skipped silently. */
 int procfs_read(struct procfs *pf, struct sample *s);
+/* The next procfs_read is a full scan (a container has started). */
+void procfs_rescan(struct procfs *pf);
 void procfs_close(struct procfs *pf);
 
 /* Parsers, apart from I/O (unit-tested). buf must be NUL-terminated. */

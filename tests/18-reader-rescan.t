@@ -1,0 +1,72 @@
+#!/bin/bash
+# 18-reader-rescan.t - between full scans of /proc the reader lists only the
+# processes in the cgroups of the containers it found (procfs.h): on the real
+# engine, a process exec'd in a known container shows at once without a full
+# scan, a container started since is found by the next full scan (never,
+# with --rescan 3600 and no engine: proof that the shortcut is what ran), or
+# at once on the engine's start event; and the shortcut lists exactly what a
+# full scan lists.
+. "${0%/*}/lib.sh"
+. "${0%/*}/docker.sh"
+t_need_stages
+docker_up
+img=$(docker_test_image)
+[ -n "$(awk '$9 == "cgroup" || $9 == "cgroup2" { print; exit }' /proc/self/mountinfo)" ] ||
+	t_skip_all "no cgroup mount here"
+
+# until_in FILE ID PID - a snapshot in FILE lists PID in container ID (bounded: 30 s)
+until_in() {
+	for _ in $(seq 300); do
+		jq -e --arg c "$2" --argjson p "$3" 'select(.procs | any(.container == $c and .pid == $p))' "$1" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+snaps() { grep -c '"type":"snapshot"' "$1" 2>/dev/null; }
+# until N more snapshots are in FILE (bounded)
+until_more() { local n; n=$(snaps "$1"); for _ in $(seq 300); do [ "$(snaps "$1")" -ge $((n + $2)) ] && return 0; sleep 0.1; done; return 1; }
+first_pid() { for _ in $(seq 100); do p=$(docker_pids "$1" | head -n 1); [ -n "$p" ] && { echo "$p"; return 0; }; sleep 0.1; done; return 1; }
+
+c1=$(docker_run -- "$img") || t_bail "cannot start a container"
+p1=$(first_pid "$c1") || t_bail "the container has no process"
+
+# --- no engine, no rescan: the shortcut alone ------------------------------
+"$CULL_READER" --source procfs --no-docker --rescan 3600 --interval 0.1 >"$T_TMP/r1" 2>"$T_TMP/r1.err" &
+rp=$!
+t_cleanup "kill $rp 2>/dev/null"
+t_ok "the first (full) scan finds the container" until_in "$T_TMP/r1" "$c1" "$p1"
+# a second process in it, the way docker exec makes one
+eid=$(docker_api POST "/containers/$c1/exec" '{"Cmd":["/sleeper"]}' | jq -r '.Id // empty')
+[ -n "$eid" ] || t_bail "cannot create an exec"
+docker_api POST "/exec/$eid/start" '{"Detach":true}' >/dev/null
+for _ in $(seq 100); do e1=$(docker_api GET "/exec/$eid/json" | jq -r '.Pid // 0'); [ "$e1" != 0 ] && break; sleep 0.1; done
+t_ok "a process exec'd in it since shows without a full scan (pid $e1)" until_in "$T_TMP/r1" "$c1" "$e1"
+c2=$(docker_run -- "$img") || t_bail "cannot start a second container"
+p2=$(first_pid "$c2") || t_bail "the second container has no process"
+until_more "$T_TMP/r1" 20
+t_is "$(jq -r --arg c "$c2" 'select(.procs | any(.container == $c)) | .seq' "$T_TMP/r1" | wc -l)" 0 \
+	"a container started since is not seen before the next full scan (--rescan 3600, no engine)"
+kill "$rp"; wait "$rp" 2>/dev/null
+
+# --- with the engine: its start event makes a full scan ------------------------
+"$CULL_READER" --source procfs --rescan 3600 --interval 0.1 >"$T_TMP/r2" 2>"$T_TMP/r2.err" &
+rp=$!
+t_cleanup "kill $rp 2>/dev/null"
+t_ok "  (the reader with the engine runs)" until_in "$T_TMP/r2" "$c2" "$p2"
+c3=$(docker_run -- "$img") || t_bail "cannot start a third container"
+p3=$(first_pid "$c3") || t_bail "the third container has no process"
+t_ok "with the engine, a container that starts is found at once (its start event)" until_in "$T_TMP/r2" "$c3" "$p3"
+kill "$rp"; wait "$rp" 2>/dev/null
+
+# --- the shortcut lists what a full scan lists ------------------------------------
+ours() {	# ours FILE - pid and container of this test's processes in the last snapshot
+	tail -n 1 "$1" | jq -r --arg a "$c1" --arg b "$c2" --arg c "$c3" \
+		'.procs[] | select(.container == $a or .container == $b or .container == $c) | "\(.pid) \(.container)"' | sort
+}
+"$CULL_READER" --source procfs --no-docker --rescan 0 --count 3 --interval 0.1 >"$T_TMP/full" 2>/dev/null
+"$CULL_READER" --source procfs --no-docker --count 3 --interval 0.1 >"$T_TMP/short" 2>/dev/null
+ours "$T_TMP/full" >"$T_TMP/full.ours"
+ours "$T_TMP/short" >"$T_TMP/short.ours"
+t_is "$(wc -l <"$T_TMP/full.ours")" 4 "a full scan finds this test's 4 processes"
+t_cmp "$T_TMP/full.ours" "$T_TMP/short.ours" "the shortcut's third snapshot lists the same processes"
+t_done
