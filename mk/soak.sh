@@ -16,8 +16,8 @@
 #     engine's and the host's whole (containers listed, processes), since
 #     the reader lists and scans them all and the engine is shared.
 #
-# At the end the spawner stops between two rounds, the pipeline gets two
-# seconds to kill what is over, then SIGINT; what the engine still runs is
+# At the end the spawner stops between two rounds, the pipeline kills what is
+# over (waited for, up to 60 s), then SIGINT; what the engine still runs is
 # counted (OUTDIR/final.json) and the containers removed. OUTDIR keeps
 # started.txt (the spawner's lines), exited.ndjson (how each container it
 # removed had ended), cull.log, samples.ndjson, final.json;
@@ -141,7 +141,11 @@ done
 [ $ok = 1 ] && sample $((SECONDS - start))
 touch "$T_TMP/stop"
 for _ in $(seq 300); do [ -e "$T_TMP/stopped" ] && break; sleep 0.1; done
-sleep 2	# the last round's surplus: killed within a few intervals
+# the last round's surplus: until the pipeline has killed it (bounded, and
+# not a fixed pause: a loaded machine kills in seconds, not tenths), then a
+# moment for what a kill in flight still changes
+for _ in $(seq 600); do [ "$(running_now)" -le $((HIGH + LOW)) ] && break; sleep 0.1; done
+sleep 0.5
 kill -INT "$ppid"
 rc=0; wait "$ppid" || rc=$?
 [ "$rc" = 0 ] || { say "pipeline.sh ended with $rc:"; cat "$T_TMP/p.err" >&2; ok=0; }
