@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -192,6 +193,25 @@ wait_tick(struct events *ev, const struct timespec *next, double last)
 	return 1;
 }
 
+/*
+ * The reader keeps descriptors open per container: 3 or 4 cgroup files
+ * (memcg.c) and its cgroup's directory (procfs.c). 300 containers pass the
+ * usual soft limit of 1024 (a systemd service's, a login shell's), and then
+ * every open fails: containers without figures, full scans only. The soft
+ * limit goes up to the hard one (the reader waits with poll, never select).
+ */
+static void
+raise_nofile(void)
+{
+	struct rlimit r;
+
+	if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+		r.rlim_cur = r.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &r) < 0)
+			cull_warn("cannot raise the open file limit:");
+	}
+}
+
 /* The module's report (its path into proc_file) or a /proc scan: 1 for the
  * module. With --source auto, whichever can be opened, said on stderr. */
 static int
@@ -251,6 +271,7 @@ main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
+	raise_nofile();
 	use_kmod = choose_source(&o, proc_file, sizeof proc_file);
 	if (use_kmod)
 		kmod_open(&km, proc_file, o.all);
