@@ -54,8 +54,9 @@ static const char help[] =
 	"                   container that starts makes one at once (at most every 0.1 s)\n"
 	"  --count N        stop after N snapshots (default 0: until stopped)\n"
 	"  --all            list host processes too, with \"container\":\"\"\n"
-	"  --rescan S       procfs: the longest time between full scans of /proc (default\n"
-	"                   5; 0 to 86400; 0: every snapshot). Between them, only the\n"
+	"  --rescan S       procfs: the longest time between full scans of /proc (0 to\n"
+	"                   86400; 0: every snapshot; default 60 while the engine's\n"
+	"                   events are followed, else 5). Between them, only the\n"
 	"                   processes in the cgroups of the containers found; a start\n"
 	"                   event from the engine makes the next one a full scan\n"
 	"  --docker SOCKET  the engine to ask for names and labels (unix://PATH,\n"
@@ -74,7 +75,7 @@ struct opts {
 	const char *proc_root;
 	const char *sys_root;	/* the cgroup mount */
 	double interval;	/* seconds */
-	double rescan;		/* seconds between full /proc scans at most */
+	double rescan;		/* seconds between full /proc scans at most; -1: default */
 	unsigned long long count;	/* 0: forever */
 	int all;
 	const char *docker;	/* NULL: default address */
@@ -108,7 +109,7 @@ parse_args(int argc, char **argv, struct opts *o)
 
 	*o = (struct opts){ .source = SRC_AUTO, .proc_root = "/proc",
 			   .sys_root = "/sys/fs/cgroup", .interval = 1.0,
-			   .rescan = PROCFS_RESCAN_S };
+			   .rescan = -1 };
 	while ((c = cull_getopt(argc, argv, "", lo, usage)) != -1) {
 		switch (c) {
 		case 's': o->source = cull_opt_word("--source", optarg, sources); break;
@@ -275,7 +276,7 @@ main(int argc, char **argv)
 	use_kmod = choose_source(&o, proc_file, sizeof proc_file);
 	if (use_kmod)
 		kmod_open(&km, proc_file, o.all);
-	else if (procfs_open(&pf, o.proc_root, o.all, o.rescan > 0 ? o.sys_root : NULL, o.rescan) < 0)
+	else if (procfs_open(&pf, o.proc_root, o.all, o.rescan ? o.sys_root : NULL, o.rescan) < 0)
 		return CULL_EXIT_FAIL;
 	psi_open(&ps, o.proc_root);
 	memcg_open(&mc, o.sys_root, o.proc_root);
@@ -296,6 +297,8 @@ main(int argc, char **argv)
 			procfs_rescan(&pf);	/* a container started: find it */
 		if (ev)
 			starts = ev->starts;
+		if (o.rescan < 0)	/* the default: longer while the engine's events say what starts */
+			pf.rescan_s = ev && events_containers(ev) ? PROCFS_RESCAN_EVENTS_S : PROCFS_RESCAN_S;
 		rc = use_kmod ? kmod_read(&km, &s) : procfs_read(&pf, &s);
 
 		if (rc < 0 && seq == 1) {

@@ -23,7 +23,8 @@
  * scan the next snapshots read only those lists, and stat and cmdline of
  * the processes in them: a process forked or exec'd in a known container is
  * there at once. A full scan again finds new containers and checks the
- * shortcut: every rescan_s seconds (--rescan), and at once when procfs_rescan says so
+ * shortcut: every rescan_s seconds (--rescan; longer while the engine's
+ * events are followed, since a start event asks for one), and at once when procfs_rescan says so
  * (the engine's start event). The shortcut is not taken (full scans only)
  * with --all, a --proc-root that is not this process's own live /proc
  * (cgroup.procs speaks of our pid namespace), no cgroup mount, or when a
@@ -32,7 +33,8 @@
  * anew each time: read again through a kept descriptor, cgroup v1 serves
  * a pid list up to a second old (../shared/NOTES.md).
  */
-#define PROCFS_RESCAN_S 5.0	/* the default of --rescan */
+#define PROCFS_RESCAN_S 5.0		/* the default of --rescan */
+#define PROCFS_RESCAN_EVENTS_S 60.0	/* its default while the engine's events say what starts */
 
 struct procfs_ctr {
 	char id[CONTAINER_ID_LEN + 1];
