@@ -45,3 +45,25 @@ cull_linebuf_put(struct cull_linebuf *b, const char *s, size_t n)
 	b->buf[b->len++] = '\n';
 	b->count++;
 }
+
+size_t
+cull_id_find(const void *base, size_t n, size_t size, const char *id, int *found)
+{
+	size_t lo = 0, hi = n;
+
+	*found = 0;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp((const char *)base + mid * size, id);
+
+		if (c == 0) {
+			*found = 1;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}

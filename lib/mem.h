@@ -21,4 +21,9 @@ struct cull_linebuf {
 };
 void cull_linebuf_put(struct cull_linebuf *b, const char *s, size_t n);
 
+/* A table sorted by id: base[0..n), elements of size bytes, each beginning
+ * with its NUL-terminated id (a char array first member). Returns id's
+ * position, *found 1; or, *found 0, where it would go. */
+size_t cull_id_find(const void *base, size_t n, size_t size, const char *id, int *found);
+
 #endif

@@ -1,11 +1,13 @@
 /* memcg.c - see memcg.h */
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "mem.h"
 #include "memcg.h"
 
 #define NO_LIMIT_MIN ((uint64_t)1 << 62)
@@ -264,24 +266,15 @@ ent_read(struct memcg *m, struct memcg_ent *e, double now)
 	e->ok = 1;
 }
 
+_Static_assert(offsetof(struct memcg_ent, id) == 0, "cull_id_find: the id comes first");
+
 static struct memcg_ent *
 find(struct memcg *m, const char *id, size_t *at)
 {
-	size_t lo = 0, hi = m->n;
+	int found;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(m->v[mid].id, id);
-
-		if (c == 0)
-			return &m->v[mid];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*at = lo;
-	return NULL;
+	*at = cull_id_find(m->v, m->n, sizeof *m->v, id, &found);
+	return found ? &m->v[*at] : NULL;
 }
 
 size_t

@@ -1,6 +1,7 @@
 /* procfs.c - see procfs.h */
 #include <dirent.h>
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -265,24 +266,15 @@ read_host(struct procfs *pf, struct sample *s)
 
 /* ---- the containers' cgroups (procfs.h) ---- */
 
+_Static_assert(offsetof(struct procfs_ctr, id) == 0, "cull_id_find: the id comes first");
+
 static struct procfs_ctr *
 ctr_find(struct procfs *pf, const char *id, size_t *at)
 {
-	size_t lo = 0, hi = pf->nctr;
+	int found;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(pf->ctr[mid].id, id);
-
-		if (c == 0)
-			return &pf->ctr[mid];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*at = lo;
-	return NULL;
+	*at = cull_id_find(pf->ctr, pf->nctr, sizeof *pf->ctr, id, &found);
+	return found ? &pf->ctr[*at] : NULL;
 }
 
 /*

@@ -33,5 +33,17 @@ main(void)
 	ok(b.buf[9 + 5000] == '\n' && b.buf[b.len - 1] == '\n' && b.buf[b.len - 2] == 'x',
 	   "each in place");
 	free(b.buf);
+
+	{
+		struct { char id[8]; int v; } t[] = { { "b", 1 }, { "d", 2 }, { "f", 3 } };
+		size_t n = sizeof t / sizeof *t;
+		int found;
+
+		ok(cull_id_find(t, n, sizeof *t, "d", &found) == 1 && found, "an id in the table: its position");
+		ok(cull_id_find(t, n, sizeof *t, "a", &found) == 0 && !found, "one before all: where it goes, 0");
+		ok(cull_id_find(t, n, sizeof *t, "e", &found) == 2 && !found, "one between: 2");
+		ok(cull_id_find(t, n, sizeof *t, "g", &found) == 3 && !found, "one after all: n");
+		ok(cull_id_find(t, 0, sizeof *t, "b", &found) == 0 && !found, "an empty table: 0");
+	}
 	return tap_done();
 }
