@@ -75,6 +75,17 @@ jq -c 'if .t >= 90 then .stages["cull-reader"] |= (.fds += 1000 | .cgroup_fds +=
 	"$d/samples.ndjson" >"$T_TMP/cgleak/samples.ndjson"
 fails cgleak 'cull-reader: [0-9]+ descriptors of cgroup files at [0-9]+ s, more than 4 for each' "cgroup descriptors outgrowing the containers listed: caught"
 
+# the RSS limit (make soak's, for an hour) judges the anonymous part: file
+# pages faulted in later are no leak, heap that grows is
+judge filepages
+jq -c '.stages |= map_values(.anon_kb = 600) | if .t >= 90 then .stages["cull-ranker"].rss_kb += 64 else . end' \
+	"$d/samples.ndjson" >"$T_TMP/filepages/samples.ndjson"
+t_ok "RSS up 64 KiB of file pages, the heap flat: within the RSS limit" env SOAK_RSS_LIMIT=1 sh "$TOP/mk/soak-check.sh" "$T_TMP/filepages"
+judge heap
+jq -c '.stages |= map_values(.anon_kb = 600) | if .t >= 90 then .stages["cull-ranker"].anon_kb += 64 else . end' \
+	"$d/samples.ndjson" >"$T_TMP/heap/samples.ndjson"
+SOAK_RSS_LIMIT=1 fails heap 'cull-ranker: anonymous RSS \(heap and stacks\) grows' "the heap up 64 KiB: over the RSS limit, caught"
+
 judge threads
 jq -c 'if .t >= 90 then .stages["cull-ranker"].threads += 1 else . end' "$d/samples.ndjson" >"$T_TMP/threads/samples.ndjson"
 fails threads 'cull-ranker: threads grew' "a thread more in the ranker's second half: caught"
