@@ -404,7 +404,6 @@ short_scan(struct procfs *pf, struct sample *s)
 		j++;
 	}
 	pf->nctr = j;
-	pf->fast_scans++;
 	return 0;
 }
 
@@ -499,7 +498,6 @@ full_scan(struct procfs *pf, struct sample *s)
 	pf->fast = pf->sysfd >= 0 && !pf->nested;
 	pf->full_at = cull_mono();
 	pf->rescan = 0;
-	pf->full_scans++;
 	return 0;
 }
 

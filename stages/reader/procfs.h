@@ -64,7 +64,6 @@ struct procfs {
 	double rescan_s;	/* the longest time between full scans */
 	int32_t *pids;		/* one container's cgroup.procs */
 	size_t npids, cappids;
-	unsigned long full_scans, fast_scans;
 };
 
 /* Returns 0, or -1 with a message on stderr. sys_root: the cgroup mount
