@@ -88,6 +88,7 @@ t_grep '^cull-low-idle [0-9:.]+ awake 2$' <(logs "$lidle") "cull-low-idle wakes 
 body=""
 for _ in $(seq 50); do body=$(curl -s --max-time 2 "http://127.0.0.1:$port/") && [ -n "$body" ] && break; sleep 0.1; done
 t_is "$body" ok "cull-low-http answers ok (port $port)"
+[ "$body" = ok ] || { logs "$lhttp" >"$T_TMP/lhttp.log"; t_diag "$T_TMP/lhttp.log"; }
 # the engine takes the container's output in a moment after the answer
 for _ in $(seq 50); do logs "$lhttp" | grep -E '^cull-low-http [0-9:.]+ request 1 answered$' >/dev/null && break; sleep 0.1; done
 t_grep '^cull-low-http [0-9:.]+ request 1 answered$' <(logs "$lhttp") "  and logs the request"
