@@ -21,7 +21,10 @@
 #     the engine lists (memcg.c), so they follow the engine's count, not
 #     time; they are judged against it instead: at most 4 per container
 #     listed in the same sample, plus 4 for each of the 10 of a spawner's
-#     round (the count and the descriptors are read a moment apart);
+#     round (the count and the descriptors are read a moment apart). So are
+#     those of processes' files (/proc/<pid>/stat and cmdline, kept open by
+#     the reader for each process it lists: procfs.h): at most 2 for each
+#     process on the host in the same sample;
 #   - with SOAK_RSS_LIMIT=PCT (make soak sets 1 for runs of 30 min and more):
 #     no stage's RSS grows by more than PCT % an hour after the first minute;
 #     its anonymous part (RssAnon: heap and stacks, what a leak grows) where
@@ -115,7 +118,7 @@ jq -s '
 		rss_kb: ($s | map([.t, .stages[$k].rss_kb]) | fit),
 		rss_kb2: ($s[($s | length / 2 | floor):] | map([.t, .stages[$k].rss_kb]) | fit),
 		anon_kb: ($s | map([.t, .stages[$k].anon_kb // 0]) | fit),
-		fds: ($s | map([.t, .stages[$k].fds - (.stages[$k].cgroup_fds // 0)]) | fit),
+		fds: ($s | map([.t, .stages[$k].fds - (.stages[$k].cgroup_fds // 0) - (.stages[$k].proc_fds // 0)]) | fit),
 		threads: ($s | map([.t, .stages[$k].threads]) | fit),
 		cpu_pct: ([range(1; $s | length) as $i | [$s[$i].t, (($s[$i].stages[$k].cpu_s - $s[$i - 1].stages[$k].cpu_s) / ($s[$i].t - $s[$i - 1].t) * 100)]] | fit)
 	  }}) | from_entries),
@@ -138,6 +141,11 @@ jq -r '
 	| select((.value.cgroup_fds // 0) > 4 * ($n + 10))
 	| "\(.key): \(.value.cgroup_fds) descriptors of cgroup files at \($t) s, more than 4 for each of the \($n) containers listed (+10: a round of the spawner)"' \
 	"$d/samples.ndjson" | head -n 3 | while IFS= read -r l; do echo "- **FAIL**: $l"; done >>"$tmp/fails"
+jq -r '
+	select(.host_procs != null) | .t as $t | .host_procs as $n | .stages | to_entries[]
+	| select((.value.proc_fds // 0) > 2 * $n)
+	| "\(.key): \(.value.proc_fds) descriptors of processes'"'"' files at \($t) s, more than 2 for each of the \($n) processes on the host"' \
+	"$d/samples.ndjson" | head -n 3 | while IFS= read -r l; do echo "- **FAIL**: $l"; done >>"$tmp/fails"
 [ -s "$tmp/fails" ] && fail=1
 
 # --- the summary ----------------------------------------------------------------
@@ -149,7 +157,7 @@ jq -r '
 		"",
 		"Containers: **\($started) started = \($killed) killed + \($running) still running**" + (if $started == $killed + $running then "" else " (does not add up)" end) + "; \($fk) kills failed.",
 		"",
-		"Slopes per hour are least-squares fits over the samples after the first minute (and, for RSS, over the second half of them too); RSS growth in % of its mean (the anonymous part, RssAnon, is the heap and stacks: what a leak grows; the rest is mapped files, the program and its libraries, paged in as code runs for the first time); descriptors (other than cgroup files: the cache of the reader follows the containers listed) and threads: min-max over those samples.",
+		"Slopes per hour are least-squares fits over the samples after the first minute (and, for RSS, over the second half of them too); RSS growth in % of its mean (the anonymous part, RssAnon, is the heap and stacks: what a leak grows; the rest is mapped files, the program and its libraries, paged in as code runs for the first time); descriptors (other than those of cgroup files and of /proc/<pid> files, which the reader keeps for the containers and processes listed) and threads: min-max over those samples.",
 		"",
 		"| stage | RSS mean | RSS slope | RSS growth | growth, 2nd half | anonymous: mean, growth | fds | fds slope | threads | threads slope | CPU mean | CPU slope |",
 		"|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",

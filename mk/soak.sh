@@ -112,7 +112,7 @@ t_cleanup "kill $spid"
 # sample T - one NDJSON line
 hz=$(getconf CLK_TCK)
 sample() {
-	local t=$1 comm pid st fds cgfds ticks parts=""
+	local t=$1 comm pid st fds cgfds pfds ticks parts=""
 	for comm in cull-reader cull-ranker cull-reaper cull-logger; do
 		pid=${who[$comm]}
 		st=$(awk '/^VmRSS:/ {r = $2} /^RssAnon:/ {a = $2} /^Threads:/ {t = $2} END {print r + 0, a + 0, t + 0}' "/proc/$pid/status" 2>/dev/null) || st=""
@@ -120,8 +120,9 @@ sample() {
 		set -- $st
 		fds=$(ls "/proc/$pid/fd" 2>/dev/null | wc -l)
 		cgfds=$(find "/proc/$pid/fd" -lname '/sys/fs/cgroup/*' 2>/dev/null | wc -l)
+		pfds=$(find "/proc/$pid/fd" -lname '/proc/[0-9]*' 2>/dev/null | wc -l)
 		ticks=$(awk '{print $14 + $15}' "/proc/$pid/stat")
-		parts="$parts\"$comm\":{\"rss_kb\":$1,\"anon_kb\":$2,\"threads\":$3,\"fds\":$fds,\"cgroup_fds\":$cgfds,\"cpu_s\":$(awk -v t="$ticks" -v h="$hz" 'BEGIN{printf "%.2f", t / h}')},"
+		parts="$parts\"$comm\":{\"rss_kb\":$1,\"anon_kb\":$2,\"threads\":$3,\"fds\":$fds,\"cgroup_fds\":$cgfds,\"proc_fds\":$pfds,\"cpu_s\":$(awk -v t="$ticks" -v h="$hz" 'BEGIN{printf "%.2f", t / h}')},"
 	done
 	# engine_all and host_procs: what the reader lists and scans, the shared
 	# engine's and host's whole (other work's containers and processes too)

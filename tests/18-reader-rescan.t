@@ -6,7 +6,9 @@
 # with --rescan 3600 and no engine: proof that the shortcut is what ran), or
 # at once on the engine's start event; and the shortcut lists exactly what a
 # full scan lists. The descriptors this keeps (4 a container) do not run out
-# under a small soft limit.
+# under a small soft limit. Each process's stat and cmdline stay open: read
+# again, they follow an exec, and close when it ends; under a low hard limit
+# only some are kept.
 . "${0%/*}/lib.sh"
 . "${0%/*}/docker.sh"
 t_need_stages
@@ -78,4 +80,37 @@ for _ in 1 2 3; do docker_run -- "$img" >/dev/null || t_bail "cannot start a con
 (ulimit -Sn 24 && exec "$CULL_READER" --source procfs --no-docker --count 2 --interval 0.1) >"$T_TMP/lim" 2>"$T_TMP/lim.err"
 t_is "$(tail -n 1 "$T_TMP/lim" | jq -c '([.procs[].container] | unique) as $c | [($c | length) >= 6, $c - (.cgroups // {} | keys)]')" "[true,[]]" \
 	"a soft limit of 24 open files: every container still listed, each with its cgroup figures"
+# --- the processes' files stay open (procfs.h) --------------------------------------
+# --all lists host processes too (through the same reads), so a process of
+# this test's own can exec and end at will. Its stat and cmdline are read
+# again through kept descriptors: an exec shows its new command line (same
+# pid, same name), and once it has ended they are closed.
+procfds() { find "/proc/$1/fd" -lname "/proc/$2/*" 2>/dev/null | wc -l; }
+bash -c 'read -r _ </dev/null; sleep 1.5; exec -a cull-t18-second bash -c "sleep 3; true"' cull-t18-first &
+xp=$!
+"$CULL_READER" --source procfs --all --no-docker --interval 0.1 >"$T_TMP/x" 2>"$T_TMP/x.err" &
+rp=$!
+t_cleanup "kill $rp $xp 2>/dev/null"
+until_cmd() { for _ in $(seq 300); do tail -n 1 "$T_TMP/x" | jq -e --argjson p "$xp" --arg c "$1" 'any(.procs[]; .pid == $p and (.cmdline | startswith($c)))' >/dev/null 2>&1 && return 0; sleep 0.1; done; return 1; }
+t_ok "a process is listed with its command line (pid $xp)" until_cmd "bash -c read"
+t_is "$(procfds "$rp" "$xp")" 2 "  its stat and cmdline are kept open"
+t_ok "  after it execs, the next snapshots show the new command line" until_cmd "cull-t18-second -c sleep 3"
+wait "$xp"
+until_more "$T_TMP/x" 3
+t_is "$(procfds "$rp" "$xp")" 0 "  once it has ended, its descriptors are closed"
+kill "$rp"; wait "$rp" 2>/dev/null
+# a hard limit of 600 open files: at most (600 - 512) / 2 = 44 processes keep
+# theirs; the rest are opened each time, and every one is still listed
+(ulimit -n 600 && exec "$CULL_READER" --source procfs --all --no-docker --interval 0.1) >"$T_TMP/y" 2>"$T_TMP/y.err" &
+rp=$!
+t_cleanup "kill $rp 2>/dev/null"
+until_more "$T_TMP/y" 3
+n=$(find "/proc/$rp/fd" -lname '/proc/[0-9]*' 2>/dev/null | wc -l)
+listed=$(tail -n 1 "$T_TMP/y" | jq '.procs | length')
+host=$(find /proc -maxdepth 1 -name '[0-9]*' | wc -l)
+if [ "$n" -le 88 ] && [ "$n" -ge 2 ]; then t_pass "under a hard limit of 600, $n descriptors of processes kept (at most 88)"
+else t_fail "under a hard limit of 600, at most 88 descriptors of processes kept" "kept: $n"; fi
+if [ "$listed" -gt 88 ] && [ "$listed" -ge $((host * 9 / 10)) ]; then t_pass "  and every process still listed ($listed of about $host)"
+else t_fail "  and every process still listed" "listed $listed, /proc has $host"; fi
+kill "$rp"; wait "$rp" 2>/dev/null
 t_done

@@ -75,6 +75,17 @@ jq -c 'if .t >= 90 then .stages["cull-reader"] |= (.fds += 1000 | .cgroup_fds +=
 	"$d/samples.ndjson" >"$T_TMP/cgleak/samples.ndjson"
 fails cgleak 'cull-reader: [0-9]+ descriptors of cgroup files at [0-9]+ s, more than 4 for each' "cgroup descriptors outgrowing the containers listed: caught"
 
+# and 2 per process (its stat and cmdline) for the processes it lists: more
+# processes is no leak; descriptors of processes long gone are
+judge procmore
+jq -c 'if .t >= 90 then .host_procs += 20 | .stages["cull-reader"] |= (.fds += 40 | .proc_fds += 40) else . end' \
+	"$d/samples.ndjson" >"$T_TMP/procmore/samples.ndjson"
+t_ok "the reader's descriptors of processes following more processes: allowed" sh "$TOP/mk/soak-check.sh" "$T_TMP/procmore"
+judge procleak
+jq -c 'if .t >= 90 then .stages["cull-reader"] |= (.fds += 5000 | .proc_fds += 5000) else . end' \
+	"$d/samples.ndjson" >"$T_TMP/procleak/samples.ndjson"
+fails procleak "cull-reader: [0-9]+ descriptors of processes' files at [0-9]+ s, more than 2 for each" "descriptors of processes outgrowing the host's processes: caught"
+
 # the RSS limit (make soak's, for an hour) judges the anonymous part: file
 # pages faulted in later are no leak, heap that grows is
 judge filepages

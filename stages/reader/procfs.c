@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
@@ -59,6 +60,17 @@ procfs_open(struct procfs *pf, const char *root, int all, const char *sys_root, 
 	pf->page_kb = sysconf(_SC_PAGESIZE) / 1024;
 	if (pf->page_kb <= 0)
 		pf->page_kb = 4;
+	pf->meminfo_fd = -1;
+	if (pf->real) {
+		struct rlimit rl;
+
+		pf->keep_max = PROCFS_KEEP_MAX;
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+			pf->keep_max = rl.rlim_cur > PROCFS_KEEP_SPARE
+				? (rl.rlim_cur - PROCFS_KEEP_SPARE) / 2 : 0;
+		if (pf->keep_max > PROCFS_KEEP_MAX)
+			pf->keep_max = PROCFS_KEEP_MAX;
+	}
 	pf->cap = 16384;
 	pf->buf = malloc(pf->cap);
 	if (!pf->buf) {
@@ -79,6 +91,16 @@ ctr_free(struct procfs_ctr *c)
 	c->dirfd = -1;
 }
 
+static void
+kept_close(struct procfs_pid *k)
+{
+	if (k->stat_fd >= 0)
+		close(k->stat_fd);
+	if (k->cmd_fd >= 0)
+		close(k->cmd_fd);
+	k->stat_fd = k->cmd_fd = -1;
+}
+
 void
 procfs_close(struct procfs *pf)
 {
@@ -86,6 +108,14 @@ procfs_close(struct procfs *pf)
 
 	for (i = 0; i < pf->nctr; i++)
 		ctr_free(&pf->ctr[i]);
+	for (i = 0; i < pf->nkept; i++)
+		kept_close(&pf->kept[i]);
+	free(pf->kept);
+	pf->kept = NULL;
+	pf->nkept = 0;
+	if (pf->meminfo_fd >= 0)
+		close(pf->meminfo_fd);
+	pf->meminfo_fd = -1;
 	free(pf->ctr);
 	free(pf->pids);
 	if (pf->sysfd >= 0)
@@ -111,6 +141,76 @@ static ssize_t
 slurp(struct procfs *pf, const char *rel, size_t max)
 {
 	return read_file_at(pf->rootfd, rel, &pf->buf, &pf->cap, max);
+}
+
+/* The same through *fd, kept open (procfs.h): read again if open, else
+ * opened and kept; one that no longer reads (its process is gone) is
+ * closed and the file opened anew. fd NULL: opened for this read only. */
+static ssize_t
+slurp_kept(struct procfs *pf, const char *rel, int *fd, size_t max)
+{
+	ssize_t n;
+
+	if (!fd)
+		return slurp(pf, rel, max);
+	if (*fd >= 0) {
+		n = read_fd(*fd, &pf->buf, &pf->cap, max);
+		if (n >= 0)
+			return n;
+		close(*fd);
+		*fd = -1;
+	}
+	*fd = openat(pf->rootfd, rel, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (*fd < 0)
+		return -1;
+	n = read_fd(*fd, &pf->buf, &pf->cap, max);
+	if (n < 0) {
+		close(*fd);
+		*fd = -1;
+	}
+	return n;
+}
+
+/* pid's kept descriptors, the entry made if new; NULL when none are kept
+ * (not a live /proc, or keep_max processes have theirs already) */
+static struct procfs_pid *
+kept_get(struct procfs *pf, int32_t pid)
+{
+	size_t lo = 0, hi = pf->nkept;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (pf->kept[mid].pid < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < pf->nkept && pf->kept[lo].pid == pid)
+		return &pf->kept[lo];
+	if (pf->nkept >= pf->keep_max)
+		return NULL;
+	pf->kept = cull_grow(pf->kept, &pf->capkept, pf->nkept + 1, sizeof *pf->kept);
+	memmove(&pf->kept[lo + 1], &pf->kept[lo], (pf->nkept - lo) * sizeof *pf->kept);
+	pf->nkept++;
+	pf->kept[lo] = (struct procfs_pid){ .pid = pid, .stat_fd = -1, .cmd_fd = -1 };
+	return &pf->kept[lo];
+}
+
+/* After a snapshot: close what those it did not list kept. */
+static void
+kept_sweep(struct procfs *pf)
+{
+	size_t i, j;
+
+	for (i = j = 0; i < pf->nkept; i++) {
+		if (pf->kept[i].snap != pf->snap) {
+			kept_close(&pf->kept[i]);
+			continue;
+		}
+		pf->kept[j++] = pf->kept[i];
+	}
+	pf->nkept = j;
 }
 
 /*
@@ -238,7 +338,7 @@ cmdline_tidy(char *buf, size_t len)
 static int
 read_host(struct procfs *pf, struct sample *s)
 {
-	if (slurp(pf, "meminfo", 0) < 0) {
+	if (slurp_kept(pf, "meminfo", pf->real ? &pf->meminfo_fd : NULL, 0) < 0) {
 		cull_warn("cannot read %s/meminfo:", pf->root);
 		return -1;
 	}
@@ -431,12 +531,15 @@ read_proc(struct procfs *pf, struct sample *s, int32_t ipid)
 static int
 read_pid(struct procfs *pf, struct sample *s, int32_t ipid, const char *id)
 {
+	struct procfs_pid *k = kept_get(pf, ipid);
 	char rel[64];
 	struct proc *p;
 	ssize_t n;
 
+	if (k)
+		k->snap = pf->snap;
 	snprintf(rel, sizeof rel, "%d/stat", (int)ipid);
-	n = slurp(pf, rel, 0);
+	n = slurp_kept(pf, rel, k ? &k->stat_fd : NULL, 0);
 	if (n < 0)
 		return 1;
 	p = sample_add(s);
@@ -449,7 +552,7 @@ read_pid(struct procfs *pf, struct sample *s, int32_t ipid, const char *id)
 	p->pid = ipid;
 	memcpy(p->container, id, sizeof p->container);
 	snprintf(rel, sizeof rel, "%d/cmdline", (int)ipid);
-	n = slurp(pf, rel, CMDLINE_MAX);
+	n = slurp_kept(pf, rel, k ? &k->cmd_fd : NULL, CMDLINE_MAX);
 	if (n < 0) {
 		s->nprocs--;	/* gone since its stat was read */
 		return 1;
@@ -501,8 +604,8 @@ full_scan(struct procfs *pf, struct sample *s)
 	return 0;
 }
 
-int
-procfs_read(struct procfs *pf, struct sample *s)
+static int
+scan(struct procfs *pf, struct sample *s)
 {
 	double now = cull_mono();
 
@@ -513,4 +616,15 @@ procfs_read(struct procfs *pf, struct sample *s)
 			return rc;
 	}
 	return full_scan(pf, s);
+}
+
+int
+procfs_read(struct procfs *pf, struct sample *s)
+{
+	int rc;
+
+	pf->snap++;
+	rc = scan(pf, s);
+	kept_sweep(pf);
+	return rc;
 }

@@ -43,6 +43,27 @@ struct procfs_ctr {
 	unsigned gen;		/* the last full scan that found it */
 };
 
+/*
+ * The processes' own files stay open. Opening /proc/<pid>/stat and
+ * cmdline costs a path walk and an allocation each, and closing them
+ * another call; read again from their start (pread) they give the same
+ * fresh figures for the cost of the read alone. A descriptor follows its
+ * process, not its pid: once the process is gone a read fails (ESRCH), the
+ * descriptors are closed, and a new process with that pid is opened anew.
+ * Those of a process no snapshot lists any more are closed after it. At
+ * most PROCFS_KEEP_MAX processes (and half the descriptors the limit
+ * allows, less PROCFS_KEEP_SPARE) are kept; the others are opened each
+ * time. Only on a live /proc: a test's fake tree is read anew each time.
+ */
+#define PROCFS_KEEP_MAX 4096
+#define PROCFS_KEEP_SPARE 512
+
+struct procfs_pid {
+	int32_t pid;
+	int stat_fd, cmd_fd;	/* its stat and cmdline; -1: not open */
+	unsigned snap;		/* the last snapshot that read it */
+};
+
 struct procfs {
 	int rootfd;		/* the /proc directory */
 	const char *root;	/* its path, for messages */
@@ -64,6 +85,12 @@ struct procfs {
 	double rescan_s;	/* the longest time between full scans */
 	int32_t *pids;		/* one container's cgroup.procs */
 	size_t npids, cappids;
+	/* the processes' kept descriptors, sorted by pid */
+	struct procfs_pid *kept;
+	size_t nkept, capkept;
+	size_t keep_max;	/* 0: none are kept */
+	unsigned snap;		/* snapshots read so far */
+	int meminfo_fd;		/* meminfo, kept too; -1: not open */
 };
 
 /* Returns 0, or -1 with a message on stderr. sys_root: the cgroup mount

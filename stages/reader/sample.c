@@ -58,13 +58,10 @@ cgroup_container_id(const char *buf, size_t len, char id[CONTAINER_ID_LEN + 1])
 }
 
 ssize_t
-read_file_at(int dirfd, const char *path, char **buf, size_t *cap, size_t max)
+read_fd(int fd, char **buf, size_t *cap, size_t max)
 {
-	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	size_t len = 0;
 
-	if (fd < 0)
-		return -1;
 	for (;;) {
 		size_t room;
 		ssize_t n;
@@ -76,7 +73,6 @@ read_file_at(int dirfd, const char *path, char **buf, size_t *cap, size_t max)
 			char *nb = realloc(*buf, ncap);
 
 			if (!nb) {
-				close(fd);
 				errno = ENOMEM;
 				return -1;
 			}
@@ -86,18 +82,31 @@ read_file_at(int dirfd, const char *path, char **buf, size_t *cap, size_t max)
 		room = *cap - len - 1;
 		if (max && room > max - len)
 			room = max - len;
-		n = read(fd, *buf + len, room);
+		n = pread(fd, *buf + len, room, (off_t)len);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			close(fd);
 			return -1;
 		}
 		if (n == 0)
 			break;
 		len += (size_t)n;
 	}
-	close(fd);
 	(*buf)[len] = '\0';
 	return (ssize_t)len;
+}
+
+ssize_t
+read_file_at(int dirfd, const char *path, char **buf, size_t *cap, size_t max)
+{
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY), e;
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read_fd(fd, buf, cap, max);
+	e = errno;
+	close(fd);
+	errno = e;
+	return n;
 }

@@ -59,5 +59,8 @@ int cgroup_container_id(const char *buf, size_t len, char id[CONTAINER_ID_LEN + 
  * NUL-terminates it; returns its length, or -1 with errno set.
  */
 ssize_t read_file_at(int dirfd, const char *path, char **buf, size_t *cap, size_t max);
+/* The same from an open file, from its start whatever its offset (pread: a
+ * file kept open is read again so). */
+ssize_t read_fd(int fd, char **buf, size_t *cap, size_t max);
 
 #endif
