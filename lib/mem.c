@@ -2,7 +2,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__	/* from the headers above */
+#include <malloc.h>
+#endif
 
+#include "clock.h"
 #include "err.h"
 #include "mem.h"
 
@@ -66,4 +70,19 @@ cull_id_find(const void *base, size_t n, size_t size, const char *id, int *found
 			hi = mid;
 	}
 	return lo;
+}
+
+int
+cull_heap_trim(void)
+{
+	static double last = -1;
+	double now = cull_mono();
+
+	if (last >= 0 && now - last < 1.0)
+		return 0;
+	last = now;
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+	return 1;
 }

@@ -26,4 +26,16 @@ void cull_linebuf_put(struct cull_linebuf *b, const char *s, size_t n);
  * position, *found 1; or, *found 0, where it would go. */
 size_t cull_id_find(const void *base, size_t n, size_t size, const char *id, int *found);
 
+/* Give the pages of freed heap memory back to the kernel, at most once a
+ * second: 1 done, 0 not now (called again within the second; the caller
+ * keeps its reason and calls again later). glibc keeps freed memory for
+ * reuse and returns only the top of the heap: in a long run of varied
+ * allocations (a kill's answers, a scan's lines) the holes between live
+ * blocks leave pages resident, and RSS creeps though nothing more is in
+ * use (the reaper's heap in use stayed at 294 KB over 1,200 real kills
+ * while its anonymous RSS rose 60 KiB an hour: bench/soak/NOTES.md). Call
+ * it when a burst of work has ended; it costs microseconds on a heap of a
+ * few hundred KB. */
+int cull_heap_trim(void);
+
 #endif

@@ -26,6 +26,7 @@
 #include "err.h"
 #include "jw.h"
 #include "kmod.h"
+#include "mem.h"
 #include "memcg.h"
 #include "opt.h"
 #include "procfs.h"
@@ -262,6 +263,9 @@ main(int argc, char **argv)
 	char proc_file[4096];
 	unsigned long long seq;
 	unsigned long starts = 0;	/* the engine's start events seen */
+	size_t nprocs = 0;		/* processes in the last snapshot */
+	unsigned gen = 0;		/* full scans then */
+	int trim = 0;			/* freed memory to give back */
 	int use_kmod, early = 0, status = CULL_EXIT_OK;
 
 	cull_setprog(argv[0]);
@@ -317,6 +321,14 @@ main(int argc, char **argv)
 					break;	/* the reader of our output went away */
 				cull_die(CULL_EXIT_FAIL, "fatal: cannot write to stdout:");
 			}
+			/* the set of processes changed: what it freed goes
+			 * back (within a second of the last time: later) */
+			if (s.nprocs != nprocs || pf.gen != gen)
+				trim = 1;
+			if (trim && cull_heap_trim())
+				trim = 0;
+			nprocs = s.nprocs;
+			gen = pf.gen;
 		} else {
 			seq--;	/* seq counts snapshots written */
 		}

@@ -33,6 +33,12 @@ jobs_init(struct jobs *js, const struct kill_conf *c, struct docker *d, CURLM *m
 	js->parallel = parallel;
 	js->report = report;
 	js->arg = arg;
+	js->idle = calloc((size_t)parallel, sizeof *js->idle);
+	if (!js->idle)
+		cull_die(CULL_EXIT_FAIL, "fatal: out of memory");
+	/* as many engine connections kept as lines in flight (and the log's
+	 * POST), none closed for age: each kill finds one open */
+	curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, (long)parallel + 1);
 }
 
 void
@@ -52,9 +58,11 @@ jobs_add(struct jobs *js, struct kill_req *req, double now)
 }
 
 static void
-job_free(struct job *j)
+job_free(struct jobs *js, struct job *j)
 {
-	if (j->h)
+	if (j->h && js->nidle < js->parallel)
+		js->idle[js->nidle++] = j->h;
+	else if (j->h)
 		curl_easy_cleanup(j->h);
 	kill_free(&j->k);
 	free(j->body.data);
@@ -83,6 +91,9 @@ issue(struct jobs *js, struct job *j)
 		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "DELETE");
 	}
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, call.timeout_ms);
+	/* an idle engine connection stays good (libcurl drops one idle for
+	 * 118 s by default, then opens another: see struct jobs) */
+	curl_easy_setopt(h, CURLOPT_MAXAGE_CONN, 3600L);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, docker_buf_write);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &j->body);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, j->cerr);
@@ -105,7 +116,7 @@ finish(struct jobs *js, struct job *j)
 			js->nactive--;
 			break;
 		}
-	job_free(j);
+	job_free(js, j);
 }
 
 static void
@@ -121,7 +132,8 @@ act(struct jobs *js, struct job *j, enum kill_do what)
 static void
 start(struct jobs *js, struct job *j)
 {
-	if (!(j->h = curl_easy_init()))
+	j->h = js->nidle ? js->idle[--js->nidle] : curl_easy_init();
+	if (!j->h)
 		cull_die(CULL_EXIT_FAIL, "fatal: libcurl cannot make a handle");
 	j->next = js->active;
 	js->active = j;
@@ -223,12 +235,16 @@ jobs_fini(struct jobs *js)
 	for (j = js->active; j; j = next) {
 		next = j->next;
 		curl_multi_remove_handle(js->multi, j->h);
-		job_free(j);
+		job_free(js, j);
 	}
 	for (j = js->queue; j; j = next) {
 		next = j->next;
-		job_free(j);
+		job_free(js, j);
 	}
+	while (js->nidle)
+		curl_easy_cleanup(js->idle[--js->nidle]);
+	free(js->idle);
+	js->idle = NULL;
 	js->active = js->queue = js->queue_tail = NULL;
 	js->nactive = js->nqueued = 0;
 }

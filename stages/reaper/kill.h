@@ -137,6 +137,12 @@ struct jobs {
 	int nqueued;
 	struct job *active;	/* started */
 	int nactive;
+	/* handles of lines that ended, for the next ones: a handle made and
+	 * freed for each kill left its allocations, and the engine connections
+	 * the multi handle then dropped and opened again, all over the heap
+	 * (the reaper's RSS crept in an hour of kills: bench/soak) */
+	CURL **idle;		/* room for parallel */
+	int nidle;
 };
 void jobs_init(struct jobs *js, const struct kill_conf *c, struct docker *d, CURLM *multi,
 	       int parallel, void (*report)(const struct kill *k, void *arg), void *arg);

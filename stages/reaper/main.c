@@ -175,7 +175,7 @@ static void
 loop(struct reaper *r)
 {
 	double drain_end = 0;
-	int stop_seen = 0;
+	int stop_seen = 0, busy = 0;
 	char buf[64];
 
 	for (;;) {
@@ -195,6 +195,13 @@ loop(struct reaper *r)
 			out_failed(&r->in);
 		jobs_run(&r->jobs);
 		logpump_send(&r->log);
+		/* a burst of kills ended: what it freed goes back (within a
+		 * second of the last time: on a later turn, the poll below
+		 * wakes at least once a second) */
+		if (!jobs_idle(&r->jobs))
+			busy = 1;
+		else if (busy && cull_heap_trim())
+			busy = 0;
 		if ((r->in.eof || nstop) && jobs_idle(&r->jobs)) {
 			if (!drain_end)
 				drain_end = cull_mono() + DRAIN_WAIT;
