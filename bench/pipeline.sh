@@ -74,9 +74,21 @@ who[$dspid]="docker stats (CLI)"
 dockerd=$(cat /var/run/docker.pid 2>/dev/null || pgrep -xo dockerd)
 [ ${#who[@]} -ge 7 ] || { echo "bench/pipeline.sh: the pipeline did not start:"; cat "$T_TMP/p.err"; exit 1; }
 
-ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# CPU time in ns: a process of one thread (each stage, jq, socat) by the
+# scheduler's run time (/proc/PID/schedstat, to the ns: a stage uses a few
+# ms a minute, and 10 ms ticks read it to +-1 tick); one of many threads
+# (docker stats, dockerd) by utime+stime, which also counts the threads
+# that have ended. The way is chosen once per process, at the start.
+declare -A how=()
+cpu_ns() {
+	if [ "${how[$1]}" = sched ]; then awk '{ print $1 }' "/proc/$1/schedstat" 2>/dev/null || echo 0
+	else awk -v hz="$hz" '{ printf "%.0f\n", ($14 + $15) * 1e9 / hz }' "/proc/$1/stat" 2>/dev/null || echo 0; fi
+}
 declare -A t0=() rss_sum=() rss_max=() pss_sum=()
-for pid in "${!who[@]}" $dockerd; do t0[$pid]=$(ticks "$pid"); rss_sum[$pid]=0; rss_max[$pid]=0; pss_sum[$pid]=0; done
+for pid in "${!who[@]}" $dockerd; do
+	how[$pid]=ticks; [ "$(ls "/proc/$pid/task" 2>/dev/null | wc -l)" = 1 ] && how[$pid]=sched
+	t0[$pid]=$(cpu_ns "$pid"); rss_sum[$pid]=0; rss_max[$pid]=0; pss_sum[$pid]=0
+done
 w0=$(date +%s.%N)
 samples=0
 probes=()
@@ -104,13 +116,13 @@ for ((s = 1; s <= DURATION; s++)); do
 done
 w1=$(date +%s.%N)
 declare -A t1=()
-for pid in "${!who[@]}" $dockerd; do t1[$pid]=$(ticks "$pid"); done
+for pid in "${!who[@]}" $dockerd; do t1[$pid]=$(cpu_ns "$pid"); done
 kill -TERM "$ppid"; wait "$ppid"; prc=$?	# TERM: a background job may ignore INT
 kill "$dspid" 2>/dev/null; wait "$dspid" 2>/dev/null
 wall=$(echo "$w0 $w1" | awk '{ print $2 - $1 }')
 
 # --- the figures ---------------------------------------------------------------
-cpu() { echo "${t1[$1]} ${t0[$1]} $hz $wall" | awk '{ printf "%.2f", ($1 - $2) / $3 / $4 * 100 }'; }
+cpu() { echo "${t1[$1]} ${t0[$1]} $wall" | awk '{ printf "%.3f", ($1 - $2) / 1e9 / $3 * 100 }'; }
 mib() { echo "$1" | awk '{ printf "%.1f", $1 / 1024 }'; }
 rows="" stage_cpu=0 stage_mean=0 stage_max=0 stage_pss=0
 row() {	# row NAME PID
@@ -126,7 +138,7 @@ for name in cull-reader cull-ranker cull-reaper cull-logger; do
 		stage_pss=$((stage_pss + pss_sum[$pid] / samples))
 	done
 done
-rows+="| **the four stages** | **$(printf '%.2f' "$stage_cpu")** | **$(mib $stage_mean)** | **$(mib $stage_max)** | **$(mib $stage_pss)** |"$'\n'
+rows+="| **the four stages** | **$(printf '%.3f' "$stage_cpu")** | **$(mib $stage_mean)** | **$(mib $stage_max)** | **$(mib $stage_pss)** |"$'\n'
 for pid in "${!who[@]}"; do
 	case ${who[$pid]} in cull-reader|cull-ranker|cull-reaper|cull-logger|docker*) continue ;; esac
 	rows+=$(row "${who[$pid]}" "$pid")$'\n'
@@ -160,7 +172,9 @@ cat >&3 <<EOF
 machine), 10 containers (5 cull-high-mem, 3 cull-low-idle, 2 cull-low-http) kept by
 \`--keep-high 5 --keep-low 5 --sort-by cpu\`, every $PROBE_EVERY s one surplus cull-high-cpu.
 \`docker stats\` ($("$DOCKER" --version | sed 's/,.*//'), streaming) ran over the same window. CPU is
-utime+stime over the window as % of one core; RSS and PSS (shared pages
+the time used over the window as % of one core: the scheduler's run time (ns,
+/proc/PID/schedstat) for a process of one thread (each stage, jq, socat),
+utime+stime (10 ms ticks, ended threads included) for docker stats and dockerd; RSS and PSS (shared pages
 divided among the processes sharing them: libc, libcurl and its TLS
 libraries) from smaps_rollup every second ($samples samples). Goals: the four
 stages under 1% of one core and under 16 MiB.
