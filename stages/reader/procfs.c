@@ -154,7 +154,7 @@ slurp_kept(struct procfs *pf, const char *rel, int *fd, size_t max)
 	if (!fd)
 		return slurp(pf, rel, max);
 	if (*fd >= 0) {
-		n = read_fd(*fd, &pf->buf, &pf->cap, max);
+		n = read_fd(*fd, &pf->buf, &pf->cap, max, 1);
 		if (n >= 0)
 			return n;
 		close(*fd);
@@ -163,7 +163,7 @@ slurp_kept(struct procfs *pf, const char *rel, int *fd, size_t max)
 	*fd = openat(pf->rootfd, rel, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (*fd < 0)
 		return -1;
-	n = read_fd(*fd, &pf->buf, &pf->cap, max);
+	n = read_fd(*fd, &pf->buf, &pf->cap, max, 1);
 	if (n < 0) {
 		close(*fd);
 		*fd = -1;

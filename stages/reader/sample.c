@@ -58,7 +58,7 @@ cgroup_container_id(const char *buf, size_t len, char id[CONTAINER_ID_LEN + 1])
 }
 
 ssize_t
-read_fd(int fd, char **buf, size_t *cap, size_t max)
+read_fd(int fd, char **buf, size_t *cap, size_t max, int short_end)
 {
 	size_t len = 0;
 
@@ -91,6 +91,8 @@ read_fd(int fd, char **buf, size_t *cap, size_t max)
 		if (n == 0)
 			break;
 		len += (size_t)n;
+		if (short_end && (size_t)n < room)
+			break;
 	}
 	(*buf)[len] = '\0';
 	return (ssize_t)len;
@@ -104,7 +106,7 @@ read_file_at(int dirfd, const char *path, char **buf, size_t *cap, size_t max)
 
 	if (fd < 0)
 		return -1;
-	n = read_fd(fd, buf, cap, max);
+	n = read_fd(fd, buf, cap, max, 0);
 	e = errno;
 	close(fd);
 	errno = e;

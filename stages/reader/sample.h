@@ -60,7 +60,10 @@ int cgroup_container_id(const char *buf, size_t len, char id[CONTAINER_ID_LEN + 
  */
 ssize_t read_file_at(int dirfd, const char *path, char **buf, size_t *cap, size_t max);
 /* The same from an open file, from its start whatever its offset (pread: a
- * file kept open is read again so). */
-ssize_t read_fd(int fd, char **buf, size_t *cap, size_t max);
+ * file kept open is read again so). short_end: a read shorter than asked
+ * is the end, as it is for a /proc file made whole at each read
+ * (/proc/<pid>/stat: a seq_file's single show; cmdline and meminfo too),
+ * which saves the read that would return 0. */
+ssize_t read_fd(int fd, char **buf, size_t *cap, size_t max, int short_end);
 
 #endif
