@@ -47,10 +47,7 @@ $SPAWN --label "$RUN_LABEL" -n 5 --image cull-high-mem >/dev/null || exit 1
 $SPAWN --label "$RUN_LABEL" -n 3 --image cull-low-idle >/dev/null || exit 1
 $SPAWN --label "$RUN_LABEL" -n 2 --image cull-low-http >/dev/null || exit 1
 
-for _ in $(seq 20); do
-	port=$((20000 + RANDOM % 30000))
-	ss -ltnH "sport = :$port" | grep -q . || break
-done
+port=$(t_free_port)
 out=$T_TMP/out
 set -m
 TMPDIR=$T_TMP ./pipeline.sh --interval 1 --keep-high 5 --keep-low 5 --sort-by cpu --select "$RUN_LABEL" \
