@@ -61,9 +61,13 @@ int cgroup_container_id(const char *buf, size_t len, char id[CONTAINER_ID_LEN + 
 ssize_t read_file_at(int dirfd, const char *path, char **buf, size_t *cap, size_t max);
 /* The same from an open file, from its start whatever its offset (pread: a
  * file kept open is read again so). short_end: a read shorter than asked
- * is the end, as it is for a /proc file made whole at each read
- * (/proc/<pid>/stat: a seq_file's single show; cmdline and meminfo too),
- * which saves the read that would return 0. */
+ * is the end, as it is for a file the kernel makes whole at each read and
+ * hands over up to the room asked for: a seq_file of one record
+ * (single_open: /proc/<pid>/stat, meminfo) and /proc/<pid>/cmdline, whose
+ * read loops until the room or the arguments end; that saves the read that
+ * would return 0. Not for a seq_file of many records (cgroup.procs): a read
+ * returns one buffer of them (a page at first), short of the room though
+ * more follow. */
 ssize_t read_fd(int fd, char **buf, size_t *cap, size_t max, int short_end);
 
 #endif
