@@ -72,6 +72,17 @@ cull_id_find(const void *base, size_t n, size_t size, const char *id, int *found
 	return lo;
 }
 
+void *
+cull_insert(void *base, size_t *n, size_t *cap, size_t at, size_t size)
+{
+	char *b = cull_grow(base, cap, *n + 1, size);
+
+	memmove(b + (at + 1) * size, b + at * size, (*n - at) * size);
+	memset(b + at * size, 0, size);
+	(*n)++;
+	return b;
+}
+
 int
 cull_heap_trim(void)
 {

@@ -26,6 +26,13 @@ void cull_linebuf_put(struct cull_linebuf *b, const char *s, size_t n);
  * position, *found 1; or, *found 0, where it would go. */
 size_t cull_id_find(const void *base, size_t n, size_t size, const char *id, int *found);
 
+/* Open a zeroed slot at position at (0..*n) of the array base[0..*n) of
+ * size-byte elements with room for *cap (grown as cull_grow grows it): the
+ * elements from at move up one and *n grows by one. Returns the (maybe
+ * moved) array; the slot is at byte at * size. The insert of a table kept
+ * sorted, after cull_id_find (or any search) said where. */
+void *cull_insert(void *base, size_t *n, size_t *cap, size_t at, size_t size);
+
 /* Give the pages of freed heap memory back to the kernel, at most once a
  * second: 1 done, 0 not now (called again within the second; the caller
  * keeps its reason and calls again later). glibc keeps freed memory for

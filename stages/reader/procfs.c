@@ -190,9 +190,7 @@ kept_get(struct procfs *pf, int32_t pid)
 		return &pf->kept[lo];
 	if (pf->nkept >= pf->keep_max)
 		return NULL;
-	pf->kept = cull_grow(pf->kept, &pf->capkept, pf->nkept + 1, sizeof *pf->kept);
-	memmove(&pf->kept[lo + 1], &pf->kept[lo], (pf->nkept - lo) * sizeof *pf->kept);
-	pf->nkept++;
+	pf->kept = cull_insert(pf->kept, &pf->nkept, &pf->capkept, lo, sizeof *pf->kept);
 	pf->kept[lo] = (struct procfs_pid){ .pid = pid, .stat_fd = -1, .cmd_fd = -1 };
 	return &pf->kept[lo];
 }
@@ -402,21 +400,8 @@ ctr_note(struct procfs *pf, const char *id, const char *buf, size_t len)
 		return;
 	}
 	if (!c) {
-		if (pf->nctr == pf->capctr) {
-			size_t cap = pf->capctr ? pf->capctr * 2 : 16;
-			struct procfs_ctr *nv = realloc(pf->ctr, cap * sizeof *nv);
-
-			if (!nv) {
-				pf->nested = 1;
-				return;
-			}
-			pf->ctr = nv;
-			pf->capctr = cap;
-		}
-		memmove(&pf->ctr[at + 1], &pf->ctr[at], (pf->nctr - at) * sizeof *pf->ctr);
-		pf->nctr++;
+		pf->ctr = cull_insert(pf->ctr, &pf->nctr, &pf->capctr, at, sizeof *pf->ctr);
 		c = &pf->ctr[at];
-		memset(c, 0, sizeof *c);
 		memcpy(c->id, id, sizeof c->id);
 		c->dirfd = -1;
 	}

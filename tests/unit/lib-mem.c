@@ -45,5 +45,25 @@ main(void)
 		ok(cull_id_find(t, n, sizeof *t, "g", &found) == 3 && !found, "one after all: n");
 		ok(cull_id_find(t, 0, sizeof *t, "b", &found) == 0 && !found, "an empty table: 0");
 	}
+	{
+		struct e { char id[8]; int v; } *t = NULL;
+		const char *ids[] = { "m", "c", "x", "a", "n" };
+		size_t n = 0, room = 0, k, at;
+		int found, sorted = 1, zeroed = 1;
+
+		for (k = 0; k < 5; k++) {
+			at = cull_id_find(t, n, sizeof *t, ids[k], &found);
+			t = cull_insert(t, &n, &room, at, sizeof *t);
+			zeroed &= t[at].v == 0 && t[at].id[0] == '\0';
+			strcpy(t[at].id, ids[k]);
+			t[at].v = (int)k + 1;
+		}
+		for (k = 1; k < n; k++)
+			sorted &= strcmp(t[k - 1].id, t[k].id) < 0;
+		ok(n == 5 && room >= 5, "cull_insert: five inserts make five elements");
+		ok(sorted && zeroed, "  at the places cull_id_find said, each slot zeroed");
+		ok(t[0].v == 4 && t[2].v == 1 && t[4].v == 3, "  the others moved up whole");
+		free(t);
+	}
 	return tap_done();
 }
