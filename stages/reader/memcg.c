@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cgid.h"
 #include "mem.h"
 #include "memcg.h"
 
@@ -130,6 +131,19 @@ memcg_parse_stat(const char *buf, const char *key, uint64_t *out)
 }
 
 void
+memcg_container_path(char *path, const char *id)
+{
+	size_t n = strlen(path), i;
+	char got[CULL_ID_LEN + 1];
+
+	for (i = 1; i < n; i++)
+		if (path[i] == '/' && cull_cgroup_id(path, i, got) && strcmp(got, id) == 0) {
+			path[i] = '\0';
+			return;
+		}
+}
+
+void
 memcg_open(struct memcg *m, const char *sys_root, const char *proc_root)
 {
 	memset(m, 0, sizeof *m);
@@ -188,6 +202,7 @@ ent_lookup(struct memcg *m, struct memcg_ent *e, int32_t pid)
 		return;
 	if (!path[0])
 		return;		/* the root cgroup: not a container's */
+	memcg_container_path(path, e->id);
 	snprintf(dir, sizeof dir, "%s%s", e->v2 ? "" : "memory/", path);
 	dfd = openat(m->rootfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)

@@ -235,6 +235,21 @@ test_memcg(void)
 		{ "12:memory:\n0::/u\n", "u", 1, "an empty memory path falls to the unified one" },
 		{ "", NULL, 0, "empty file" },
 	};
+	static const struct {
+		const char *in, *out, *what;
+	} cut[] = {
+		{ "docker/" ID, "docker/" ID, "the container's own" },
+		{ "machine.slice/libpod-" ID ".scope/container", "machine.slice/libpod-" ID ".scope",
+		  "a sub-cgroup of it: cut to it" },
+		{ "docker/" ID "/a/b", "docker/" ID, "two levels below it" },
+		{ "docker/" ID "/docker/" ID, "docker/" ID, "the id again below: the first wins" },
+		{ "kubepods-besteffort.slice", "kubepods-besteffort.slice", "names no id: kept" },
+		{ "docker/" ID "x", "docker/" ID "x", "names no id (65 characters): kept" },
+		{ "docker/ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff/s",
+		  "docker/ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff/s",
+		  "names another id: kept" },
+		{ "", "", "the root" },
+	};
 	char path[MEMCG_PATH_MAX + 1], big[MEMCG_PATH_MAX + 16];
 	uint64_t v;
 	size_t i;
@@ -252,6 +267,11 @@ test_memcg(void)
 	memset(big, 'a', sizeof big);
 	memcpy(big, "0::/", 4);
 	ok(memcg_path(big, sizeof big, path, &v2) < 0, "memcg path longer than MEMCG_PATH_MAX: none");
+	for (i = 0; i < sizeof cut / sizeof *cut; i++) {
+		snprintf(path, sizeof path, "%s", cut[i].in);
+		memcg_container_path(path, ID);
+		is_str(path, cut[i].out, "container cgroup: %s", cut[i].what);
+	}
 
 	ok(memcg_parse_num("83886080\n", &v) == 0 && v == 83886080, "a number");
 	ok(memcg_parse_num("max\n", &v) == 0 && v == UINT64_MAX, "v2 max: no limit");
