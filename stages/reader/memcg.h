@@ -20,7 +20,11 @@
  * counters over every CPU), 15 times memory.usage_in_bytes: it (and the
  * limit) is read again only when usage has moved by more than 1 MiB + 1/64
  * since, or MEMCG_STAT_MAX_S have passed; the working set is usage less the
- * inactive file cache of that reading (never below 0). A
+ * inactive file cache of that reading (never below 0). When the sample
+ * carries the source's own figures for a container (the kernel module's
+ * "cgroups", struct sample_cg), its usage and limit are those, read with
+ * the processes, and only memory.stat and memory.pressure are read here;
+ * a container the module gave none for is read as above. A
  * container whose cgroup cannot be found or opened (a path with "..", as
  * seen from a private cgroup namespace; another mount) has no figures.
  */
