@@ -83,9 +83,9 @@ t_is "$(fact mode)" 400 "/proc/cull_sysinfo is mode 0400: root's, read-only"
 
 # ---- the document
 for d in doc all cut cut12 cut0 tiny full2 param_old param_new big bound_full bounded mapdoc; do
-	if jq -e 'type == "object" and .v == 2' "$F/$d" >/dev/null 2>"$T_TMP/jq.err"; then
-		t_pass "$d: one valid JSON document, v 2"
-	else t_fail "$d: one valid JSON document, v 2"; t_diag "$T_TMP/jq.err"; fi
+	if jq -e 'type == "object" and .v == 3' "$F/$d" >/dev/null 2>"$T_TMP/jq.err"; then
+		t_pass "$d: one valid JSON document, v 3"
+	else t_fail "$d: one valid JSON document, v 3"; t_diag "$T_TMP/jq.err"; fi
 done
 t_is "$(tail -c 1 "$F/doc" | od -An -c | tr -d ' ')" '\n' "the document ends with a newline"
 for d in doc all; do
