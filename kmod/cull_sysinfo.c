@@ -7,9 +7,25 @@
  *    "mem":{"total_kb":…,"free_kb":…,"available_kb":…,"shared_kb":…,"buffers_kb":…},
  *    "procs":[{"pid":…,"ppid":…,"comm":"…","cmdline":"…","container":"<64 hex>",
  *              "state":"S","vsz_kb":…,"rss_kb":…,"cpu_ns":…,"start_ns":…}],
+ *    "cgroups":{"<64 hex>":{"usage_kb":…,"limit_kb":…}},
  *    "procs_omitted":N}
  *
  * Version 2: "procs_omitted" (only when doc_max left processes out).
+ * Version 3: "cgroups" (only in a kernel with CONFIG_MEMCG): for each
+ * container id of the listed processes whose memory cgroup is its own, what
+ * the cgroup is charged (memory.current, memory.usage_in_bytes on v1) and
+ * its limit (memory.max; absent when there is none), in KiB.
+ *
+ * A container's memory cgroup is the memcg of its first listed process that
+ * has one (its processes share it: Docker and podman put them all in the
+ * container's cgroup), taken up past the container's own sub-cgroups
+ * (podman's libpod-<id>.scope/container) to the highest whose path still
+ * names the id. A memcg whose path names no id or another one (the root
+ * memcg of a v1 hierarchy without the memory controller, or of a v2 tree
+ * where memory is not enabled down to the container; a slice above it) is
+ * not the container's: no entry. The inactive file cache, and so the
+ * working set, is not given: memcg_page_state() is not exported and
+ * lruvec_page_state() is inline on 6.1 only.
  *
  * The document is built once, in open(), into a buffer that belongs to that
  * open file: every read() of it, however small, sees the same snapshot;
@@ -36,8 +52,10 @@
  *
  * Locking. The task list is walked under rcu_read_lock(), which may not
  * sleep: there we only pin each task of interest (get_task_struct), find its
- * container id in its cgroup path (kernfs_path takes a spinlock) and sum its
- * threads' CPU time (under the signal struct's stats seqlock). Everything
+ * container id in its cgroup path (kernfs_path takes a spinlock), sum its
+ * threads' CPU time (under the signal struct's stats seqlock) and copy out
+ * its memory cgroup's usage and limit (two loads; the memcg, freed only
+ * after an RCU grace period, is not pinned). Everything
  * that may sleep - allocating, get_task_mm/mmput, reading the command line
  * with access_process_vm - happens after rcu_read_unlock() on the pinned
  * tasks.
@@ -59,6 +77,7 @@
 #include <linux/fs.h>
 #include <linux/kernel.h>
 #include <linux/ktime.h>
+#include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -72,6 +91,7 @@
 #include <linux/sched/task.h>
 #include <linux/seqlock.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/version.h>
@@ -96,7 +116,7 @@
 #define CS_TRIES	8		/* walks before giving up on a growing task list */
 #define CS_DOC_MIN	4096		/* least doc_max may be */
 #define CS_DOC_CAP	(1U << 30)	/* most doc_max may be */
-#define CS_TAIL_MAX	64		/* room kept for ],"procs_omitted":N}\n */
+#define CS_TAIL_MAX	80		/* room kept for ],"cgroups":{},"procs_omitted":N}\n */
 #define CS_GFP		(GFP_KERNEL_ACCOUNT | __GFP_NOWARN)
 
 static bool all;
@@ -286,15 +306,18 @@ static bool cgroup_container_id(struct cgroup *cgrp, char *scratch, char *id)
 /*
  * Under RCU. The container of task p: first the cgroup v2 (default
  * hierarchy) path, then the path in each v1 hierarchy that has a controller
- * (docker's cgroupfs driver makes /docker/<id> in every one of them).
+ * (docker's cgroupfs driver makes /docker/<id> in every one of them). The
+ * cgroup whose path named it into *where; scratch then holds that path.
  */
-static bool task_container_id(struct task_struct *p, char *scratch, char *id)
+static bool task_container_id(struct task_struct *p, char *scratch, char *id,
+			      struct cgroup **where)
 {
 	struct css_set *cset = task_css_set(p);
 	struct cgroup *dfl = cset->dfl_cgrp;
 	struct cgroup_root *seen[CGROUP_SUBSYS_COUNT];
 	int i, j, nseen = 0;
 
+	*where = dfl;
 	if (cgroup_parent(dfl) && cgroup_container_id(dfl, scratch, id))
 		return true;
 	for (i = 0; i < CGROUP_SUBSYS_COUNT; i++) {
@@ -311,11 +334,75 @@ static bool task_container_id(struct task_struct *p, char *scratch, char *id)
 		if (j < nseen)
 			continue;
 		seen[nseen++] = c->root;
+		*where = c;
 		if (cgroup_container_id(c, scratch, id))
 			return true;
 	}
 	return false;
 }
+
+/* ---- a container's memory cgroup -------------------------------------- */
+
+/* its figures, copied out under RCU */
+struct cs_mcg {
+	bool ok;			/* the container's own memcg was found */
+	unsigned long usage, max;	/* charged and limit, pages */
+};
+
+#ifdef CONFIG_MEMCG
+/*
+ * Under RCU. The memory cgroup of container id, through its task p whose id
+ * was found in the path of cgroup where (the path still in scratch): p's
+ * memcg, taken up while its parent's path still names id (the container's
+ * own sub-cgroups count as it). Not the container's, so none: the root
+ * memcg, or one whose path names no id or another (see the top). Pins
+ * nothing: the two numbers are copied out at once.
+ */
+static struct cs_mcg container_memcg(struct task_struct *p, const char *id,
+				     struct cgroup *where, char *scratch)
+{
+	struct cs_mcg m = { .ok = false };
+	struct mem_cgroup *memcg, *up;
+	char got[CULL_ID_LEN + 1];
+	size_t len;
+
+	if (mem_cgroup_disabled())
+		return m;
+	memcg = mem_cgroup_from_task(p);
+	if (!memcg || !memcg->css.parent)
+		return m;	/* the root memcg: the host's */
+	if (memcg->css.cgroup != where && cgroup_path(memcg->css.cgroup, scratch, CS_PATH_MAX) < 0)
+		return m;
+	len = strnlen(scratch, CS_PATH_MAX);
+	/* a path cut at the buffer's end cannot be taken up component by component */
+	if (len >= CS_PATH_MAX - 1 || !cull_cgroup_id(scratch, len, got) || strcmp(got, id))
+		return m;
+	while ((up = parent_mem_cgroup(memcg)) && up->css.parent) {
+		int level;
+
+		/* up's path: memcg's less the levels between them */
+		for (level = memcg->css.cgroup->level; level > up->css.cgroup->level; level--) {
+			while (len && scratch[len - 1] != '/')
+				len--;
+			if (len)
+				len--;
+		}
+		if (!cull_cgroup_id(scratch, len, got) || strcmp(got, id))
+			break;
+		memcg = up;
+	}
+	m.ok = true;
+	m.usage = page_counter_read(&memcg->memory);
+	m.max = READ_ONCE(memcg->memory.max);
+	return m;
+}
+#else
+static struct cs_mcg container_memcg(struct task_struct *p, const char *id,
+				     struct cgroup *where, char *scratch)
+{
+	return (struct cs_mcg){ .ok = false };
+}
+#endif
 
 /* ---- one snapshot ------------------------------------------------------ */
 
@@ -324,6 +411,10 @@ struct cs_task {
 	pid_t pid, ppid;
 	u64 cpu_ns;
 	char id[CULL_ID_LEN + 1];	/* "" for a host process (all=1) */
+	struct cs_mcg mcg;		/* its container's memory cgroup */
+	u32 first;			/* the first task of its id, in v (build) */
+	s32 from;			/* on that first one: the listed task whose
+					 * mcg is its id's cgroups entry; -1 none */
 };
 
 /*
@@ -380,6 +471,7 @@ static long collect(struct cs_task **vp, size_t *capp, bool list_all, char *scra
 		struct css_set *last_cset = NULL;
 		bool last_found = false;
 		char last_id[CULL_ID_LEN + 1] = "";
+		struct cs_mcg last_mcg = { .ok = false };
 		size_t n = 0;
 
 		rcu_read_lock();
@@ -387,6 +479,7 @@ static long collect(struct cs_task **vp, size_t *capp, bool list_all, char *scra
 			struct css_set *cset = task_css_set(p);
 			struct cs_task *e;
 			char id[CULL_ID_LEN + 1];
+			struct cgroup *where;
 			bool found;
 
 			/* tasks of one css_set share every cgroup: look once */
@@ -394,12 +487,17 @@ static long collect(struct cs_task **vp, size_t *capp, bool list_all, char *scra
 				found = last_found;
 				memcpy(id, last_id, sizeof(id));
 			} else {
-				found = task_container_id(p, scratch, id);
+				found = task_container_id(p, scratch, id, &where);
 				if (!found)
 					id[0] = '\0';
 				last_cset = cset;
 				last_found = found;
 				memcpy(last_id, id, sizeof(id));
+				/* its memcg's figures, once per css_set as its
+				 * id (the map shows one listed task's per id) */
+				last_mcg.ok = false;
+				if (found)
+					last_mcg = container_memcg(p, id, where, scratch);
 			}
 			if (!found && !list_all)
 				continue;
@@ -412,6 +510,7 @@ static long collect(struct cs_task **vp, size_t *capp, bool list_all, char *scra
 			e->ppid = task_ppid_nr(p);
 			e->cpu_ns = group_cpu_ns(p);
 			memcpy(e->id, id, sizeof(e->id));
+			e->mcg = last_mcg;
 		}
 		rcu_read_unlock();
 
@@ -547,6 +646,124 @@ static void put_proc(struct cs_buf *b, const struct cs_task *e, char *cmd, size_
 		   (unsigned long long)e->cpu_ns, (unsigned long long)t->start_boottime);
 }
 
+/* ---- the cgroups map --------------------------------------------------- */
+
+#ifdef CONFIG_MEMCG
+static int cmp_task_id(const void *a, const void *b)
+{
+	const struct cs_task *x = *(const struct cs_task * const *)a;
+	const struct cs_task *y = *(const struct cs_task * const *)b;
+	int c = strcmp(x->id, y->id);
+
+	return c ? c : (x > y) - (x < y);	/* then in walk order */
+}
+
+/*
+ * May sleep. Group v[0..n) by container id: each task's first is the first
+ * task of its id in v; no entry is claimed yet. 0 or -ENOMEM.
+ */
+static int cg_group(struct cs_task *v, size_t n)
+{
+	struct cs_task **by;
+	size_t i, at = 0;
+
+	by = kvmalloc_array(n ? n : 1, sizeof(*by), CS_GFP);
+	if (!by)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		by[i] = &v[i];
+		v[i].from = -1;
+	}
+	sort(by, n, sizeof(*by), cmp_task_id, NULL);
+	for (i = 0; i < n; i++) {
+		if (strcmp(by[i]->id, by[at]->id))
+			at = i;
+		by[i]->first = by[at] - v;
+	}
+	kvfree(by);
+	return 0;
+}
+
+/* "<id>":{"usage_kb":N[,"limit_kb":N]}, no limit being PAGE_COUNTER_MAX */
+static int cg_entry(char *s, size_t size, const struct cs_task *e)
+{
+	const int k = PAGE_SHIFT - 10;
+
+	if (e->mcg.max >= PAGE_COUNTER_MAX)
+		return snprintf(s, size, "\"%s\":{\"usage_kb\":%lu}", e->id, e->mcg.usage << k);
+	return snprintf(s, size, "\"%s\":{\"usage_kb\":%lu,\"limit_kb\":%lu}", e->id,
+			e->mcg.usage << k, e->mcg.max << k);
+}
+
+/*
+ * Listing v[i] makes its container's entry when it is the first listed task
+ * of its id to have a memcg: room for the entry (and a comma) is taken off
+ * b->limit, so the map fits after the processes whatever the bound. The
+ * bytes taken (0: none needed), or -1 when they do not fit.
+ */
+static long cg_claim(struct cs_buf *b, struct cs_task *v, size_t i)
+{
+	struct cs_task *f = &v[v[i].first];
+	size_t need;
+
+	if (!v[i].mcg.ok || f->from >= 0)
+		return 0;
+	need = 1 + cg_entry(NULL, 0, &v[i]);
+	if (b->len > b->limit || need > b->limit - b->len)
+		return -1;
+	b->limit -= need;
+	f->from = i;
+	return need;
+}
+
+/* Give back what cg_claim took for v[i], which was not listed after all. */
+static void cg_unclaim(struct cs_buf *b, struct cs_task *v, size_t i, long took)
+{
+	if (took > 0) {
+		b->limit += took;
+		v[v[i].first].from = -1;
+	}
+}
+
+/* ,"cgroups":{...}: the claimed entries, in the order their ids came */
+static void put_cgroups(struct cs_buf *b, const struct cs_task *v, size_t n)
+{
+	char tmp[CULL_ID_LEN + 96];	/* 2 x 20 digits and the keys */
+	bool first = true;
+	size_t i;
+
+	buf_put(b, ",\"cgroups\":{", 12);
+	for (i = 0; i < n; i++) {
+		if (v[i].from < 0)
+			continue;
+		if (!first)
+			buf_put(b, ",", 1);
+		buf_put(b, tmp, cg_entry(tmp, sizeof(tmp), &v[v[i].from]));
+		first = false;
+	}
+	buf_put(b, "}", 1);
+}
+#else
+static int cg_group(struct cs_task *v, size_t n)
+{
+	return 0;
+}
+
+static long cg_claim(struct cs_buf *b, struct cs_task *v, size_t i)
+{
+	return 0;
+}
+
+static void cg_unclaim(struct cs_buf *b, struct cs_task *v, size_t i, long took)
+{
+}
+
+/* no memory cgroups in this kernel: no "cgroups" member at all */
+static void put_cgroups(struct cs_buf *b, const struct cs_task *v, size_t n)
+{
+}
+#endif
+
 static void put_head(struct cs_buf *b)
 {
 	struct sysinfo si;
@@ -555,7 +772,7 @@ static void put_head(struct cs_buf *b)
 
 	si_meminfo(&si);
 	avail = si_mem_available();
-	buf_printf(b, "{\"v\":2,\"uptime_ns\":%llu,\"cpus\":%u,\"hz\":%d,",
+	buf_printf(b, "{\"v\":3,\"uptime_ns\":%llu,\"cpus\":%u,\"hz\":%d,",
 		   (unsigned long long)ktime_get_boottime_ns(), num_online_cpus(), USER_HZ);
 	buf_printf(b, "\"mem\":{\"total_kb\":%lu,\"free_kb\":%lu,",
 		   si.totalram << k, si.freeram << k);
@@ -597,6 +814,11 @@ static int build(struct cs_buf *b, size_t max)
 		err = n;
 		goto free_v;
 	}
+	err = cg_group(v, n);
+	if (err) {
+		put_tasks(v, n);
+		goto free_v;
+	}
 	/* uptime_ns: when the walk has ended, so no listed process started later */
 	put_head(b);
 	WRITE_ONCE(cs_last_n, n);
@@ -605,9 +827,12 @@ static int build(struct cs_buf *b, size_t max)
 		/* a process reaped since the walk is gone: leave it out */
 		if (pid_alive(v[i].task)) {
 			size_t mark = b->len;
+			long took;
 
 			if (omitted) {
 				omitted++;	/* one left out: so are the rest */
+			} else if ((took = cg_claim(b, v, i)) < 0) {
+				omitted = 1;	/* no room for its cgroups entry */
 			} else {
 				if (!first)
 					buf_put(b, ",", 1);
@@ -615,6 +840,7 @@ static int build(struct cs_buf *b, size_t max)
 				if (b->full) {
 					b->len = mark;
 					b->full = false;
+					cg_unclaim(b, v, i, took);
 					omitted = 1;
 				} else {
 					first = false;
@@ -626,6 +852,7 @@ static int build(struct cs_buf *b, size_t max)
 	}
 	b->limit = max;
 	buf_put(b, "]", 1);
+	put_cgroups(b, v, n);
 	if (omitted)
 		buf_printf(b, ",\"procs_omitted\":%zu", omitted);
 	buf_put(b, "}\n", 2);

@@ -61,6 +61,12 @@ fakesys_make "$T_TMP/sys2" v2
 golden procfs-cgroup-v2 --proc-root "$T_TMP/proc" --sys-root "$T_TMP/sys2" --no-docker --count 1
 golden kmod-cgroup-v2 --source kmod --proc-file "$G/kmod-report.json" --proc-root "$T_TMP/proc" \
 	--sys-root "$T_TMP/sys2" --no-docker --count 1
+# a v3 report's "cgroups": its usage and limit, not the files' (B: 110000
+# KiB, limit 512 MiB, where memory.current says 100 MiB and memory.max max);
+# memory.stat's inactive_file and the pressure still from the files; A's
+# entry alone gives no figures (no memory.stat on this v2 tree)
+golden kmod-v3-cgroup-v2 --source kmod --proc-file "$G/kmod-v3.json" --proc-root "$T_TMP/proc" \
+	--sys-root "$T_TMP/sys2" --no-docker --count 1
 printf 'lots\n' >"$T_TMP/sys1/memory/docker/$FP_A/memory.usage_in_bytes"
 printf 'no inactive_file line\n' >"$T_TMP/sys2/system.slice/docker-$FP_B.scope/memory.stat"
 printf '12345678901234567890123\n' >"$T_TMP/sys2/kubepods/besteffort/pod1/cri-containerd-$FP_C.scope/memory.current"

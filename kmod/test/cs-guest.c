@@ -8,7 +8,10 @@
  *                                 and a newline, every member of the head
  *                                 and of every entry of the type and range
  *                                 docs/cull_sysinfo.4 gives, no other
- *                                 member; and the values the churners of
+ *                                 member; a cgroups map of ids that the
+ *                                 listed processes have, each with a
+ *                                 usage_kb and maybe a limit_kb, nothing
+ *                                 else; and the values the churners of
  *                                 this program left in /tmp/form.* (see
  *                                 exec-churn, hostile-churn); then seek back
  *                                 to 0 and read it again in other-sized
@@ -345,15 +348,53 @@ check_proc(json_object *e, int64_t uptime)
 	return NULL;
 }
 
+/* The cgroups map: each key the container of a listed process, each value
+ * {"usage_kb":N} or {"usage_kb":N,"limit_kb":N}, N >= 0. */
+static const char *
+check_cgroups(json_object *cgs, json_object *procs)
+{
+	size_t i, n = json_object_array_length(procs);
+	int64_t x;
+
+	if (!json_object_is_type(cgs, json_type_object))
+		return "cgroups is not an object";
+	json_object_object_foreach(cgs, id, val) {
+		int listed = 0, nkeys = 0;
+
+		for (i = 0; i < n && !listed; i++) {
+			const char *c = NULL;
+
+			is_str(json_object_array_get_idx(procs, i), "container", &c);
+			listed = c && strcmp(c, id) == 0;
+		}
+		if (!cull_is_id(id, strlen(id)) || !listed) {
+			snprintf(why_buf, sizeof why_buf, "cgroups: \"%.80s\" is no listed container", id);
+			return why_buf;
+		}
+		if (!json_object_is_type(val, json_type_object) || !is_int(val, "usage_kb", 0, &x))
+			return "cgroups: an entry without usage_kb >= 0";
+		if (json_object_object_get_ex(val, "limit_kb", NULL) && !is_int(val, "limit_kb", 0, &x))
+			return "cgroups: limit_kb present but not a number >= 0";
+		json_object_object_foreach(val, key, v2) {
+			(void)v2;
+			(void)key;
+			nkeys++;
+		}
+		if (nkeys != 1 + json_object_object_get_ex(val, "limit_kb", NULL))
+			return "cgroups: an unknown member in an entry";
+	}
+	return NULL;
+}
+
 static const char *
 check_doc(const char *buf, size_t len)
 {
 	static const char *const keys[] = { "v", "uptime_ns", "cpus", "hz", "mem", "procs",
-					    "procs_omitted", NULL };
+					    "cgroups", "procs_omitted", NULL };
 	static const char *const mkeys[] = { "total_kb", "free_kb", "available_kb", "shared_kb",
 					     "buffers_kb", NULL };
 	struct json_tokener *tok = json_tokener_new();
-	struct json_object *o, *mem, *procs;
+	struct json_object *o, *mem, *procs, *cgs;
 	const char *bad = NULL;
 	int64_t x, up = 0;
 	size_t i, n, at;
@@ -371,8 +412,8 @@ check_doc(const char *buf, size_t len)
 		bad = why_buf;
 	} else if (!json_object_is_type(o, json_type_object))
 		bad = "not an object";
-	else if (!is_int(o, "v", 1, &x) || x != 2)
-		bad = "no \"v\":2";
+	else if (!is_int(o, "v", 1, &x) || x != 3)
+		bad = "no \"v\":3";
 	else if (!is_int(o, "uptime_ns", 1, &up) || !is_int(o, "cpus", 1, &x) || !is_int(o, "hz", 1, &x))
 		bad = "uptime_ns, cpus or hz not a number > 0";
 	else if (!json_object_object_get_ex(o, "mem", &mem) || !json_object_is_type(mem, json_type_object))
@@ -382,6 +423,11 @@ check_doc(const char *buf, size_t len)
 		bad = "no procs array";
 	else if (json_object_object_get_ex(o, "procs_omitted", NULL) && !is_int(o, "procs_omitted", 1, &x))
 		bad = "procs_omitted present but not a number > 0";
+	/* Debian's kernels have CONFIG_MEMCG: the map is always there */
+	else if (!json_object_object_get_ex(o, "cgroups", &cgs))
+		bad = "no cgroups map";
+	else
+		bad = check_cgroups(cgs, procs);
 	if (!bad) {
 		json_object_object_foreach(o, key, val) {
 			(void)val;

@@ -6,7 +6,10 @@
 # for the host (tests/50-kmod.t checks them with jq); attacks it as another
 # user, a namespaced root, a process with a file over its arguments, 200
 # open files; then stresses the module (ARG rounds of container churn,
-# default 40) and unloads it. Sends: cgid_test, doc, all, cut, cut12, cut0,
+# default 40) and unloads it. The container cgroups have the memory
+# controller (all but R's, E's and K's; A's and D's with a limit), and the
+# facts hold their memory.current and memory.max read just before and after
+# the document. Sends: cgid_test, doc, all, cut, cut12, cut0,
 # tiny, full2, param_*, big, bound*, map*, facts, dmesg, and reader* when
 # /bin/cull-reader is there.
 . /bin/guest-lib.sh
@@ -22,7 +25,7 @@ mount -t cgroup2 none $V2 || fail "no cgroup2"
 # a v1 hierarchy with a controller (pids: Debian 6.12 builds no v1 memory controller)
 mkdir -p $V1 && mount -t cgroup -o pids none $V1 || fail "no v1 pids hierarchy"
 for d in $V2/docker/$A/sub $V2/docker/$B $V2/system.slice/docker-$B.scope \
-	$V2/kubepods.slice/cri-containerd-$C.scope $V2/machine.slice/libpod-$D.scope \
+	$V2/kubepods.slice/cri-containerd-$C.scope $V2/machine.slice/libpod-$D.scope/container \
 	$V1/docker/$E $V2/docker/$F \
 	$V2/docker/$(printf '%.63s' $A) $V2/xdocker-$B.scope $V2/docker/$(id64 A) \
 	$V2/system.slice/docker-$C.scopex \
@@ -30,6 +33,28 @@ for d in $V2/docker/$A/sub $V2/docker/$B $V2/system.slice/docker-$B.scope \
 	$V1/kubepods/besteffort/$POD/$K $V2/kubepods/besteffort/$(id64 4); do
 	mkdir -p "$d" || fail "mkdir $d failed"
 done
+
+# The memory controller from the root down to the container cgroups, not in
+# them (a v2 cgroup with processes in it may enable none for its children),
+# but in libpod-D.scope, whose process runs in its sub-cgroup "container"
+# (podman's layout): the container's memcg is the scope's, above D's own.
+# Not in kubepods-besteffort.slice: R's memcg is that slice, not its own. E
+# and K are in a v1 hierarchy only: their memcg is the v2 root.
+for d in $V2 $V2/docker $V2/system.slice $V2/kubepods.slice $V2/machine.slice \
+	$V2/machine.slice/libpod-$D.scope $V2/libpod_parent; do
+	echo +memory >$d/cgroup.subtree_control || fail "cannot enable memory in $d"
+done
+echo 64M >$V2/docker/$A/memory.max && echo 48M >$V2/machine.slice/libpod-$D.scope/memory.max ||
+	fail "cannot set memory.max"
+# mcg WHEN - memory.current and memory.max of each container's memory cgroup,
+# by the name of its first process (none for R, E, K: no memcg of their own)
+MCG="A:$V2/docker/$A B:$V2/system.slice/docker-$B.scope C:$V2/kubepods.slice/cri-containerd-$C.scope
+D:$V2/machine.slice/libpod-$D.scope H:$V2/docker/$F P:$V2/libpod_parent/libpod-$G"
+mcg() {
+	for m in $MCG; do
+		fact memcg "${m%%:*}" "$1" "$(cat "${m#*:}/memory.current")" "$(cat "${m#*:}/memory.max")"
+	done
+}
 
 # start NAME CGROUP WANT_ID CMD... - CMD in CGROUP, recorded as a fact
 start() {
@@ -52,7 +77,7 @@ start A $V2/docker/$A $A /bin/sleeper --mem 8
 start A2 $V2/docker/$A/sub $A /bin/sleeper
 start B $V2/system.slice/docker-$B.scope $B /bin/sleeper
 start C $V2/kubepods.slice/cri-containerd-$C.scope $C /bin/sleeper
-start D $V2/machine.slice/libpod-$D.scope $D /bin/sleeper
+start D $V2/machine.slice/libpod-$D.scope/container $D /bin/sleeper
 start E $V1/docker/$E $E /bin/sleeper
 start H $V2/docker/$F $F /bin/sleeper --comm "$HCOMM" 'a"b' 'c\d' "$(printf 'e\nf')" \
 	"$(printf 'g\001h')" "$(printf 'i\377j')" "$(printf 'k\303\251')" "$(printf '\tt')"
@@ -106,8 +131,10 @@ fact insmod_bad_param $?
 insmod /bin/cull_sysinfo.ko
 fact insmod $?
 for x in A H T E; do num $x before; done
+mcg before
 cat /proc/cull_sysinfo >/tmp/doc
 fact cat $?
+mcg after
 for x in A H T E; do num $x after; done
 send doc /tmp/doc
 fact mode "$(stat -c %a /proc/cull_sysinfo)"

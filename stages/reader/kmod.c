@@ -8,6 +8,7 @@
 #include "kmod.h"
 
 #define DOC_MAX ((size_t)1 << 30)	/* a report larger than 1 GiB is not ours */
+#define NO_LIMIT_KB (((uint64_t)1 << 62) / 1024)	/* memcg.c's "no limit" too */
 
 void
 kmod_open(struct kmod *k, const char *path, int all)
@@ -70,10 +71,36 @@ parse_proc(struct jv *v, json_object *o, struct proc *p)
 	return 0;
 }
 
+/* "cgroups":{"<id>":{"usage_kb":N,"limit_kb":N},...} (v3) into s->cgs */
+static int
+parse_cgroups(struct jv *v, json_object *cgs, struct sample *s)
+{
+	json_object_object_foreach(cgs, id, e) {
+		struct sample_cg *c;
+		int64_t usage, limit = 0;
+
+		if (!cull_is_id(id, strlen(id)))
+			return jv_fail(v, "\"cgroups\" has a key \"%.80s\" that is not a 64-hex id", id);
+		if (!json_object_is_type(e, json_type_object))
+			return jv_fail(v, "\"cgroups.%s\" is %s, not an object", id, jv_typename(e));
+		jv_where(v, "cgroups.%s.", id);
+		if (jv_i64(v, e, "usage_kb", JV_REQ, 0, INT64_MAX, &usage) ||
+		    jv_i64(v, e, "limit_kb", JV_OPT, 0, INT64_MAX, &limit) < 0)
+			return -1;
+		c = sample_cg_add(s, id);
+		if (!c)
+			return jv_fail(v, "out of memory");
+		c->usage_kb = (uint64_t)usage;
+		/* the same "no limit" as memcg.c's reading of a v1 file */
+		c->limit_kb = (uint64_t)limit >= NO_LIMIT_KB ? 0 : (uint64_t)limit;
+	}
+	return 0;
+}
+
 int
 kmod_parse(struct jv *v, const char *doc, size_t len, int all, struct sample *s)
 {
-	json_object *o, *mem, *procs;
+	json_object *o, *mem, *procs, *cgs = NULL;
 	int64_t ver, up, total, freekb, avail, shared = 0, buffers = 0, omitted = 0;
 	size_t i, n;
 	int rc = -1;
@@ -85,14 +112,16 @@ kmod_parse(struct jv *v, const char *doc, size_t len, int all, struct sample *s)
 		return -1;
 	if (jv_i64(v, o, "v", JV_REQ, 0, INT64_MAX, &ver))
 		goto out;
-	/* 2 added "procs_omitted" (a report bounded by the module's doc_max) */
-	if (ver != 1 && ver != 2) {
-		jv_fail(v, "report version %lld is not one this reader knows (1, 2)", (long long)ver);
+	/* 2 added "procs_omitted" (a report bounded by the module's doc_max),
+	 * 3 "cgroups" (each container's memory cgroup usage and limit) */
+	if (ver < 1 || ver > 3) {
+		jv_fail(v, "report version %lld is not one this reader knows (1, 2, 3)", (long long)ver);
 		goto out;
 	}
 	if (jv_i64(v, o, "uptime_ns", JV_REQ, 0, INT64_MAX, &up) ||
 	    jv_obj(v, o, "mem", JV_REQ, &mem) || jv_arr(v, o, "procs", JV_REQ, &procs) ||
-	    (ver >= 2 && jv_i64(v, o, "procs_omitted", JV_OPT, 1, INT64_MAX, &omitted) < 0))
+	    (ver >= 2 && jv_i64(v, o, "procs_omitted", JV_OPT, 1, INT64_MAX, &omitted) < 0) ||
+	    (ver >= 3 && jv_obj(v, o, "cgroups", JV_OPT, &cgs) < 0))
 		goto out;
 	jv_where(v, "mem.");
 	if (jv_i64(v, mem, "total_kb", JV_REQ, 1, INT64_MAX, &total) ||
@@ -123,6 +152,8 @@ kmod_parse(struct jv *v, const char *doc, size_t len, int all, struct sample *s)
 			s->nprocs--;
 		}
 	}
+	if (cgs && parse_cgroups(v, cgs, s) < 0)
+		goto out;
 	s->omitted = (uint64_t)omitted;
 	rc = 0;
 out:

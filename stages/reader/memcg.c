@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cgid.h"
 #include "mem.h"
 #include "memcg.h"
 
@@ -130,6 +131,19 @@ memcg_parse_stat(const char *buf, const char *key, uint64_t *out)
 }
 
 void
+memcg_container_path(char *path, const char *id)
+{
+	size_t n = strlen(path), i;
+	char got[CULL_ID_LEN + 1];
+
+	for (i = 1; i < n; i++)
+		if (path[i] == '/' && cull_cgroup_id(path, i, got) && strcmp(got, id) == 0) {
+			path[i] = '\0';
+			return;
+		}
+}
+
+void
 memcg_open(struct memcg *m, const char *sys_root, const char *proc_root)
 {
 	memset(m, 0, sizeof *m);
@@ -188,6 +202,7 @@ ent_lookup(struct memcg *m, struct memcg_ent *e, int32_t pid)
 		return;
 	if (!path[0])
 		return;		/* the root cgroup: not a container's */
+	memcg_container_path(path, e->id);
 	snprintf(dir, sizeof dir, "%s%s", e->v2 ? "" : "memory/", path);
 	dfd = openat(m->rootfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
@@ -232,16 +247,19 @@ stat_due(const struct memcg_ent *e, uint64_t usage, double now)
 	       d > (1u << 20) + usage / 64;
 }
 
+/* kc: the source's usage and limit of this container (the module's), or NULL */
 static void
-ent_read(struct memcg *m, struct memcg_ent *e, double now)
+ent_read(struct memcg *m, struct memcg_ent *e, const struct sample_cg *kc, double now)
 {
 	struct memcg_figs *f = &e->figs;
 	uint64_t usage, limit;
 
 	e->ok = 0;
 	memset(f, 0, sizeof *f);
-	if (pread_all(m, e->fd_usage) < 0 || memcg_parse_num(m->buf, &usage) < 0 ||
-	    usage == UINT64_MAX)
+	if (kc)
+		usage = kc->usage_kb * 1024;
+	else if (pread_all(m, e->fd_usage) < 0 || memcg_parse_num(m->buf, &usage) < 0 ||
+		 usage == UINT64_MAX)
 		return;
 	if (stat_due(e, usage, now)) {
 		e->stat_ok = 0;
@@ -249,10 +267,12 @@ ent_read(struct memcg *m, struct memcg_ent *e, double now)
 		    memcg_parse_stat(m->buf, e->v2 ? "inactive_file" : "total_inactive_file",
 				     &e->inactive) < 0)
 			return;
-		e->limit_kb = 0;
-		if (pread_all(m, e->fd_limit) == 0 && memcg_parse_num(m->buf, &limit) == 0 &&
-		    limit != UINT64_MAX)
-			e->limit_kb = limit / 1024;
+		if (!kc) {
+			e->limit_kb = 0;
+			if (pread_all(m, e->fd_limit) == 0 && memcg_parse_num(m->buf, &limit) == 0 &&
+			    limit != UINT64_MAX)
+				e->limit_kb = limit / 1024;
+		}
 		e->stat_ok = 1;
 		e->stat_at = now;
 		e->stat_usage = usage;
@@ -260,6 +280,8 @@ ent_read(struct memcg *m, struct memcg_ent *e, double now)
 	f->usage_kb = usage / 1024;
 	f->inactive_file_kb = e->inactive / 1024;
 	f->ws_kb = usage > e->inactive ? (usage - e->inactive) / 1024 : 0;
+	if (kc)
+		e->limit_kb = kc->limit_kb;	/* fresh with every report */
 	f->limit_kb = e->limit_kb;
 	if (e->fd_psi >= 0 && pread_all(m, e->fd_psi) == 0 && psi_parse(m->buf, &f->psi) == 0)
 		f->has_psi = 1;
@@ -322,7 +344,7 @@ memcg_read(struct memcg *m, const struct sample *s, double now)
 			ent_close(e);	/* gone from the sample */
 			continue;
 		}
-		ent_read(m, e, now);
+		ent_read(m, e, sample_cg_find(s, e->id), now);
 		ok += (size_t)e->ok;
 		if (i != j)
 			m->v[j] = *e;

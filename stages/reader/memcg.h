@@ -11,7 +11,8 @@
  *
  * <path> is the container's cgroup as one of its processes sees it in
  * <proc-root>/<pid>/cgroup: the line naming the memory controller (v1) if
- * there is one, else the unified "0::" line (v2). It is looked up once per
+ * there is one, else the unified "0::" line (v2), up to the component that
+ * names the container (its own sub-cgroups count as it). It is looked up once per
  * container, when the container first appears in a sample; its files stay
  * open and are read again from their start (pread) on every snapshot, as
  * /proc's are, and closed when the container is gone from a sample.
@@ -19,7 +20,11 @@
  * counters over every CPU), 15 times memory.usage_in_bytes: it (and the
  * limit) is read again only when usage has moved by more than 1 MiB + 1/64
  * since, or MEMCG_STAT_MAX_S have passed; the working set is usage less the
- * inactive file cache of that reading (never below 0). A
+ * inactive file cache of that reading (never below 0). When the sample
+ * carries the source's own figures for a container (the kernel module's
+ * "cgroups", struct sample_cg), its usage and limit are those, read with
+ * the processes, and only memory.stat and memory.pressure are read here;
+ * a container the module gave none for is read as above. A
  * container whose cgroup cannot be found or opened (a path with "..", as
  * seen from a private cgroup namespace; another mount) has no figures.
  */
@@ -80,6 +85,12 @@ void memcg_close(struct memcg *m);
  * for the root) into out. Returns 0, or -1: no usable line, a path with a
  * ".." component, or longer than MEMCG_PATH_MAX. */
 int memcg_path(const char *buf, size_t len, char out[MEMCG_PATH_MAX + 1], int *v2);
+/* A container's own sub-cgroups count as it (podman's
+ * libpod-<id>.scope/container): path (as memcg_path gives it) cut after the
+ * first component that names id by lib/cgid.h's rule, the cgroup whose
+ * figures are the whole container's. A path that names no id or another is
+ * kept. */
+void memcg_container_path(char *path, const char *id);
 /* "123\n" -> 123; "max\n" (or a v1 figure >= 2^62: the kernel's "no
  * limit", rounded to pages) -> UINT64_MAX. 0, or -1 when not a number. */
 int memcg_parse_num(const char *buf, uint64_t *out);

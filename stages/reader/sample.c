@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cgid.h"
+#include "mem.h"
 #include "sample.h"
 
 /* a proc's container holds lib/cgid.h's id */
@@ -30,6 +31,43 @@ sample_add(struct sample *s)
 	return p;
 }
 
+_Static_assert(offsetof(struct sample_cg, id) == 0, "cull_id_find: the id comes first");
+
+struct sample_cg *
+sample_cg_add(struct sample *s, const char *id)
+{
+	int found;
+	size_t at = cull_id_find(s->cgs, s->ncgs, sizeof *s->cgs, id, &found);
+	struct sample_cg *c;
+
+	if (found)
+		return &s->cgs[at];
+	if (s->ncgs == s->cgcap) {
+		size_t cap = s->cgcap ? s->cgcap * 2 : 16;
+		struct sample_cg *nc = realloc(s->cgs, cap * sizeof *nc);
+
+		if (!nc)
+			return NULL;
+		s->cgs = nc;
+		s->cgcap = cap;
+	}
+	memmove(&s->cgs[at + 1], &s->cgs[at], (s->ncgs - at) * sizeof *s->cgs);
+	s->ncgs++;
+	c = &s->cgs[at];
+	memset(c, 0, sizeof *c);
+	memcpy(c->id, id, CONTAINER_ID_LEN);
+	return c;
+}
+
+const struct sample_cg *
+sample_cg_find(const struct sample *s, const char *id)
+{
+	int found;
+	size_t at = cull_id_find(s->cgs, s->ncgs, sizeof *s->cgs, id, &found);
+
+	return found ? &s->cgs[at] : NULL;
+}
+
 void
 sample_clear(struct sample *s)
 {
@@ -38,6 +76,7 @@ sample_clear(struct sample *s)
 	for (i = 0; i < s->nprocs; i++)
 		free(s->procs[i].cmdline);
 	s->nprocs = 0;
+	s->ncgs = 0;
 	s->omitted = 0;
 	s->uptime_ns = 0;
 	memset(&s->mem, 0, sizeof s->mem);
@@ -48,6 +87,7 @@ sample_free(struct sample *s)
 {
 	sample_clear(s);
 	free(s->procs);
+	free(s->cgs);
 	memset(s, 0, sizeof *s);
 }
 

@@ -31,6 +31,14 @@ struct mem {
 	uint64_t total_kb, free_kb, available_kb, shared_kb, buffers_kb;
 };
 
+/* A container's memory cgroup as the source measured it (the module's
+ * "cgroups", v3): memcg.c then reads only memory.stat and the pressure. */
+struct sample_cg {
+	char id[CONTAINER_ID_LEN + 1];	/* first: sorted by it (cull_id_find) */
+	uint64_t usage_kb;
+	uint64_t limit_kb;		/* 0: no limit */
+};
+
 struct sample {
 	uint64_t uptime_ns;		/* when the sample was taken, since boot */
 	struct mem mem;
@@ -38,10 +46,17 @@ struct sample {
 	size_t nprocs, cap;
 	uint64_t omitted;		/* processes the source left out (the module's
 					 * procs_omitted, past its doc_max) */
+	struct sample_cg *cgs;		/* sorted by id; none from a /proc scan */
+	size_t ncgs, cgcap;
 };
 
 /* Append a zeroed proc; NULL when out of memory. */
 struct proc *sample_add(struct sample *s);
+/* The entry of container id, added (zeroed but for its id) if it is not
+ * there; NULL when out of memory. */
+struct sample_cg *sample_cg_add(struct sample *s, const char *id);
+/* The entry of container id, or NULL. */
+const struct sample_cg *sample_cg_find(const struct sample *s, const char *id);
 void sample_clear(struct sample *s);	/* forget the procs, keep the memory */
 void sample_free(struct sample *s);
 

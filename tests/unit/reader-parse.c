@@ -135,7 +135,8 @@ test_kmod(void)
 	static const struct {
 		const char *doc, *err;
 	} bad[] = {
-		{ "{\"v\":3}", "report version 3 is not one this reader knows (1, 2)" },
+		{ "{\"v\":4}", "report version 4 is not one this reader knows (1, 2, 3)" },
+		{ "{\"v\":0}", "report version 0 is not one this reader knows (1, 2, 3)" },
 		{ "{\"v\":1,\"uptime_ns\":1,\"mem\":{\"total_kb\":0,\"free_kb\":0,\"available_kb\":0},\"procs\":[]}",
 		  "\"mem.total_kb\" is too small (0, the least allowed is 1)" },
 		{ "{\"v\":1,\"uptime_ns\":1,\"mem\":{\"total_kb\":5,\"free_kb\":0,\"available_kb\":0},\"procs\":[1]}",
@@ -166,6 +167,70 @@ test_kmod(void)
 
 		ok(rc < 0 && s.nprocs == 0, "bad report %zu rejected", i);
 		is_str(v.err, bad[i].err, "bad report %zu: message", i);
+	}
+	sample_free(&s);
+	jv_fini(&v);
+}
+
+#define V_BODY ",\"uptime_ns\":1,\"mem\":{\"total_kb\":5,\"free_kb\":0,\"available_kb\":0}," \
+	"\"procs\":[{\"pid\":1,\"ppid\":0,\"comm\":\"x\",\"cmdline\":\"\",\"container\":\"" ID "\"," \
+	"\"state\":\"S\",\"vsz_kb\":1,\"rss_kb\":1,\"cpu_ns\":0,\"start_ns\":0}]"
+#define V3_HEAD "{\"v\":3" V_BODY
+#define ID2 "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff02"
+#define ID3 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa03"
+
+/* Version 3: each container's memory cgroup, "cgroups", parsed strictly. */
+static void
+test_kmod_v3(void)
+{
+	struct jv v;
+	struct sample s = {0};
+	const struct sample_cg *c;
+	static const char good[] = V3_HEAD ",\"cgroups\":{"
+		"\"" ID2 "\":{\"usage_kb\":300},"
+		"\"" ID "\":{\"usage_kb\":8400,\"limit_kb\":65536},"
+		"\"" ID3 "\":{\"usage_kb\":0,\"limit_kb\":9007199254740991,\"later\":1}},"
+		"\"procs_omitted\":2}";
+	static const char v2[] = "{\"v\":2" V_BODY ",\"cgroups\":{\"x\":1}}";
+	static const struct {
+		const char *doc, *err;
+	} bad[] = {
+		{ V3_HEAD ",\"cgroups\":[]}", "\"cgroups\" is an array, not an object" },
+		{ V3_HEAD ",\"cgroups\":{\"abc\":{\"usage_kb\":1}}}",
+		  "\"cgroups\" has a key \"abc\" that is not a 64-hex id" },
+		{ V3_HEAD ",\"cgroups\":{\"" ID "0\":{\"usage_kb\":1}}}",
+		  "\"cgroups\" has a key \"" ID "0\" that is not a 64-hex id" },
+		{ V3_HEAD ",\"cgroups\":{\"" ID "\":5}}", "\"cgroups." ID "\" is a number, not an object" },
+		{ V3_HEAD ",\"cgroups\":{\"" ID "\":{}}}", "\"cgroups." ID ".usage_kb\" is missing" },
+		{ V3_HEAD ",\"cgroups\":{\"" ID "\":{\"usage_kb\":-1}}}",
+		  "\"cgroups." ID ".usage_kb\" is negative (-1, the least allowed is 0)" },
+		{ V3_HEAD ",\"cgroups\":{\"" ID "\":{\"usage_kb\":1,\"limit_kb\":\"max\"}}}",
+		  "\"cgroups." ID ".limit_kb\" is a string, not a number" },
+	};
+	size_t i;
+
+	jv_init(&v);
+	ok(kmod_parse(&v, good, sizeof good - 1, 0, &s) == 0, "v3 report parses (%s)", v.err);
+	is_int((long long)s.ncgs, 3, "v3: three cgroups entries");
+	c = sample_cg_find(&s, ID);
+	ok(c && c->usage_kb == 8400 && c->limit_kb == 65536, "v3: usage_kb and limit_kb");
+	c = sample_cg_find(&s, ID2);
+	ok(c && c->usage_kb == 300 && c->limit_kb == 0, "v3: no limit_kb is no limit (0)");
+	c = sample_cg_find(&s, ID3);
+	ok(c && c->usage_kb == 0 && c->limit_kb == 0,
+	   "v3: a limit of 2^62 bytes or more is no limit, as memcg.c reads v1; unknown members ignored");
+	ok(s.ncgs == 3 && strcmp(s.cgs[0].id, s.cgs[1].id) < 0 && strcmp(s.cgs[1].id, s.cgs[2].id) < 0,
+	   "v3: entries sorted by id");
+	ok(s.nprocs == 1 && s.omitted == 2, "v3: procs and procs_omitted as in v2");
+	ok(kmod_parse(&v, V3_HEAD "}", sizeof V3_HEAD, 0, &s) == 0 && s.ncgs == 0,
+	   "v3 without cgroups (a kernel without CONFIG_MEMCG): none (%s)", v.err);
+	ok(kmod_parse(&v, v2, sizeof v2 - 1, 0, &s) == 0 && s.ncgs == 0,
+	   "v2: a cgroups member is not v2's, ignored as any unknown member (%s)", v.err);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		int rc = kmod_parse(&v, bad[i].doc, strlen(bad[i].doc), 0, &s);
+
+		ok(rc < 0 && s.nprocs == 0 && s.ncgs == 0, "bad v3 report %zu rejected", i);
+		is_str(v.err, bad[i].err, "bad v3 report %zu: message", i);
 	}
 	sample_free(&s);
 	jv_fini(&v);
@@ -235,6 +300,21 @@ test_memcg(void)
 		{ "12:memory:\n0::/u\n", "u", 1, "an empty memory path falls to the unified one" },
 		{ "", NULL, 0, "empty file" },
 	};
+	static const struct {
+		const char *in, *out, *what;
+	} cut[] = {
+		{ "docker/" ID, "docker/" ID, "the container's own" },
+		{ "machine.slice/libpod-" ID ".scope/container", "machine.slice/libpod-" ID ".scope",
+		  "a sub-cgroup of it: cut to it" },
+		{ "docker/" ID "/a/b", "docker/" ID, "two levels below it" },
+		{ "docker/" ID "/docker/" ID, "docker/" ID, "the id again below: the first wins" },
+		{ "kubepods-besteffort.slice", "kubepods-besteffort.slice", "names no id: kept" },
+		{ "docker/" ID "x", "docker/" ID "x", "names no id (65 characters): kept" },
+		{ "docker/ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff/s",
+		  "docker/ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff/s",
+		  "names another id: kept" },
+		{ "", "", "the root" },
+	};
 	char path[MEMCG_PATH_MAX + 1], big[MEMCG_PATH_MAX + 16];
 	uint64_t v;
 	size_t i;
@@ -252,6 +332,11 @@ test_memcg(void)
 	memset(big, 'a', sizeof big);
 	memcpy(big, "0::/", 4);
 	ok(memcg_path(big, sizeof big, path, &v2) < 0, "memcg path longer than MEMCG_PATH_MAX: none");
+	for (i = 0; i < sizeof cut / sizeof *cut; i++) {
+		snprintf(path, sizeof path, "%s", cut[i].in);
+		memcg_container_path(path, ID);
+		is_str(path, cut[i].out, "container cgroup: %s", cut[i].what);
+	}
 
 	ok(memcg_parse_num("83886080\n", &v) == 0 && v == 83886080, "a number");
 	ok(memcg_parse_num("max\n", &v) == 0 && v == UINT64_MAX, "v2 max: no limit");
@@ -363,6 +448,19 @@ test_memcg_cache(void)
 	ok(memcg_read(&m, &s, 111.0) == 1 && m.v[0].figs.ws_kb == 51 * 1024, "usage +1 MiB: not read again");
 	put(dir, "memory.current", "115343360\n");		/* 110 MiB */
 	ok(memcg_read(&m, &s, 112.0) == 1 && m.v[0].figs.ws_kb == 110 * 1024, "usage +10 MiB: read again");
+	/* the module's figures (v3 "cgroups") come before the files' */
+	{
+		struct sample_cg *c = sample_cg_add(&s, ID);
+
+		c->usage_kb = 200 * 1024;
+		c->limit_kb = 300 * 1024;
+	}
+	put(dir, "memory.current", "not a number\n");
+	ok(memcg_read(&m, &s, 113.0) == 1 && m.v[0].figs.usage_kb == 200 * 1024 &&
+	   m.v[0].figs.ws_kb == 200 * 1024 && m.v[0].figs.limit_kb == 300 * 1024,
+	   "the source's usage and limit: memory.current and memory.max not read, memory.stat is");
+	s.ncgs = 0;
+	ok(memcg_read(&m, &s, 114.0) == 0, "without them the files again (memory.current does not parse)");
 	memcg_close(&m);
 	sample_free(&s);
 	snprintf(dir, sizeof dir, "rm -rf %s", root);
@@ -377,6 +475,7 @@ main(void)
 	test_stat();
 	test_host_files();
 	test_kmod();
+	test_kmod_v3();
 	test_cpu();
 	test_memcg();
 	test_events();
