@@ -88,8 +88,6 @@ parse_cgroups(struct jv *v, json_object *cgs, struct sample *s)
 		    jv_i64(v, e, "limit_kb", JV_OPT, 0, INT64_MAX, &limit) < 0)
 			return -1;
 		c = sample_cg_add(s, id);
-		if (!c)
-			return jv_fail(v, "out of memory");
 		c->usage_kb = (uint64_t)usage;
 		/* the same "no limit" as memcg.c's reading of a v1 file */
 		c->limit_kb = (uint64_t)limit >= NO_LIMIT_KB ? 0 : (uint64_t)limit;

@@ -316,21 +316,9 @@ memcg_read(struct memcg *m, const struct sample *s, double now)
 			continue;
 		e = find(m, p->container, &at);
 		if (!e) {
-			struct memcg_ent *nv = m->v;
 
-			if (m->n == m->cap) {
-				size_t cap = m->cap ? m->cap * 2 : 16;
-
-				nv = realloc(m->v, cap * sizeof *nv);
-				if (!nv)
-					continue;	/* no figures for it this time */
-				m->v = nv;
-				m->cap = cap;
-			}
-			memmove(&m->v[at + 1], &m->v[at], (m->n - at) * sizeof *m->v);
-			m->n++;
+			m->v = cull_insert(m->v, &m->n, &m->cap, at, sizeof *m->v);
 			e = &m->v[at];
-			memset(e, 0, sizeof *e);
 			memcpy(e->id, p->container, sizeof e->id);
 			e->fd_usage = e->fd_stat = e->fd_limit = e->fd_psi = -1;
 			ent_lookup(m, e, p->pid);

@@ -42,19 +42,8 @@ sample_cg_add(struct sample *s, const char *id)
 
 	if (found)
 		return &s->cgs[at];
-	if (s->ncgs == s->cgcap) {
-		size_t cap = s->cgcap ? s->cgcap * 2 : 16;
-		struct sample_cg *nc = realloc(s->cgs, cap * sizeof *nc);
-
-		if (!nc)
-			return NULL;
-		s->cgs = nc;
-		s->cgcap = cap;
-	}
-	memmove(&s->cgs[at + 1], &s->cgs[at], (s->ncgs - at) * sizeof *s->cgs);
-	s->ncgs++;
+	s->cgs = cull_insert(s->cgs, &s->ncgs, &s->cgcap, at, sizeof *s->cgs);
 	c = &s->cgs[at];
-	memset(c, 0, sizeof *c);
 	memcpy(c->id, id, CONTAINER_ID_LEN);
 	return c;
 }

@@ -53,7 +53,7 @@ struct sample {
 /* Append a zeroed proc; NULL when out of memory. */
 struct proc *sample_add(struct sample *s);
 /* The entry of container id, added (zeroed but for its id) if it is not
- * there; NULL when out of memory. */
+ * there (out of memory is fatal: mem.h). */
 struct sample_cg *sample_cg_add(struct sample *s, const char *id);
 /* The entry of container id, or NULL. */
 const struct sample_cg *sample_cg_find(const struct sample *s, const char *id);
