@@ -316,7 +316,6 @@ memcg_read(struct memcg *m, const struct sample *s, double now)
 			continue;
 		e = find(m, p->container, &at);
 		if (!e) {
-
 			m->v = cull_insert(m->v, &m->n, &m->cap, at, sizeof *m->v);
 			e = &m->v[at];
 			memcpy(e->id, p->container, sizeof e->id);
