@@ -6,9 +6,9 @@
 #include "cgid.h"
 #include "err.h"
 #include "kmod.h"
+#include "memcg.h"
 
 #define DOC_MAX ((size_t)1 << 30)	/* a report larger than 1 GiB is not ours */
-#define NO_LIMIT_KB (((uint64_t)1 << 62) / 1024)	/* memcg.c's "no limit" too */
 
 void
 kmod_open(struct kmod *k, const char *path, int all)
@@ -90,7 +90,7 @@ parse_cgroups(struct jv *v, json_object *cgs, struct sample *s)
 		c = sample_cg_add(s, id);
 		c->usage_kb = (uint64_t)usage;
 		/* the same "no limit" as memcg.c's reading of a v1 file */
-		c->limit_kb = (uint64_t)limit >= NO_LIMIT_KB ? 0 : (uint64_t)limit;
+		c->limit_kb = (uint64_t)limit >= MEMCG_NO_LIMIT / 1024 ? 0 : (uint64_t)limit;
 	}
 	return 0;
 }

@@ -11,8 +11,6 @@
 #include "mem.h"
 #include "memcg.h"
 
-#define NO_LIMIT_MIN ((uint64_t)1 << 62)
-
 /* One "<hierarchy>:<controllers>:<path>" line: does it say memory (v1) or
  * is it the unified one ("0::")? */
 static int
@@ -104,7 +102,7 @@ memcg_parse_num(const char *buf, uint64_t *out)
 	v = strtoull(buf, &end, 10);
 	if (errno || (*end != '\n' && *end != '\0'))
 		return -1;
-	*out = v >= NO_LIMIT_MIN ? UINT64_MAX : v;
+	*out = v >= MEMCG_NO_LIMIT ? UINT64_MAX : v;
 	return 0;
 }
 

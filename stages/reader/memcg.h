@@ -39,6 +39,10 @@
 #define MEMCG_PATH_MAX 1024	/* longest cgroup path followed, in bytes */
 #define MEMCG_FILE_MAX 8192	/* bytes read of a cgroup file (memory.stat ~1.5 KiB) */
 #define MEMCG_STAT_MAX_S 10.0	/* oldest memory.stat reading used, seconds */
+/* A limit this large or larger is no limit: v1 writes "no limit" as
+ * PAGE_COUNTER_MAX pages (9223372036854771712 bytes with 4 KiB pages), the
+ * module as that in KiB; both are past 2^62 bytes, no real limit is. */
+#define MEMCG_NO_LIMIT ((uint64_t)1 << 62)
 
 struct memcg_figs {
 	uint64_t usage_kb, inactive_file_kb, ws_kb;
