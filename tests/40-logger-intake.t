@@ -26,6 +26,18 @@ T_IN=$T_TMP/c.in t_run 0 "after a torn line: exit 0" "$L" --quiet --log "$log"
 t_is "$(sed -n 3p "$log")" '{"type":"c","ts":3}' "a torn last line does not swallow the next append"
 t_grep 'torn line' "$T_TMP/err" "and it is reported"
 
+# ---- batches: lines longer than the batch buffer (64 KiB) between short
+# ones, more lines than a batch holds (1024): all stored as they came, in order
+awk 'BEGIN { for (i = 1; i <= 3000; i++) {
+	if (i == 2 || i == 1500) { for (s = "x"; length(s) < 100000; s = s s) ; s = substr(s, 1, i == 2 ? 100000 : 65536)
+		printf "{\"type\":\"long\",\"ts\":%d,\"pad\":\"%s\"}\n", i, s }
+	else printf "{\"type\":\"mem\",\"ts\":%d,\"used_pct\":50}\n", i } }' >"$T_TMP/batch.in"
+t_is "$(wc -l <"$T_TMP/batch.in")" 3000 "the batch input has its 3000 lines"
+log=$T_TMP/batch.log
+rm -f "$log"
+T_IN=$T_TMP/batch.in t_run 0 "long and many lines: exit 0" "$L" --quiet --log "$log"
+t_ok "long and many lines: the log is the input, byte for byte" cmp "$T_TMP/batch.in" "$log"
+
 # ---- names are compared by their value: "t\u0073" is "ts" for every reader,
 # so a second one (escaped or not) makes the record ambiguous and it is refused
 printf '%s\n' '{"type":"x","ts":1,"t\u0073":"bad"}' '{"type":"x","ts":1,"ts":2}' \

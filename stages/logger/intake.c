@@ -54,21 +54,42 @@ catch_stop_signals(void)
 }
 
 /* Accepted lines waiting for one append, with their input line numbers so a
- * failed append can say exactly what went in. */
+ * failed append can say exactly what went in. One buffer, made at start at
+ * its full size and touched, never grown: the logger's resident memory does
+ * not step up with the first backlog (make soak judges growth per hour). A
+ * line longer than it is appended alone (store_alone). */
+#define BATCH_BYTES ((size_t)64 << 10)
+#define BATCH_LINES 1024
 struct batch {
-	struct cull_linebuf lines;
-	unsigned long *lineno;	/* lines.count of them */
-	size_t cap_n;
+	struct cull_linebuf lines;	/* cap BATCH_BYTES */
+	unsigned long lineno[BATCH_LINES];	/* lines.count of them */
 };
 
-#define BATCH_MAX ((size_t)64 << 10)
+static void
+batch_init(struct batch *b)
+{
+	memset(b, 0, sizeof *b);
+	if (!(b->lines.buf = malloc(BATCH_BYTES)))
+		cull_die(CULL_EXIT_FAIL, "fatal: out of memory");
+	memset(b->lines.buf, 0, BATCH_BYTES);
+	b->lines.cap = BATCH_BYTES;
+}
+
+/* Does a line of n bytes fit beside what is there? */
+static int
+batch_fits(const struct batch *b, size_t n)
+{
+	return b->lines.count < BATCH_LINES && b->lines.len + n + 1 <= b->lines.cap;
+}
 
 static void
 batch_add(struct batch *b, const char *s, size_t n, unsigned long lineno)
 {
-	b->lineno = cull_grow(b->lineno, &b->cap_n, b->lines.count + 1, sizeof *b->lineno);
 	b->lineno[b->lines.count] = lineno;
-	cull_linebuf_put(&b->lines, s, n);
+	memcpy(b->lines.buf + b->lines.len, s, n);
+	b->lines.len += n;
+	b->lines.buf[b->lines.len++] = '\n';
+	b->lines.count++;
 }
 
 struct intake {
@@ -155,6 +176,22 @@ flush(struct intake *in)
 	l->len = l->count = 0;
 }
 
+/* A line longer than the batch buffer, appended alone from where it lies
+ * (the reader's buffer: line[n] is its '\0' or white space, now its
+ * '\n'), as a batch of one. The batch is empty (flushed). */
+static void
+store_alone(struct intake *in, char *line, size_t n, unsigned long lineno)
+{
+	struct cull_linebuf keep = in->b.lines;
+
+	line[n] = '\n';
+	in->b.lines = (struct cull_linebuf){ .buf = line, .len = n + 1, .cap = n + 1, .count = 1 };
+	in->b.lineno[0] = lineno;
+	flush(in);
+	line[n] = '\0';
+	in->b.lines = keep;
+}
+
 /* The human line for a mem or killed record (json-c only for those). */
 static void
 tell_human(struct intake *in, const char *line, size_t n, const struct rec_fields *jr)
@@ -189,10 +226,13 @@ accept_line(struct intake *in, char *line, size_t n, unsigned long lineno)
 	n -= a;
 	if ((why = rec_strict(line, n, &jr, &at)) == NULL) {
 		/* the fast path: json-c only for the lines people see */
-		batch_add(&in->b, line, n, lineno);
-		tell_human(in, line, n, &jr);
-		if (in->b.lines.len >= BATCH_MAX)
+		if (!batch_fits(&in->b, n))
 			flush(in);
+		if (batch_fits(&in->b, n))
+			batch_add(&in->b, line, n, lineno);
+		else
+			store_alone(in, line, n, lineno);
+		tell_human(in, line, n, &jr);
 		return;
 	}
 	rec_why_not(&in->v, line, n, why, at);
@@ -325,6 +365,7 @@ intake_open(struct intake *in, const struct logger_opts *o)
 	in->fd = o->fifo ? open_fifo(o->fifo) : STDIN_FILENO;
 	catch_stop_signals();
 	jv_init(&in->v);
+	batch_init(&in->b);
 	cull_lines_init(&in->r, in->fd, 0);
 	in->next_plot = cull_mono() + o->plot_every;
 }
@@ -350,7 +391,6 @@ intake_main(const struct logger_opts *o)
 	cull_lines_free(&in.r);
 	jv_fini(&in.v);
 	free(in.b.lines.buf);
-	free(in.b.lineno);
 	logf_close(&in.log);
 	if (!o->log)
 		cull_stdout_close();
