@@ -10,7 +10,7 @@
 #     pipeline kills: SURPLUS kills every 10 s, thousands an hour. The
 #     containers are cull-low-idle (idle, FROM scratch, --network none); the
 #     high ones get the label cull.class=high over the image's;
-#   - every 10 s a sample of each stage (RSS and its anonymous part, open descriptors and how many
+#   - every 10 s a sample of each stage (RSS, its anonymous part and the heap's and stack's share of it, open descriptors and how many
 #     of them are cgroup files, threads, CPU time), the log's size and the engine's count of this run's containers,
 #     one NDJSON line each, in OUTDIR/samples.ndjson; beside them the
 #     engine's and the host's whole (containers listed, processes), since
@@ -118,11 +118,15 @@ sample() {
 		st=$(awk '/^VmRSS:/ {r = $2} /^RssAnon:/ {a = $2} /^Threads:/ {t = $2} END {print r + 0, a + 0, t + 0}' "/proc/$pid/status" 2>/dev/null) || st=""
 		[ -n "$st" ] || { say "$comm (pid $pid) is gone"; return 1; }
 		set -- $st
+		# where the anonymous memory is: the heap's and the stack's resident
+		# part (the rest is the libraries' written pages)
+		hs=$(awk '/^[0-9a-f]+-[0-9a-f]+ / { m = $6 } /^Rss:/ { if (m == "[heap]") h += $2; if (m == "[stack]") s += $2 }
+			END { print h + 0, s + 0 }' "/proc/$pid/smaps" 2>/dev/null) || hs="0 0"
 		fds=$(ls "/proc/$pid/fd" 2>/dev/null | wc -l)
 		cgfds=$(find "/proc/$pid/fd" -lname '/sys/fs/cgroup/*' 2>/dev/null | wc -l)
 		pfds=$(find "/proc/$pid/fd" -lname '/proc/[0-9]*' 2>/dev/null | wc -l)
 		ticks=$(awk '{print $14 + $15}' "/proc/$pid/stat")
-		parts="$parts\"$comm\":{\"rss_kb\":$1,\"anon_kb\":$2,\"threads\":$3,\"fds\":$fds,\"cgroup_fds\":$cgfds,\"proc_fds\":$pfds,\"cpu_s\":$(awk -v t="$ticks" -v h="$hz" 'BEGIN{printf "%.2f", t / h}')},"
+		parts="$parts\"$comm\":{\"rss_kb\":$1,\"anon_kb\":$2,\"threads\":$3,\"heap_kb\":${hs% *},\"stack_kb\":${hs#* },\"fds\":$fds,\"cgroup_fds\":$cgfds,\"proc_fds\":$pfds,\"cpu_s\":$(awk -v t="$ticks" -v h="$hz" 'BEGIN{printf "%.2f", t / h}')},"
 	done
 	# engine_all and host_procs: what the reader lists and scans, the shared
 	# engine's and host's whole (other work's containers and processes too)
