@@ -247,13 +247,41 @@ struct ranker {
 	struct out_top top;	/* --top */
 };
 
-/* One input line: a snapshot is ranked, anything else copied through. */
+/* A snapshot read into rk->s: the policy, its lines, the table. */
+static void
+rank(struct ranker *rk)
+{
+	policy_run(&rk->s, &rk->o->po, &rk->cd, &rk->vd);
+	out_lines(&rk->w, &rk->s, &rk->o->po, &rk->vd);
+	put(rk->w.buf, rk->w.len);
+	jw_reset(&rk->w);
+	if (rk->tf) {
+		rewind(rk->tf);
+		if (rk->o->top) {
+			rk->top.key = (int)((rk->o->po.sort_by + next_order) % KEY_N);
+			out_top_note(&rk->top, &rk->s, &rk->vd);
+			out_top(rk->tf, &rk->s, &rk->vd, &rk->top);
+		} else {
+			out_tables(rk->tf, &rk->s, &rk->vd);
+		}
+		fflush(rk->tf);
+		fwrite(rk->tbuf, 1, rk->tlen, stderr);
+	}
+}
+
+/* One input line: a snapshot is ranked, anything else copied through. The
+ * reader's snapshots take the fast path (fast.c); the rest, and whatever
+ * is wrong, json-c's. */
 static void
 one_line(struct ranker *rk, char *line, size_t n, unsigned long lineno)
 {
 	json_object *o;
 	const char *type;
 
+	if (snap_fast(&rk->s, line, n) == 0) {
+		rank(rk);
+		return;
+	}
 	o = jv_parse(&rk->v, line, n);
 	if (!o || jv_str(&rk->v, o, "type", JV_REQ, &type, NULL)) {
 		cull_warn("line %lu: %s", lineno, rk->v.err);
@@ -266,22 +294,7 @@ one_line(struct ranker *rk, char *line, size_t n, unsigned long lineno)
 	} else if (snap_parse(&rk->s, &rk->v, o)) {
 		cull_warn("line %lu: %s", lineno, rk->v.err);
 	} else {
-		policy_run(&rk->s, &rk->o->po, &rk->cd, &rk->vd);
-		out_lines(&rk->w, &rk->s, &rk->o->po, &rk->vd);
-		put(rk->w.buf, rk->w.len);
-		jw_reset(&rk->w);
-		if (rk->tf) {
-			rewind(rk->tf);
-			if (rk->o->top) {
-				rk->top.key = (int)((rk->o->po.sort_by + next_order) % KEY_N);
-				out_top_note(&rk->top, &rk->s, &rk->vd);
-				out_top(rk->tf, &rk->s, &rk->vd, &rk->top);
-			} else {
-				out_tables(rk->tf, &rk->s, &rk->vd);
-			}
-			fflush(rk->tf);
-			fwrite(rk->tbuf, 1, rk->tlen, stderr);
-		}
+		rank(rk);
 	}
 	json_object_put(o);
 }

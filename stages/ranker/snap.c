@@ -1,4 +1,5 @@
 /* snap.c - see snap.h */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,9 +10,6 @@
 
 const char *const snap_key_name[KEY_N + 1] = { "ram", "cpu", "vsz", "rss", "ws", NULL };
 
-/* Sizes are KiB: 2^50 KiB is an exbibyte, more than any machine has. */
-#define SIZE_MAX_KB ((int64_t)1 << 50)
-#define PCT_MAX 1e9
 
 int64_t
 snap_sat_add(int64_t a, int64_t b)
@@ -29,6 +27,8 @@ snap_free(struct snap *s)
 	free(s->procs);
 	free(s->ctr);
 	free(s->idx);
+	free(s->ent);
+	free(s->ends);
 	memset(s, 0, sizeof *s);
 }
 
@@ -104,8 +104,8 @@ parse_mem(struct snap *s, struct jv *v, json_object *o)
 	if (jv_obj(v, o, "mem", JV_REQ, &m))
 		return -1;
 	jv_where(v, "mem.");
-	if (jv_i64(v, m, "total_kb", JV_REQ, 1, SIZE_MAX_KB, &s->total_kb) ||
-	    jv_i64(v, m, "used_kb", JV_REQ, 0, SIZE_MAX_KB, &s->used_kb) ||
+	if (jv_i64(v, m, "total_kb", JV_REQ, 1, SNAP_KB_MAX, &s->total_kb) ||
+	    jv_i64(v, m, "used_kb", JV_REQ, 0, SNAP_KB_MAX, &s->used_kb) ||
 	    jv_dbl(v, m, "used_pct", JV_REQ, 0, 100, &s->used_pct))
 		return -1;
 	if (parse_psi(s, v, m))
@@ -119,10 +119,10 @@ proc_fields(struct snap_proc *p, struct jv *v, json_object *o)
 {
 	return jv_i64(v, o, "pid", JV_REQ, 1, INT32_MAX, &p->pid) ||
 	       jv_str(v, o, "container", JV_REQ, &p->container, &p->clen) ||
-	       jv_i64(v, o, "rss_kb", JV_REQ, 0, SIZE_MAX_KB, &p->rss_kb) ||
-	       jv_i64(v, o, "vsz_kb", JV_REQ, 0, SIZE_MAX_KB, &p->vsz_kb) ||
+	       jv_i64(v, o, "rss_kb", JV_REQ, 0, SNAP_KB_MAX, &p->rss_kb) ||
+	       jv_i64(v, o, "vsz_kb", JV_REQ, 0, SNAP_KB_MAX, &p->vsz_kb) ||
 	       jv_dbl(v, o, "mem_pct", JV_REQ, 0, 100, &p->mem_pct) ||
-	       jv_dbl(v, o, "cpu_pct", JV_REQ, 0, PCT_MAX, &p->cpu_pct);
+	       jv_dbl(v, o, "cpu_pct", JV_REQ, 0, SNAP_PCT_MAX, &p->cpu_pct);
 }
 
 static int
@@ -206,9 +206,9 @@ check_cgroups(struct jv *v, json_object *cg)
 		if (!c || !json_object_is_type(c, json_type_object))
 			return jv_fail(v, "\"cgroups\" entry \"%.64s\" is %s, not an object", id,
 				       c ? jv_typename(c) : "null");
-		if (jv_i64(v, c, "ws_kb", JV_REQ, 0, SIZE_MAX_KB, &ws)) {
+		if (jv_i64(v, c, "ws_kb", JV_REQ, 0, SNAP_KB_MAX, &ws)) {
 			jv_where(v, "cgroups[\"%.64s\"].", id);
-			jv_i64(v, c, "ws_kb", JV_REQ, 0, SIZE_MAX_KB, &ws);
+			jv_i64(v, c, "ws_kb", JV_REQ, 0, SNAP_KB_MAX, &ws);
 			return -1;
 		}
 	}
@@ -262,7 +262,7 @@ int
 snap_parse(struct snap *s, struct jv *v, json_object *o)
 {
 	json_object *procs, *cs = NULL, *cg = NULL, *ts;
-	size_t n, i, j;
+	size_t n, i;
 	int64_t ver;
 	int r;
 
@@ -293,19 +293,34 @@ snap_parse(struct snap *s, struct jv *v, json_object *o)
 
 	n = json_object_array_length(procs);
 	s->procs = cull_grow(s->procs, &s->procs_cap, n, sizeof *s->procs);
-	s->idx = cull_grow(s->idx, &s->idx_cap, n, sizeof *s->idx);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++)
 		if (parse_proc(&s->procs[i], v, json_object_array_get_idx(procs, i), i))
 			return -1;
-		s->idx[i] = i;
+	if (snap_group(s, v, n))
+		return -1;
+	for (i = 0; i < s->nctr; i++) {
+		describe(&s->ctr[i], cs);
+		working_set(&s->ctr[i], cg);
 	}
+	return 0;
+}
 
+int
+snap_group(struct snap *s, struct jv *v, size_t n)
+{
+	size_t i, j;
+
+	s->idx = cull_grow(s->idx, &s->idx_cap, n, sizeof *s->idx);
+	for (i = 0; i < n; i++)
+		s->idx[i] = i;
 	sort_procs = s->procs;
 	sort_idx(s->idx, n, by_pid);
 	for (i = 1; i < n; i++)
 		if (s->procs[s->idx[i]].pid == s->procs[s->idx[i - 1]].pid) {
 			size_t a = s->idx[i - 1], b = s->idx[i];
 
+			if (!v)
+				return -1;
 			return jv_fail(v, "pid %lld appears twice (procs[%zu] and procs[%zu])",
 				       (long long)s->procs[a].pid, a < b ? a : b, a < b ? b : a);
 		}
@@ -334,8 +349,36 @@ snap_parse(struct snap *s, struct jv *v, json_object *o)
 			k->cpu_pct += p->cpu_pct;
 		}
 		s->nprocs += (size_t)k->procs;
-		describe(k, cs);
-		working_set(k, cg);
 	}
 	return 0;
+}
+
+const char *
+snap_differ(const struct snap *a, const struct snap *b)
+{
+	static char why[128];
+	size_t i;
+
+#define D(cond, what) do { if (cond) { snprintf(why, sizeof why, "%s", what); return why; } } while (0)
+	D(a->ts != b->ts || a->ts_len != b->ts_len || memcmp(a->ts_raw, b->ts_raw, a->ts_len), "ts");
+	D(a->seq != b->seq || a->interval_s != b->interval_s, "seq or interval_s");
+	D(a->total_kb != b->total_kb || a->used_kb != b->used_kb || a->used_pct != b->used_pct, "mem");
+	D(a->has_psi != b->has_psi, "has_psi");
+	D(a->has_psi && (a->psi_some10 != b->psi_some10 || a->psi_some60 != b->psi_some60 ||
+			 a->psi_full10 != b->psi_full10 || a->psi_full60 != b->psi_full60), "psi");
+	D(a->has_containers != b->has_containers || a->has_cgroups != b->has_cgroups, "has_*");
+	D(a->nprocs != b->nprocs || a->nctr != b->nctr, "counts");
+	for (i = 0; i < a->nctr; i++) {
+		const struct snap_ctr *x = &a->ctr[i], *y = &b->ctr[i];
+
+		snprintf(why, sizeof why, "container %zu", i);
+		if (strcmp(x->id, y->id) || strcmp(x->name, y->name) || strcmp(x->image, y->image) ||
+		    x->known != y->known || x->label_class != y->label_class ||
+		    x->label_managed != y->label_managed || x->procs != y->procs ||
+		    x->rss_kb != y->rss_kb || x->vsz_kb != y->vsz_kb || x->mem_pct != y->mem_pct ||
+		    x->cpu_pct != y->cpu_pct || x->has_ws != y->has_ws || x->ws_kb != y->ws_kb)
+			return why;
+	}
+	return NULL;
+#undef D
 }

@@ -24,7 +24,11 @@
 
 #include "jv.h"
 
+struct snap_ent;
 #define SNAP_ID_MAX 256		/* longest container id accepted, in bytes */
+/* Sizes are KiB: 2^50 KiB is an exbibyte, more than any machine has. */
+#define SNAP_KB_MAX ((int64_t)1 << 50)
+#define SNAP_PCT_MAX 1e9	/* a process's cpu_pct: many cores */
 
 /* The orders, in the order of --sort-by's words. ws, the working set of
  * the container's memory cgroup (the snapshot's "cgroups"), is 0 for a
@@ -83,6 +87,10 @@ struct snap {
 	struct snap_proc *procs;
 	size_t procs_cap, ctr_cap, idx_cap;
 	size_t *idx;		/* scratch: procs in pid, then container order */
+	struct snap_ent *ent;	/* scratch of snap_fast(): containers, cgroups */
+	size_t ent_cap;
+	char **ends;		/* scratch of snap_fast(): strings to end */
+	size_t ends_cap;
 };
 
 /* The saturating sum for sizes (a hostile line may hold huge values). */
@@ -92,5 +100,24 @@ int64_t snap_sat_add(int64_t a, int64_t b);
  * or -1 with v->err saying what is wrong. */
 int snap_parse(struct snap *s, struct jv *v, json_object *o);
 void snap_free(struct snap *s);
+
+/* The fast path (fast.c), without json-c: when line[0..len) is a snapshot
+ * line that snap_parse() would take, fill s exactly as it would and return
+ * 0; strings then point into line, each ended by a NUL written over its
+ * closing quote. Else -1, line untouched: anything it does not handle
+ * (not a snapshot, a fault, a string with an escape in a place it reads,
+ * a repeated field, a number not in its plain form) is json-c's, which
+ * says what is wrong. About five times faster on the reader's lines;
+ * tests/unit/ranker-fast.c holds it to snap_parse() line by line. */
+int snap_fast(struct snap *s, char *line, size_t len);
+
+/* procs[0..n) filled: check that pids are unique and group the processes
+ * by container into s->ctr (id, sums; the rest zero). 0, or -1 with v->err
+ * set (when v is not NULL). Both parsers end with it. */
+int snap_group(struct snap *s, struct jv *v, size_t n);
+
+/* NULL when a and b hold the same snapshot (what the policy reads), else
+ * the first field that differs: the tests hold the two parsers to it. */
+const char *snap_differ(const struct snap *a, const struct snap *b);
 
 #endif
