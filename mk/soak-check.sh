@@ -118,6 +118,7 @@ jq -s '
 		rss_kb: ($s | map([.t, .stages[$k].rss_kb]) | fit),
 		rss_kb2: ($s[($s | length / 2 | floor):] | map([.t, .stages[$k].rss_kb]) | fit),
 		anon_kb: ($s | map([.t, .stages[$k].anon_kb // 0]) | fit),
+		heap_kb: (if $s[0].stages[$k].heap_kb then $s | map([.t, .stages[$k].heap_kb]) | fit else null end),
 		fds: ($s | map([.t, .stages[$k].fds - (.stages[$k].cgroup_fds // 0) - (.stages[$k].proc_fds // 0)]) | fit),
 		threads: ($s | map([.t, .stages[$k].threads]) | fit),
 		cpu_pct: ([range(1; $s | length) as $i | [$s[$i].t, (($s[$i].stages[$k].cpu_s - $s[$i - 1].stages[$k].cpu_s) / ($s[$i].t - $s[$i - 1].t) * 100)]] | fit)
@@ -157,11 +158,11 @@ jq -r '
 		"",
 		"Containers: **\($started) started = \($killed) killed + \($running) still running**" + (if $started == $killed + $running then "" else " (does not add up)" end) + "; \($fk) kills failed.",
 		"",
-		"Slopes per hour are least-squares fits over the samples after the first minute (and, for RSS, over the second half of them too); RSS growth in % of its mean (the anonymous part, RssAnon, is the heap and stacks: what a leak grows; the rest is mapped files, the program and its libraries, paged in as code runs for the first time); descriptors (other than those of cgroup files and of /proc/<pid> files, which the reader keeps for the containers and processes listed) and threads: min-max over those samples.",
+		"Slopes per hour are least-squares fits over the samples after the first minute (and, for RSS, over the second half of them too); RSS growth in % of its mean (the anonymous part, RssAnon, is the heap, the stack and the pages the libraries wrote: what a leak grows; of it, the heap: the resident part of the [heap] mapping, where the samples have it; the rest is mapped files, the program and its libraries, paged in as code runs for the first time); descriptors (other than those of cgroup files and of /proc/<pid> files, which the reader keeps for the containers and processes listed) and threads: min-max over those samples.",
 		"",
 		"| stage | RSS mean | RSS slope | RSS growth | growth, 2nd half | anonymous: mean, growth | fds | fds slope | threads | threads slope | CPU mean | CPU slope |",
 		"|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-		(.stages | to_entries[] | .value as $v | "| \(.key) | \($v.rss_kb.mean | r(1)) KiB | \($v.rss_kb.slope_h | r(10)) KiB/h | \($v.rss_kb.slope_h / $v.rss_kb.mean * 100 | r(100)) %/h | \($v.rss_kb2.slope_h / $v.rss_kb2.mean * 100 | r(100)) %/h | \($v.anon_kb.mean | r(1)) KiB, \(if $v.anon_kb.mean > 0 then $v.anon_kb.slope_h / $v.anon_kb.mean * 100 | r(100) else 0 end) %/h | \($v.fds.min)-\($v.fds.max) | \($v.fds.slope_h | r(100))/h | \($v.threads.min)-\($v.threads.max) | \($v.threads.slope_h | r(100))/h | \($v.cpu_pct.mean | r(10)) % | \($v.cpu_pct.slope_h | r(10)) points/h |"),
+		(.stages | to_entries[] | .value as $v | "| \(.key) | \($v.rss_kb.mean | r(1)) KiB | \($v.rss_kb.slope_h | r(10)) KiB/h | \($v.rss_kb.slope_h / $v.rss_kb.mean * 100 | r(100)) %/h | \($v.rss_kb2.slope_h / $v.rss_kb2.mean * 100 | r(100)) %/h | \($v.anon_kb.mean | r(1)) KiB, \(if $v.anon_kb.mean > 0 then $v.anon_kb.slope_h / $v.anon_kb.mean * 100 | r(100) else 0 end) %/h\(if $v.heap_kb and $v.heap_kb.mean > 0 then "; heap \($v.heap_kb.mean | r(1)) KiB, \($v.heap_kb.slope_h / $v.heap_kb.mean * 100 | r(100)) %/h" else "" end) | \($v.fds.min)-\($v.fds.max) | \($v.fds.slope_h | r(100))/h | \($v.threads.min)-\($v.threads.max) | \($v.threads.slope_h | r(100))/h | \($v.cpu_pct.mean | r(10)) % | \($v.cpu_pct.slope_h | r(10)) points/h |"),
 		"",
 		"The log grew \(.log_bytes.slope_h / 1048576 | r(10)) MiB an hour (\(.log_bytes.max / 1048576 | r(10)) MiB at the end); the engine ran \(.engine.min)-\(.engine.max) of this run'"'"'s containers (slope \(.engine.slope_h | r(10))/h)" + (if .engine_all then "; the whole shared engine listed \(.engine_all.min)-\(.engine_all.max) containers and the host ran \(.host_procs.min)-\(.host_procs.max) processes (the reader lists and scans them all)" else "" end) + "."' "$tmp/fit.json"
 	echo
