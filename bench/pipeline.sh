@@ -7,7 +7,10 @@
 #     running and the pipeline at a 1 s interval;
 #   - `docker stats` (the CLI, streaming) running over the same window: its
 #     own CPU and RSS; the engine's (dockerd) CPU over the window is given as
-#     context, shared by both and by anyone else using the engine;
+#     context, shared by both and by anyone else using the engine; then the
+#     engine's share of each apart, over three quiet windows of
+#     $ENGINE_WINDOW s (default 60): the pipeline alone, neither, docker
+#     stats alone;
 #   - reaction time: every 20 s one surplus container is started; the time
 #     from the start request returning (what `docker run -d` waits for) to the
 #     ts of its `killed` line, median and worst (goal: median <= 150 ms), and
@@ -114,8 +117,28 @@ done
 w1=$(date +%s.%N)
 declare -A t1=()
 for pid in "${!who[@]}" $dockerd; do t1[$pid]=$(cpu_ns "$pid"); done
-kill -TERM "$ppid"; wait "$ppid"; prc=$?	# TERM: a background job may ignore INT
+# The engine's share, apart: dockerd's CPU over three quiet windows of EW s
+# each (no container starting): the pipeline alone, nothing of ours or of
+# docker stats', docker stats alone. Each less the quiet one is what that
+# client costs the engine (on a shared engine, plus whatever else ran).
+EW=${ENGINE_WINDOW:-60}
+engine_pct() {
+	local a b
+	a=$(cpu_ns "$dockerd"); sleep "$EW"; b=$(cpu_ns "$dockerd")
+	echo "$a $b $EW" | awk '{ printf "%.3f", ($2 - $1) / 1e9 / $3 * 100 }'
+}
 kill "$dspid" 2>/dev/null; wait "$dspid" 2>/dev/null
+e_pipe="" e_none="" e_stats=""
+[ -n "$dockerd" ] && { echo "bench/pipeline.sh: the engine's share: 3 windows of $EW s" >&2; e_pipe=$(engine_pct); }
+kill -TERM "$ppid"; wait "$ppid"; prc=$?	# TERM: a background job may ignore INT
+if [ -n "$dockerd" ]; then
+	e_none=$(engine_pct)
+	"$DOCKER" stats --format '{{.Name}} {{.CPUPerc}} {{.MemUsage}}' >/dev/null 2>&1 </dev/null &
+	ds2=$!
+	t_cleanup "kill $ds2"
+	e_stats=$(engine_pct)
+	kill "$ds2" 2>/dev/null; wait "$ds2" 2>/dev/null
+fi
 wall=$(echo "$w0 $w1" | awk '{ print $2 - $1 }')
 
 # --- the figures ---------------------------------------------------------------
@@ -161,6 +184,17 @@ stats() { sort -n "$1" | awk '{ a[NR] = $1 } END { if (NR) printf "median %d ms,
 react=$(stats "$T_TMP/react")
 react_proc=$(stats "$T_TMP/react-proc")
 ratio=$(echo "$ds_cpu $stage_cpu" | awk '{ if ($2 > 0) printf "%.1f", $1 / $2; else print "n/a" }')
+engine=""
+if [ -n "$e_none" ]; then
+	read -r d_pipe d_stats all_ours all_stats all_ratio < <(echo "$e_pipe $e_none $e_stats $stage_cpu $ds_cpu" | awk '{
+		dp = $1 - $2; ds = $3 - $2; o = $4 + dp; t = $5 + ds
+		printf "%+.3f %+.3f %.3f %.3f %s\n", dp, ds, o, t, (o > 0 ? sprintf("%.1f", t / o) : "n/a") }')
+	engine="The engine's share, apart (dockerd over $EW s each, no container starting): $e_none % of a core
+with neither running, $e_pipe % with the pipeline alone ($d_pipe: its event stream, the
+list it asks for at start and after a break), $e_stats % with \`docker stats\` alone ($d_stats:
+it reads every container's cgroups each second for it). With its engine share each:
+\`docker stats\` $all_stats %, the four stages $all_ours %: **${all_ratio}×**."
+fi
 
 cat >&3 <<EOF
 ## The whole pipeline: cost while running, and reaction time
@@ -179,10 +213,10 @@ stages under 1% of one core and under 16 MiB.
 | process | CPU % of one core | RSS mean MiB | RSS peak MiB | PSS mean MiB |
 |---|---|---|---|---|
 $rows
-\`docker stats\` ÷ the four stages, CPU: **${ratio}×**. The engine's own work for
-\`docker stats\` (it reads every container's cgroups each second) and for the
-reader's one \`GET /containers/json\` a snapshot is in the dockerd line, which also
-holds everything else the shared engine did meanwhile.
+\`docker stats\` ÷ the four stages, CPU: **${ratio}×** (the clients alone; the dockerd line
+holds the engine's work for both, and everything else the shared engine did meanwhile,
+container starts and kills included).
+$engine
 
 Reaction, from the request that starts a surplus container returning (what
 \`docker run -d\` waits for) to its \`killed\` line (the line's ts, written when the

@@ -18,7 +18,7 @@ echo "Recorded by \`make soak SOAK_MINUTES=$minutes\` (mk/soak.sh) on $when, at 
 echo "real engine (Docker 20.10, cgroup v1) of this $(nproc)-core machine shared with other work: pipeline.sh at a"
 echo "$iv s interval keeping $kh high and $kl low idle containers (\`--select\` this run's label), a spawner"
 echo "adding 10 more every 10 s, which the pipeline kills, and every 10 s a sample of each stage"
-echo "(\`/proc/PID/status\` VmRSS and Threads, \`/proc/PID/fd\`, utime+stime). Not re-run by \`make bench\`;"
+echo "(\`/proc/PID/status\` VmRSS, RssAnon and Threads, the heap's share from \`/proc/PID/smaps\`, \`/proc/PID/fd\`, utime+stime). Not re-run by \`make bench\`;"
 echo "the files are in \`$d/\` (samples.ndjson, started.txt, final.json, summary.md, soak.png, NOTES.md)."
 echo
 cat "$d/summary.md"
