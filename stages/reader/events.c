@@ -183,6 +183,31 @@ outage(struct events *e, const char *why)
 	e->backoff = e->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : e->backoff * 2;
 }
 
+/* What a snapshot reads of a container (snapshot.c), copied out of the
+ * engine's whole description of it: the cache then holds a few small
+ * objects per container, not the whole tree (ports, mounts, networks),
+ * which churn would leave spread over the heap for as long as the
+ * container runs. */
+static json_object *
+slim(json_object *c)
+{
+	static const char *const keep[] = { "Id", "Names", "Image", "Created", "Labels" };
+	json_object *s = json_object_new_object(), *f, *copy;
+	size_t i;
+
+	if (!s)
+		cull_die(CULL_EXIT_FAIL, "out of memory");
+	for (i = 0; i < sizeof keep / sizeof *keep; i++) {
+		if (!json_object_object_get_ex(c, keep[i], &f) || !f)
+			continue;
+		copy = NULL;
+		if (json_object_deep_copy(f, &copy, NULL) != 0)
+			cull_die(CULL_EXIT_FAIL, "out of memory");
+		json_object_object_add(s, keep[i], copy);
+	}
+	return s;
+}
+
 /* GET /containers/json (path picks which) into cache: 0, or -1 said. */
 static int
 fetch(struct events *e, const char *path, json_object *cache)
@@ -213,7 +238,7 @@ fetch(struct events *e, const char *path, json_object *cache)
 		const char *id = str_field(c, "Id");
 
 		if (id && cull_is_id(id, strlen(id)))
-			json_object_object_add(cache, id, json_object_get(c));
+			json_object_object_add(cache, id, slim(c));
 	}
 	json_object_put(o);
 	return 0;
