@@ -82,14 +82,12 @@ batch_fits(const struct batch *b, size_t n)
 	return b->lines.count < BATCH_LINES && b->lines.len + n + 1 <= b->lines.cap;
 }
 
+/* Only when batch_fits(): the buffer then never grows. */
 static void
 batch_add(struct batch *b, const char *s, size_t n, unsigned long lineno)
 {
 	b->lineno[b->lines.count] = lineno;
-	memcpy(b->lines.buf + b->lines.len, s, n);
-	b->lines.len += n;
-	b->lines.buf[b->lines.len++] = '\n';
-	b->lines.count++;
+	cull_linebuf_put(&b->lines, s, n);
 }
 
 struct intake {
