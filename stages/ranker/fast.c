@@ -502,8 +502,9 @@ top_member(struct snap *s, struct cur *c, struct top *t, const char *k, size_t k
 	int64_t ver;
 	char *ts;
 
-	if (IS(k, kn, "type"))
-		return once(&t->seen, 1) || get_str(c, &t->type, &t->tn) ? -1 : 0;
+	if (IS(k, kn, "type"))	/* another type is json-c's at once, not after a walk */
+		return once(&t->seen, 1) || get_str(c, &t->type, &t->tn) ||
+		       !IS(t->type, t->tn, "snapshot") ? -1 : 0;
 	if (IS(k, kn, "v"))
 		return once(&t->seen, 2) || get_i64(c, 1, 1, &ver) ? -1 : 0;
 	if (IS(k, kn, "ts")) {
