@@ -12,7 +12,7 @@ int
 LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
 	static json_tokener *tok;
-	json_object *cache = json_tokener_parse("{\"" ID "\":{\"Id\":\"" ID "\",\"Names\":[\"/a\"]}}");
+	json_object *cache = json_tokener_parse("{\"" ID "\":\"{\\\"name\\\":\\\"a\\\",\\\"image\\\":\\\"\\\",\\\"labels\\\":{}}\"}");
 	char id[65] = "";
 	int r;
 

@@ -9,6 +9,7 @@
 #include "clock.h"
 #include "err.h"
 #include "events.h"
+#include "jw.h"
 
 #define BACKOFF_MIN 0.1
 #define BACKOFF_MAX 5.0
@@ -26,6 +27,68 @@ str_field(json_object *o, const char *key)
 	if (!o || !json_object_object_get_ex(o, key, &f) || !json_object_is_type(f, json_type_string))
 		return NULL;
 	return json_object_get_string(f);
+}
+
+/*
+ * What a snapshot writes of a container, rendered once when it enters the
+ * cache: {"name":..,"image":..,"created":..,"labels":{..}} (DESIGN.md),
+ * kept as one string. A container's entry is then two blocks on the heap
+ * (its id, the key; this string), not the twenty-odd small objects of a
+ * json-c tree that stayed spread among the engine's answers freed around
+ * them for as long as the container ran: with containers coming and going
+ * all day, the reader's heap grew 25 KiB an hour though nothing more was
+ * in use (bench/soak/NOTES.md). image not a string: ""; created not an
+ * integer: left out; labels: the string values of an object.
+ */
+static json_object *
+render(const char *name, json_object *image, json_object *created, json_object *labels)
+{
+	struct jw w = { 0 };
+	json_object *s;
+
+	jw_open(&w, NULL);
+	jw_str(&w, "name", name);
+	jw_str(&w, "image", json_object_is_type(image, json_type_string) ?
+	       json_object_get_string(image) : "");
+	if (json_object_is_type(created, json_type_int))
+		jw_int(&w, "created", json_object_get_int64(created));
+	jw_open(&w, "labels");
+	if (json_object_is_type(labels, json_type_object)) {
+		json_object_object_foreach(labels, k, v) {
+			if (json_object_is_type(v, json_type_string))
+				jw_strn(&w, k, json_object_get_string(v),
+					(size_t)json_object_get_string_len(v));
+		}
+	}
+	jw_end(&w);
+	jw_end(&w);
+	s = json_object_new_string_len(w.buf, (int)w.len);
+	jw_free(&w);
+	if (!s)
+		cull_die(CULL_EXIT_FAIL, "out of memory");
+	return s;
+}
+
+/* An entry of GET /containers/json, rendered: its first name without the '/'. */
+static json_object *
+render_entry(json_object *c)
+{
+	json_object *names, *f, *image = NULL, *created = NULL, *labels = NULL;
+	const char *name = "";
+
+	if (json_object_object_get_ex(c, "Names", &names) &&
+	    json_object_is_type(names, json_type_array) && json_object_array_length(names) > 0) {
+		f = json_object_array_get_idx(names, 0);
+		if (json_object_is_type(f, json_type_string)) {
+			name = json_object_get_string(f);
+			if (name[0] == '/')
+				name++;
+		}
+	}
+	json_object_object_get_ex(c, "Image", &image);
+	json_object_object_get_ex(c, "Created", &created);
+	json_object_object_get_ex(c, "Labels", &labels);
+	return render(name, image, created, labels);
 }
 
 int
@@ -76,19 +139,16 @@ events_apply(json_object *cache, json_tokener *tok, const char *line, size_t len
 		json_object_object_del(cache, cid);
 	} else if (strcmp(action, "rename") == 0 && json_object_object_get_ex(cache, cid, &c)) {
 		const char *name = str_field(attrs, "name");
+		json_object *was = name ? json_tokener_parse(json_object_get_string(c)) : NULL;
 
-		if (name) {
-			json_object *names = json_object_new_array();
-			size_t n = strlen(name);
-			char *slash = malloc(n + 2);
+		if (was) {	/* our own rendering: the same again, with the new name */
+			json_object *image = NULL, *created = NULL, *labels = NULL;
 
-			if (!names || !slash)
-				cull_die(CULL_EXIT_FAIL, "out of memory");
-			slash[0] = '/';
-			memcpy(slash + 1, name, n + 1);
-			json_object_array_add(names, json_object_new_string(slash));
-			free(slash);
-			json_object_object_add(c, "Names", names);
+			json_object_object_get_ex(was, "image", &image);
+			json_object_object_get_ex(was, "created", &created);
+			json_object_object_get_ex(was, "labels", &labels);
+			json_object_object_add(cache, cid, render(name, image, created, labels));
+			json_object_put(was);
 		}
 	}
 done:
@@ -183,31 +243,6 @@ outage(struct events *e, const char *why)
 	e->backoff = e->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : e->backoff * 2;
 }
 
-/* What a snapshot reads of a container (snapshot.c), copied out of the
- * engine's whole description of it: the cache then holds a few small
- * objects per container, not the whole tree (ports, mounts, networks),
- * which churn would leave spread over the heap for as long as the
- * container runs. */
-static json_object *
-slim(json_object *c)
-{
-	static const char *const keep[] = { "Id", "Names", "Image", "Created", "Labels" };
-	json_object *s = json_object_new_object(), *f, *copy;
-	size_t i;
-
-	if (!s)
-		cull_die(CULL_EXIT_FAIL, "out of memory");
-	for (i = 0; i < sizeof keep / sizeof *keep; i++) {
-		if (!json_object_object_get_ex(c, keep[i], &f) || !f)
-			continue;
-		copy = NULL;
-		if (json_object_deep_copy(f, &copy, NULL) != 0)
-			cull_die(CULL_EXIT_FAIL, "out of memory");
-		json_object_object_add(s, keep[i], copy);
-	}
-	return s;
-}
-
 /* GET /containers/json (path picks which) into cache: 0, or -1 said. */
 static int
 fetch(struct events *e, const char *path, json_object *cache)
@@ -238,7 +273,7 @@ fetch(struct events *e, const char *path, json_object *cache)
 		const char *id = str_field(c, "Id");
 
 		if (id && cull_is_id(id, strlen(id)))
-			json_object_object_add(cache, id, slim(c));
+			json_object_object_add(cache, id, render_entry(c));
 	}
 	json_object_put(o);
 	return 0;

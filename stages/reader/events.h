@@ -45,7 +45,8 @@ struct events {
 	struct docker_buf pending;	/* whole lines received, not yet applied */
 	size_t partial;		/* bytes of pending after its last '\n' */
 	int broken;		/* the stream said something unreadable */
-	json_object *cache;	/* id -> GET /containers/json entry; NULL: not synced */
+	json_object *cache;	/* id -> that container as a snapshot writes it, one string
+				 * (events.c render()); NULL: not synced */
 	json_tokener *tok;
 	double retry_at;	/* cull_mono() of the next resync */
 	double backoff;		/* seconds */
@@ -65,7 +66,7 @@ void events_poll(struct events *e);
  * Returns 1 as soon as a container started, 0 at the deadline or when
  * *stop is set. */
 int events_wait(struct events *e, double deadline, volatile sig_atomic_t *stop);
-/* The running containers, id -> entry; NULL while not synced. Borrowed. */
+/* The running containers, id -> rendered entry (a string); NULL while not synced. Borrowed. */
 json_object *events_containers(const struct events *e);
 
 /* Apply one event line to cache (unit-tested, fuzzed). Returns -1 when the

@@ -73,49 +73,6 @@ cpu_prev_free(struct cpu_prev *prev)
 	memset(prev, 0, sizeof *prev);
 }
 
-/* One entry of GET /containers/json (the map's values) as "<id>":{name,image,created,labels}. */
-static void
-write_container(struct jw *w, json_object *c)
-{
-	json_object *f, *names, *labels;
-	const char *id, *name = "";
-
-	if (!json_object_is_type(c, json_type_object) ||
-	    !json_object_object_get_ex(c, "Id", &f) || !json_object_is_type(f, json_type_string))
-		return;
-	id = json_object_get_string(f);
-	if (!cull_is_id(id, strlen(id)))
-		return;
-	jw_open(w, id);
-	if (json_object_object_get_ex(c, "Names", &names) &&
-	    json_object_is_type(names, json_type_array) && json_object_array_length(names) > 0) {
-		f = json_object_array_get_idx(names, 0);
-		if (json_object_is_type(f, json_type_string)) {
-			name = json_object_get_string(f);
-			if (name[0] == '/')
-				name++;
-		}
-	}
-	jw_str(w, "name", name);
-	if (json_object_object_get_ex(c, "Image", &f) && json_object_is_type(f, json_type_string))
-		jw_str(w, "image", json_object_get_string(f));
-	else
-		jw_str(w, "image", "");
-	if (json_object_object_get_ex(c, "Created", &f) && json_object_is_type(f, json_type_int))
-		jw_int(w, "created", json_object_get_int64(f));
-	jw_open(w, "labels");
-	if (json_object_object_get_ex(c, "Labels", &labels) &&
-	    json_object_is_type(labels, json_type_object)) {
-		json_object_object_foreach(labels, k, val) {
-			if (json_object_is_type(val, json_type_string))
-				jw_strn(w, k, json_object_get_string(val),
-					(size_t)json_object_get_string_len(val));
-		}
-	}
-	jw_end(w);
-	jw_end(w);
-}
-
 static void
 write_psi(struct jw *w, const struct psi *p)
 {
@@ -202,9 +159,10 @@ snapshot_write(struct jw *w, const struct sample *s, const struct snapshot_meta 
 	jw_end(w);
 	if (m->containers && json_object_is_type(m->containers, json_type_object)) {
 		jw_open(w, "containers");
-		json_object_object_foreach(m->containers, key, c) {
-			(void)key;
-			write_container(w, c);
+		json_object_object_foreach(m->containers, id, c) {	/* rendered (events.c) */
+			if (json_object_is_type(c, json_type_string))
+				jw_raw(w, id, json_object_get_string(c),
+				       (size_t)json_object_get_string_len(c));
 		}
 		jw_end(w);
 	}

@@ -34,7 +34,7 @@ struct snapshot_meta {
 	double ts;		/* Unix time, seconds */
 	const char *source;	/* "kmod" or "procfs" */
 	double interval_s;
-	json_object *containers;	/* id -> GET /containers/json entry (events.h), or NULL */
+	json_object *containers;	/* id -> rendered entry, a string (events.h), or NULL */
 	const struct psi *psi;	/* memory pressure, or NULL: the kernel has none */
 	const struct memcg *memcg;	/* the containers' memory cgroups, or NULL */
 };
