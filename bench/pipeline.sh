@@ -187,12 +187,13 @@ ratio=$(echo "$ds_cpu $stage_cpu" | awk '{ if ($2 > 0) printf "%.1f", $1 / $2; e
 engine=""
 if [ -n "$e_none" ]; then
 	read -r d_pipe d_stats all_ours all_stats all_ratio < <(echo "$e_pipe $e_none $e_stats $stage_cpu $ds_cpu" | awk '{
-		dp = $1 - $2; ds = $3 - $2; o = $4 + dp; t = $5 + ds
+		dp = $1 - $2; ds = $3 - $2; o = $4 + (dp > 0 ? dp : 0); t = $5 + (ds > 0 ? ds : 0)
 		printf "%+.3f %+.3f %.3f %.3f %s\n", dp, ds, o, t, (o > 0 ? sprintf("%.1f", t / o) : "n/a") }')
 	engine="The engine's share, apart (dockerd over $EW s each, no container starting): $e_none % of a core
 with neither running, $e_pipe % with the pipeline alone ($d_pipe: its event stream, the
 list it asks for at start and after a break), $e_stats % with \`docker stats\` alone ($d_stats:
-it reads every container's cgroups each second for it). With its engine share each:
+it reads every container's cgroups each second for it). With its engine share each (a
+difference below 0 is the shared engine's noise, counted as 0):
 \`docker stats\` $all_stats %, the four stages $all_ours %: **${all_ratio}×**."
 fi
 
