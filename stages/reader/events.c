@@ -131,10 +131,9 @@ events_apply(json_object *cache, json_tokener *tok, const char *line, size_t len
 		goto done;	/* not ours to follow */
 	if (strcmp(action, "start") == 0) {
 		r = EV_START;
-		if (!json_object_object_get_ex(cache, cid, NULL)) {
-			memcpy(id, cid, 65);
+		memcpy(id, cid, 65);
+		if (!json_object_object_get_ex(cache, cid, NULL))
 			r |= EV_FETCH;
-		}
 	} else if (strcmp(action, "die") == 0 || strcmp(action, "destroy") == 0) {
 		json_object_object_del(cache, cid);
 	} else if (strcmp(action, "rename") == 0 && json_object_object_get_ex(cache, cid, &c)) {
@@ -295,6 +294,7 @@ resync(struct events *e)
 		return;
 	}
 	e->starts++;	/* the list may hold containers started while we did not follow */
+	e->started_lost = 1;
 	snprintf(path, sizeof path, "/events?since=%lld&filters=%s", since, EVENTS_FILTER);
 	e->h = curl_easy_init();
 	if (!e->h) {
@@ -348,6 +348,10 @@ apply_pending(struct events *e)
 		if (r & EV_START) {
 			e->wake = 1;
 			e->starts++;
+			if (e->nstarted < EVENTS_STARTED_MAX)
+				memcpy(e->started[e->nstarted++], id, sizeof id);
+			else
+				e->started_lost = 1;
 		}
 	}
 	memmove(e->pending.data, e->pending.data + whole, e->partial);

@@ -35,6 +35,7 @@
 
 #define EVENTS_LINE_MAX 65536		/* bytes of one event line */
 #define EVENTS_PENDING_MAX (1 << 20)	/* bytes of events not yet applied */
+#define EVENTS_STARTED_MAX 16		/* start events kept between snapshots */
 
 struct events {
 	struct docker *d;	/* the engine, for the GETs (not owned) */
@@ -54,6 +55,12 @@ struct events {
 	int down;		/* an outage was said */
 	int wake;		/* a container started: a snapshot is wanted */
 	unsigned long starts;	/* start events applied so far, and resyncs */
+	/* the ids of the containers started since the reader last took them
+	 * (procfs_add), the first EVENTS_STARTED_MAX; started_lost: more, or
+	 * a resync (the list may hold any number): a full scan instead */
+	char started[EVENTS_STARTED_MAX][65];
+	size_t nstarted;
+	int started_lost;
 };
 
 /* d is the engine (not NULL). Returns 0, or -1 when libcurl cannot start. */
@@ -70,8 +77,8 @@ int events_wait(struct events *e, double deadline, volatile sig_atomic_t *stop);
 json_object *events_containers(const struct events *e);
 
 /* Apply one event line to cache (unit-tested, fuzzed). Returns -1 when the
- * line is not an event, else EV_* flags: EV_START a container started,
- * EV_FETCH it is not in the cache and must be asked for (its id into id). */
+ * line is not an event, else EV_* flags: EV_START a container started
+ * (its id into id), EV_FETCH it is not in the cache and must be asked for. */
 enum { EV_START = 1, EV_FETCH = 2 };
 int events_apply(json_object *cache, json_tokener *tok, const char *line, size_t len,
 		 char id[65]);

@@ -58,8 +58,8 @@ static const char help[] =
 	"  --rescan S       procfs: the longest time between full scans of /proc (0 to\n"
 	"                   86400; 0: every snapshot; default 60 while the engine's\n"
 	"                   events are followed, else 5). Between them, only the\n"
-	"                   processes in the cgroups of the containers found; a start\n"
-	"                   event from the engine makes the next one a full scan\n"
+	"                   processes in the cgroups of the containers found, and of\n"
+	"                   those the engine's start events name\n"
 	"  --docker SOCKET  the engine to ask for names and labels (unix://PATH,\n"
 	"                   tcp://HOST:PORT or a path; default $DOCKER_HOST or\n"
 	"                   /var/run/docker.sock)\n"
@@ -297,10 +297,20 @@ main(int argc, char **argv)
 
 		if (ev)
 			events_poll(ev);	/* the engine's news before the scan */
-		if (ev && ev->starts != starts && !use_kmod)
-			procfs_rescan(&pf);	/* a container started: find it */
-		if (ev)
+		if (ev && ev->starts != starts && !use_kmod) {	/* containers started: find them */
+			int full = ev->started_lost;
+			size_t i;
+
+			for (i = 0; i < ev->nstarted && !full; i++)
+				full = procfs_add(&pf, ev->started[i]) < 0;
+			if (full)
+				procfs_rescan(&pf);
+		}
+		if (ev) {
 			starts = ev->starts;
+			ev->nstarted = 0;
+			ev->started_lost = 0;
+		}
 		if (o.rescan < 0)	/* the default: longer while the engine's events say what starts */
 			pf.rescan_s = ev && events_containers(ev) ? PROCFS_RESCAN_EVENTS_S : PROCFS_RESCAN_S;
 		rc = use_kmod ? kmod_read(&km, &s) : procfs_read(&pf, &s);

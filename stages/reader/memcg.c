@@ -11,20 +11,21 @@
 #include "mem.h"
 #include "memcg.h"
 
-/* One "<hierarchy>:<controllers>:<path>" line: does it say memory (v1) or
- * is it the unified one ("0::")? */
+/* One "<hierarchy>:<controllers>:<path>" line: does it say controller (v1)
+ * or, controller NULL, is it the unified one ("0::")? */
 static int
-wanted(const char *ctl, size_t n, int unified)
+wanted(const char *ctl, size_t n, const char *controller)
 {
 	const char *p = ctl, *e = ctl + n;
+	size_t want = controller ? strlen(controller) : 0;
 
-	if (unified)
+	if (!controller)
 		return n == 0;
 	while (p < e) {
 		const char *c = memchr(p, ',', (size_t)(e - p));
 		size_t k = (size_t)((c ? c : e) - p);
 
-		if (k == 6 && memcmp(p, "memory", 6) == 0)
+		if (k == want && memcmp(p, controller, want) == 0)
 			return 1;
 		p = c ? c + 1 : e;
 	}
@@ -53,10 +54,11 @@ take_path(const char *path, size_t n, char out[MEMCG_PATH_MAX + 1])
 	return 0;
 }
 
-static int
-find_line(const char *buf, size_t len, int unified, char out[MEMCG_PATH_MAX + 1])
+int
+cgroup_path(const char *buf, size_t len, const char *controller, char out[MEMCG_PATH_MAX + 1])
 {
 	const char *p = buf, *e = buf + len;
+	int unified = !controller;
 
 	while (p < e) {
 		const char *nl = memchr(p, '\n', (size_t)(e - p));
@@ -65,7 +67,7 @@ find_line(const char *buf, size_t len, int unified, char out[MEMCG_PATH_MAX + 1]
 		const char *c2 = c1 ? memchr(c1 + 1, ':', (size_t)(end - c1 - 1)) : NULL;
 
 		if (c2 && (!unified || (c1 - p == 1 && *p == '0')) &&
-		    wanted(c1 + 1, (size_t)(c2 - c1 - 1), unified))
+		    wanted(c1 + 1, (size_t)(c2 - c1 - 1), controller))
 			return take_path(c2 + 1, (size_t)(end - c2 - 1), out);
 		p = end + 1;
 	}
@@ -75,11 +77,11 @@ find_line(const char *buf, size_t len, int unified, char out[MEMCG_PATH_MAX + 1]
 int
 memcg_path(const char *buf, size_t len, char out[MEMCG_PATH_MAX + 1], int *v2)
 {
-	if (find_line(buf, len, 0, out) == 0) {
+	if (cgroup_path(buf, len, "memory", out) == 0) {
 		*v2 = 0;
 		return 0;
 	}
-	if (find_line(buf, len, 1, out) == 0) {
+	if (cgroup_path(buf, len, NULL, out) == 0) {
 		*v2 = 1;
 		return 0;
 	}

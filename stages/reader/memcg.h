@@ -89,6 +89,9 @@ void memcg_close(struct memcg *m);
  * for the root) into out. Returns 0, or -1: no usable line, a path with a
  * ".." component, or longer than MEMCG_PATH_MAX. */
 int memcg_path(const char *buf, size_t len, char out[MEMCG_PATH_MAX + 1], int *v2);
+/* The same for one v1 controller ("pids"), or the unified line when
+ * controller is NULL: 0, or -1. */
+int cgroup_path(const char *buf, size_t len, const char *controller, char out[MEMCG_PATH_MAX + 1]);
 /* A container's own sub-cgroups count as it (podman's
  * libpod-<id>.scope/container): path (as memcg_path gives it) cut after the
  * first component that names id by lib/cgid.h's rule, the cgroup whose

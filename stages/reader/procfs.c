@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgid.h"
 #include "clock.h"
 #include "err.h"
 #include "mem.h"
@@ -86,9 +87,14 @@ ctr_free(struct procfs_ctr *c)
 {
 	if (c->dirfd >= 0)
 		close(c->dirfd);
+	if (c->pids_fd >= 0)
+		close(c->pids_fd);
 	free(c->path);
+	free(c->tasks);
 	c->path = NULL;
-	c->dirfd = -1;
+	c->tasks = NULL;
+	c->ntasks = c->captasks = 0;
+	c->dirfd = c->pids_fd = -1;
 }
 
 static void
@@ -99,6 +105,8 @@ kept_close(struct procfs_pid *k)
 	if (k->cmd_fd >= 0)
 		close(k->cmd_fd);
 	k->stat_fd = k->cmd_fd = -1;
+	free(k->cmdline);
+	k->cmdline = NULL;
 }
 
 void
@@ -117,7 +125,6 @@ procfs_close(struct procfs *pf)
 		close(pf->meminfo_fd);
 	pf->meminfo_fd = -1;
 	free(pf->ctr);
-	free(pf->pids);
 	if (pf->sysfd >= 0)
 		close(pf->sysfd);
 	if (pf->rootfd >= 0)
@@ -125,8 +132,7 @@ procfs_close(struct procfs *pf)
 	free(pf->buf);
 	pf->buf = NULL;
 	pf->ctr = NULL;
-	pf->pids = NULL;
-	pf->nctr = pf->npids = 0;
+	pf->nctr = 0;
 	pf->rootfd = pf->sysfd = -1;
 }
 
@@ -220,7 +226,7 @@ int
 parse_stat(const char *buf, size_t len, long tck, long page_kb, struct proc *p)
 {
 	const char *open = memchr(buf, '(', len), *close = NULL, *s;
-	unsigned long long f[25];
+	unsigned long long f[50];
 	size_t n;
 	int i;
 	char *end;
@@ -257,6 +263,22 @@ parse_stat(const char *buf, size_t len, long tck, long page_kb, struct proc *p)
 	p->start_ns = f[22] * (1000000000ULL / (unsigned long long)tck);
 	p->vsz_kb = f[23] / 1024;
 	p->rss_kb = f[24] * (unsigned long long)page_kb;
+	p->threads = f[20] > UINT32_MAX ? UINT32_MAX : (uint32_t)f[20];
+	/* fields 25..49, where the kernel has them (3.5 on): what exec
+	 * changes, the addresses of the code (26, 27), of the stack (28)
+	 * and of the arguments (48, 49) */
+	p->exec_sig = 0;
+	for (i = 25; i <= 49; i++) {
+		if (*s != ' ')
+			return 0;
+		s++;
+		errno = 0;
+		f[i] = strtoull(s, &end, 10);
+		if (end == s || errno)
+			return 0;
+		s = end;
+	}
+	p->exec_sig = (((f[26] * 31 + f[27]) * 31 + f[28]) * 31 + f[48]) * 31 + f[49];
 	return 0;
 }
 
@@ -375,6 +397,18 @@ ctr_find(struct procfs *pf, const char *id, size_t *at)
 	return found ? &pf->ctr[*at] : NULL;
 }
 
+/* The pids.current of cgroup path (in the pids hierarchy for v1); -1: none */
+static int
+pids_open(struct procfs *pf, const char *path, int v2)
+{
+	char file[MEMCG_PATH_MAX + 32];
+
+	if (!path[0])
+		return -1;	/* the root has none */
+	snprintf(file, sizeof file, "%s%s/pids.current", v2 ? "" : "pids/", path);
+	return openat(pf->sysfd, file, O_RDONLY | O_CLOEXEC);
+}
+
 /*
  * In a full scan: a process of container id, its /proc/<pid>/cgroup in
  * buf. The container's cgroup is noted (and its directory opened) the first
@@ -403,18 +437,63 @@ ctr_note(struct procfs *pf, const char *id, const char *buf, size_t len)
 		pf->ctr = cull_insert(pf->ctr, &pf->nctr, &pf->capctr, at, sizeof *pf->ctr);
 		c = &pf->ctr[at];
 		memcpy(c->id, id, sizeof c->id);
-		c->dirfd = -1;
+		c->dirfd = c->pids_fd = -1;
 	}
 	if (!c->path || strcmp(c->path, path) != 0) {
 		ctr_free(c);
 		c->path = strdup(path);
+		c->v2 = v2;
 		snprintf(dir, sizeof dir, "%s%s", v2 ? "" : "memory/", path);
 		if (c->path)
 			c->dirfd = openat(pf->sysfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (c->dirfd >= 0 && cgroup_path(buf, len, v2 ? NULL : "pids", path) == 0)
+			c->pids_fd = pids_open(pf, path, v2);
 	}
 	if (c->dirfd < 0)
 		pf->nested = 1;
 	c->gen = pf->gen;
+}
+
+int
+procfs_add(struct procfs *pf, const char *id)
+{
+	char path[MEMCG_PATH_MAX + 1], dir[MEMCG_PATH_MAX + 16];
+	struct procfs_ctr *c, *like = NULL;
+	const char *at_id = NULL;
+	size_t i, at;
+	int fd;
+
+	if (!pf->fast || pf->rescan || !cull_is_id(id, strlen(id)))
+		return -1;
+	if (ctr_find(pf, id, &at))
+		return 0;
+	for (i = 0; i < pf->nctr && !like; i++) {	/* a path with its id once */
+		const char *p = pf->ctr[i].path ? strstr(pf->ctr[i].path, pf->ctr[i].id) : NULL;
+
+		if (p && !strstr(p + 1, pf->ctr[i].id)) {
+			like = &pf->ctr[i];
+			at_id = p;
+		}
+	}
+	if (!like)
+		return -1;
+	snprintf(path, sizeof path, "%.*s%s%s", (int)(at_id - like->path), like->path, id,
+		 at_id + CONTAINER_ID_LEN);
+	snprintf(dir, sizeof dir, "%s%s", like->v2 ? "" : "memory/", path);
+	fd = openat(pf->sysfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	pf->ctr = cull_insert(pf->ctr, &pf->nctr, &pf->capctr, at, sizeof *pf->ctr);
+	c = &pf->ctr[at];
+	memcpy(c->id, id, sizeof c->id);
+	c->path = strdup(path);
+	if (!c->path)
+		cull_die(CULL_EXIT_FAIL, "out of memory");
+	c->v2 = like->v2;
+	c->dirfd = fd;
+	c->pids_fd = like->pids_fd >= 0 ? pids_open(pf, path, c->v2) : -1;
+	c->gen = pf->gen;
+	return 0;
 }
 
 /* After a full scan: forget the containers it did not find. */
@@ -435,13 +514,13 @@ ctr_sweep(struct procfs *pf)
 	pf->nctr = j;
 }
 
-/* cgroup.procs ("<pid>\n" each) into pf->pids; -1 on a line that is not one */
+/* cgroup.procs ("<pid>\n" each) into c->tasks; -1 on a line that is not one */
 static int
-parse_pids(struct procfs *pf, const char *buf)
+parse_pids(struct procfs_ctr *c, const char *buf)
 {
 	const char *p = buf;
 
-	pf->npids = 0;
+	c->ntasks = 0;
 	while (*p) {
 		char *end;
 		long v;
@@ -450,14 +529,48 @@ parse_pids(struct procfs *pf, const char *buf)
 		v = strtol(p, &end, 10);
 		if (errno || end == p || *end != '\n' || v <= 0 || v > INT32_MAX)
 			return -1;
-		pf->pids = cull_grow(pf->pids, &pf->cappids, pf->npids + 1, sizeof *pf->pids);
-		pf->pids[pf->npids++] = (int32_t)v;
+		c->tasks = cull_grow(c->tasks, &c->captasks, c->ntasks + 1, sizeof *c->tasks);
+		c->tasks[c->ntasks++] = (struct procfs_task){ (int32_t)v, 0 };
 		p = end + 1;
 	}
 	return 0;
 }
 
 static int read_pid(struct procfs *pf, struct sample *s, int32_t ipid, const char *id);
+
+/*
+ * Does c's last list of processes stand (procfs.h)? Its processes are
+ * read into s on the way: 1 it stands, and they are in s; 0 it must be
+ * read again (s as it was).
+ */
+static int
+list_stands(struct procfs *pf, struct sample *s, struct procfs_ctr *c, double now)
+{
+	size_t mark = s->nprocs, k;
+	uint64_t tasks, threads = 0;
+	ssize_t n;
+
+	if (c->pids_fd < 0 || c->ntasks == 0 || now < c->listed_at ||
+	    now - c->listed_at >= PROCFS_LIST_S)
+		return 0;
+	n = read_fd(c->pids_fd, &pf->buf, &pf->cap, 0, 1);
+	if (n <= 0 || memcg_parse_num(pf->buf, &tasks) < 0)
+		return 0;
+	for (k = 0; k < c->ntasks; k++) {
+		const struct proc *p;
+
+		if (read_pid(pf, s, c->tasks[k].pid, c->id) != 0)
+			break;	/* gone */
+		p = &s->procs[s->nprocs - 1];
+		if (p->start_ns != c->tasks[k].start_ns || p->state == 'Z' || p->state == 'X')
+			break;	/* another process with its pid, or ended */
+		threads += p->threads;
+	}
+	if (k == c->ntasks && threads == tasks)
+		return 1;
+	sample_truncate(s, mark);
+	return 0;
+}
 
 /*
  * The shortcut: the processes listed in each known container's
@@ -467,6 +580,7 @@ static int read_pid(struct procfs *pf, struct sample *s, int32_t ipid, const cha
 static int
 short_scan(struct procfs *pf, struct sample *s)
 {
+	double now = pf->now;
 	size_t i, j, k;
 
 	sample_clear(s);
@@ -474,16 +588,21 @@ short_scan(struct procfs *pf, struct sample *s)
 		return -1;
 	for (i = j = 0; i < pf->nctr; i++) {
 		struct procfs_ctr *c = &pf->ctr[i];
-		ssize_t n = read_file_at(c->dirfd, "cgroup.procs", &pf->buf, &pf->cap, 0);
 
-		if (n < 0 && (errno == ENOENT || errno == ENODEV)) {
-			ctr_free(c);	/* removed: the container is gone, its processes too */
-			continue;
+		if (!list_stands(pf, s, c, now)) {
+			ssize_t n = read_file_at(c->dirfd, "cgroup.procs", &pf->buf, &pf->cap, 0);
+
+			if (n < 0 && (errno == ENOENT || errno == ENODEV)) {
+				ctr_free(c);	/* removed: the container is gone, its processes too */
+				continue;
+			}
+			if (n < 0 || parse_pids(c, pf->buf) < 0)
+				return 1;
+			c->listed_at = now;
+			for (k = 0; k < c->ntasks; k++)
+				if (read_pid(pf, s, c->tasks[k].pid, c->id) == 0)
+					c->tasks[k].start_ns = s->procs[s->nprocs - 1].start_ns;
 		}
-		if (n < 0 || parse_pids(pf, pf->buf) < 0)
-			return 1;
-		for (k = 0; k < pf->npids; k++)
-			read_pid(pf, s, pf->pids[k], c->id);
 		if (i != j)
 			pf->ctr[j] = *c;
 		j++;
@@ -536,6 +655,13 @@ read_pid(struct procfs *pf, struct sample *s, int32_t ipid, const char *id)
 	}
 	p->pid = ipid;
 	memcpy(p->container, id, sizeof p->container);
+	if (k && k->cmdline && p->exec_sig && p->exec_sig == k->exec_sig &&
+	    pf->now >= k->cmd_at && pf->now - k->cmd_at < PROCFS_CMDLINE_S) {
+		p->cmdline = strdup(k->cmdline);	/* as read last (procfs.h) */
+		if (!p->cmdline)
+			cull_die(CULL_EXIT_FAIL, "out of memory");
+		return 0;
+	}
 	snprintf(rel, sizeof rel, "%d/cmdline", (int)ipid);
 	n = slurp_kept(pf, rel, k ? &k->cmd_fd : NULL, CMDLINE_MAX);
 	if (n < 0) {
@@ -544,9 +670,15 @@ read_pid(struct procfs *pf, struct sample *s, int32_t ipid, const char *id)
 	}
 	n = (ssize_t)cmdline_tidy(pf->buf, (size_t)n);
 	p->cmdline = strndup(pf->buf, (size_t)n);
-	if (!p->cmdline) {
-		s->nprocs--;
-		return 1;
+	if (!p->cmdline)
+		cull_die(CULL_EXIT_FAIL, "out of memory");
+	if (k) {
+		free(k->cmdline);
+		k->cmdline = strdup(p->cmdline);
+		if (!k->cmdline)
+			cull_die(CULL_EXIT_FAIL, "out of memory");
+		k->exec_sig = p->exec_sig;
+		k->cmd_at = pf->now;
 	}
 	return 0;
 }
@@ -609,6 +741,7 @@ procfs_read(struct procfs *pf, struct sample *s)
 	int rc;
 
 	pf->snap++;
+	pf->now = cull_mono();
 	rc = scan(pf, s);
 	kept_sweep(pf);
 	return rc;

@@ -24,22 +24,42 @@
  * the processes in them: a process forked or exec'd in a known container is
  * there at once. A full scan again finds new containers and checks the
  * shortcut: every rescan_s seconds (--rescan; longer while the engine's
- * events are followed, since a start event asks for one), and at once when procfs_rescan says so
- * (the engine's start event). The shortcut is not taken (full scans only)
+ * events are followed, since their start events tell of new containers:
+ * procfs_add), and at once when procfs_rescan says so. The shortcut is not taken (full scans only)
  * with --all, a --proc-root that is not this process's own live /proc
  * (cgroup.procs speaks of our pid namespace), no cgroup mount, or when a
  * container's processes were found in more than one cgroup (nested cgroups,
- * whose processes its cgroup.procs does not list). cgroup.procs is opened
- * anew each time: read again through a kept descriptor, cgroup v1 serves
- * a pid list up to a second old (../shared/NOTES.md).
+ * whose processes its cgroup.procs does not list).
+ *
+ * cgroup.procs is read only when the container's tasks may have changed.
+ * The pids controller counts them, threads included, in pids.current
+ * (kept open: a counter, not a list the kernel builds and sorts); when it
+ * equals the threads (stat's num_threads) of the processes cgroup.procs
+ * listed last, each of them still the same process (its start time) and
+ * not a zombie, that list stands. Else, when there is no pids.current, and
+ * at least every PROCFS_LIST_S seconds (a thread that ends as a process
+ * starts leaves the count as it was), cgroup.procs is opened anew: read
+ * again through a kept descriptor, cgroup v1 serves a pid list up to a
+ * second old (../shared/NOTES.md).
  */
 #define PROCFS_RESCAN_S 5.0		/* the default of --rescan */
 #define PROCFS_RESCAN_EVENTS_S 60.0	/* its default while the engine's events say what starts */
+#define PROCFS_LIST_S 5.0		/* the longest a container's list of processes stands */
+
+struct procfs_task {
+	int32_t pid;
+	uint64_t start_ns;	/* 0: not read */
+};
 
 struct procfs_ctr {
 	char id[CONTAINER_ID_LEN + 1];
 	char *path;		/* its cgroup, as /proc/<pid>/cgroup names it */
 	int dirfd;		/* that cgroup's directory; -1: not open */
+	int v2;			/* path is a cgroup v2 path (else under memory/) */
+	int pids_fd;		/* its pids.current; -1: none */
+	struct procfs_task *tasks;	/* its processes, as cgroup.procs last listed them */
+	size_t ntasks, captasks;
+	double listed_at;	/* when (cull_mono) */
 	unsigned gen;		/* the last full scan that found it */
 };
 
@@ -56,12 +76,24 @@ struct procfs_ctr {
  * time. Only on a live /proc: a test's fake tree is read anew each time.
  */
 #define PROCFS_KEEP_MAX 4096
+/*
+ * A command line is read again only when it may have changed: the kernel
+ * copies it out of the process's memory, page by page (the most costly
+ * read of a snapshot after stat). An exec moves the code, the stack and
+ * the arguments (exec_sig, from stat: read anyway), so a process that
+ * execs shows its new command line at once; one that rewrites its own
+ * arguments in place (setproctitle) shows it within PROCFS_CMDLINE_S.
+ */
+#define PROCFS_CMDLINE_S 5.0
 #define PROCFS_KEEP_SPARE 512
 
 struct procfs_pid {
 	int32_t pid;
 	int stat_fd, cmd_fd;	/* its stat and cmdline; -1: not open */
 	unsigned snap;		/* the last snapshot that read it */
+	char *cmdline;		/* as read last (tidied), or NULL */
+	uint64_t exec_sig;	/* its stat's exec_sig then */
+	double cmd_at;		/* when (cull_mono) */
 };
 
 struct procfs {
@@ -83,8 +115,7 @@ struct procfs {
 	int rescan;		/* a full scan next */
 	double full_at;		/* when the last one was (cull_mono) */
 	double rescan_s;	/* the longest time between full scans */
-	int32_t *pids;		/* one container's cgroup.procs */
-	size_t npids, cappids;
+	double now;		/* cull_mono() at the start of this snapshot */
 	/* the processes' kept descriptors, sorted by pid */
 	struct procfs_pid *kept;
 	size_t nkept, capkept;
@@ -102,6 +133,17 @@ int procfs_open(struct procfs *pf, const char *root, int all, const char *sys_ro
 int procfs_read(struct procfs *pf, struct sample *s);
 /* The next procfs_read is a full scan (a container has started). */
 void procfs_rescan(struct procfs *pf);
+/*
+ * Container id has started (the engine's start event): between full scans,
+ * its cgroup is looked for beside those of the containers known, at the
+ * same path with its id for theirs (/docker/<id>, or with systemd's driver
+ * /system.slice/docker-<id>.scope), and read from the next snapshot on, as
+ * a full scan would have found it. A full scan costs a read of the cgroup
+ * file of every process on the host; this, one open. Returns 0 (known, or
+ * added), or -1 when it cannot be found so (no full scan yet, none known,
+ * no such directory): then procfs_rescan.
+ */
+int procfs_add(struct procfs *pf, const char *id);
 void procfs_close(struct procfs *pf);
 
 /* Parsers, apart from I/O (unit-tested). buf must be NUL-terminated. */

@@ -58,13 +58,16 @@ sample_cg_find(const struct sample *s, const char *id)
 }
 
 void
+sample_truncate(struct sample *s, size_t n)
+{
+	for (; s->nprocs > n; s->nprocs--)
+		free(s->procs[s->nprocs - 1].cmdline);
+}
+
+void
 sample_clear(struct sample *s)
 {
-	size_t i;
-
-	for (i = 0; i < s->nprocs; i++)
-		free(s->procs[i].cmdline);
-	s->nprocs = 0;
+	sample_truncate(s, 0);
 	s->ncgs = 0;
 	s->omitted = 0;
 	s->uptime_ns = 0;

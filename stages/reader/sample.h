@@ -24,6 +24,8 @@ struct proc {
 	uint64_t vsz_kb, rss_kb;
 	uint64_t cpu_ns;		/* user + system, all threads */
 	uint64_t start_ns;		/* start time since boot */
+	uint32_t threads;		/* its threads (procfs; 0 from the module) */
+	uint64_t exec_sig;		/* procfs: changes when it execs (procfs.h); 0 unknown */
 	double cpu_pct;			/* filled by snapshot.c */
 };
 
@@ -58,6 +60,7 @@ struct sample_cg *sample_cg_add(struct sample *s, const char *id);
 /* The entry of container id, or NULL. */
 const struct sample_cg *sample_cg_find(const struct sample *s, const char *id);
 void sample_clear(struct sample *s);	/* forget the procs, keep the memory */
+void sample_truncate(struct sample *s, size_t n);	/* forget the procs from the n-th on */
 void sample_free(struct sample *s);
 
 /*

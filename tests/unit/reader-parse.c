@@ -92,6 +92,25 @@ test_stat(void)
 	memset(&p, 0, sizeof p);
 	ok(parse_stat(kthread, sizeof kthread - 1, 100, 4, &p) == 0 && p.vsz_kb == 0 &&
 	   p.rss_kb == 0, "kernel thread: no memory");
+	ok(p.exec_sig == 0, "a stat without fields 25..49 (before 3.5): exec_sig unknown");
+	{	/* 52 fields: code 26-27, stack 28, arguments 48-49 */
+		static const char a[] =
+			"9 (sh) S 1 9 9 0 -1 4194560 100 0 0 0 1 1 0 0 20 0 3 0 1234 10485760 300 "
+			"18446744073709551615 94000000000000 94000000100000 140700000000000 0 0 0 0 0 0 0 0 0 "
+			"17 1 0 0 0 0 0 94000000200000 94000000300000 94000000400000 140700000001000 "
+			"140700000001100 140700000001100 140700000002000 0\n";
+		char b[sizeof a];
+		uint64_t sig;
+
+		memset(&p, 0, sizeof p);
+		ok(parse_stat(a, sizeof a - 1, 100, 4, &p) == 0 && p.exec_sig != 0 && p.threads == 3,
+		   "a whole stat: exec_sig known, threads (field 20)");
+		sig = p.exec_sig;
+		memcpy(b, a, sizeof a);
+		b[strstr(b, " 140700000001000 ") - b + 15] = '9';	/* arg_start moves */
+		ok(parse_stat(b, sizeof b - 1, 100, 4, &p) == 0 && p.exec_sig != sig,
+		   "  the arguments moved (an exec): another exec_sig");
+	}
 	ok(parse_stat("12 (x) S 1 2 3", 14, 100, 4, &p) < 0, "truncated stat rejected");
 	ok(parse_stat("12 x S 1", 8, 100, 4, &p) < 0, "stat without parentheses rejected");
 	ok(parse_stat("", 0, 100, 4, &p) < 0, "empty stat rejected");
@@ -379,7 +398,8 @@ test_events(void)
 
 	ok(apply(cache, tok, EV("start", OTHER, ""), id) == (EV_START | EV_FETCH) &&
 	   strcmp(id, OTHER) == 0, "start of an unknown container: fetch it, and wake");
-	ok(apply(cache, tok, EV("start", ID, ""), id) == EV_START, "start of a known one: wake only");
+	ok(apply(cache, tok, EV("start", ID, ""), id) == EV_START && strcmp(id, ID) == 0,
+	   "start of a known one: wake only (its id said, for procfs_add)");
 	ok(apply(cache, tok, EV("rename", ID, "\"name\":\"w\\\"2\",\"oldName\":\"/web\""), id) == 0 &&
 	   json_object_object_get_ex(cache, ID, &c) && strcmp(json_object_get_string(c),
 		"{\"name\":\"w\\\"2\",\"image\":\"img:1\",\"created\":5,\"labels\":{\"a\":\"b\\u0001\"}}") == 0,
