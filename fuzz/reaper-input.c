@@ -81,10 +81,16 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	memcpy(body, data + 1, size - 1);
 	body[size - 1] = '\0';
 	{
-		struct target t;
+		struct target t, u;
+		char err2[256];
+		int r = target_parse(body, &t, err, sizeof err);
 
-		if (target_parse(body, &t, err, sizeof err) == 0 &&
-		    (strlen(t.id) > 64 || memchr(t.name, '\0', sizeof t.name) == NULL))
+		if (r == 0 && (strlen(t.id) > 64 || memchr(t.name, '\0', sizeof t.name) == NULL))
+			abort();
+		/* the fast path decides as json-c's tree would */
+		if (target_parse_jsonc(body, &u, err2, sizeof err2) != r ||
+		    (r == 0 && (strcmp(t.id, u.id) || strcmp(t.name, u.name) || t.managed != u.managed ||
+				t.running != u.running || strcmp(t.upper, u.upper))))
 			abort();
 	}
 	drive(body, data[0]);

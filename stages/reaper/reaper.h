@@ -73,6 +73,12 @@ struct target {
 
 /* Parse the body of GET /containers/{id}/json. 0, or -1 with err set. */
 int target_parse(const char *body, struct target *t, char *err, size_t errlen);
+/* The same through json-c's tree alone (what target_parse falls back to;
+ * the tests compare the two). */
+int target_parse_jsonc(const char *body, struct target *t, char *err, size_t errlen);
+/* Its fast path (target.c): 1 decided (0, or -1 with err set, in *rc), 0
+ * left to json-c. */
+int target_fast(const char *body, struct target *t, char *err, size_t errlen, int *rc);
 
 struct policy {
 	int any;		/* --any: the label is not required */

@@ -2,6 +2,7 @@
  * container, the policy on an inspect answer, kill lines, signal names, the
  * --log-url queue, --exec's environment. */
 #include <fcntl.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -230,6 +231,94 @@ test_policy(void)
 	   target_parse(NULL, &t, err, sizeof err) < 0, "not an object rejected");
 }
 
+/* target_parse (its fast path where it decides) against json-c's alone */
+static int
+same_target(const char *body, int *fast)
+{
+	struct target a, b;
+	char ea[128], eb[128];
+	int ra, rb, rf;
+
+	*fast = target_fast(body, &a, ea, sizeof ea, &rf);
+	ra = target_parse(body, &a, ea, sizeof ea);
+	rb = target_parse_jsonc(body, &b, eb, sizeof eb);
+	if (ra != rb)
+		return 0;
+	if (ra < 0)
+		return strcmp(ea, eb) == 0;
+	return strcmp(a.id, b.id) == 0 && strcmp(a.name, b.name) == 0 && a.managed == b.managed &&
+	       a.running == b.running && strcmp(a.upper, b.upper) == 0;
+}
+
+static void
+test_target_fast(void)
+{
+	static const char *const cases[] = {
+		INSPECT("web", "{\"cull.managed\":\"true\"}", "true"),
+		INSPECT("web", "{\"cull.managed\":\"tru\\u0065\"}", "true"),	/* escaped: json-c */
+		INSPECT("a\\u002fb", "{\"cull.managed\":\"true\"}", "false"),
+		INSPECT("web", "{\"cull.managed\":\"true\",\"cull.managed\":\"no\"}", "true"),
+		INSPECT("web", "{\"cull.manage\\u0064\":\"true\"}", "true"),	/* escaped name */
+		INSPECT("web", "{\"cull.managed\\u0000x\":\"true\"}", "true"),
+		INSPECT("web", "null", "1"),
+		INSPECT("web", "[]", "null"),
+		INSPECT("", "{}", "true"),
+		"{\"Id\":\"" ID "\",\"State\":{\"Running\":true},\"State\":{\"Running\":false}}",
+		"{\"Id\":\"" ID "\",\"Id\":\"abc\",\"State\":{\"Running\":true}}",
+		"{\"Id\":\"" ID_UC "\",\"State\":{\"Running\":true}}",
+		"{\"I\\u0064\":\"" ID "\",\"State\":{\"Running\":true}}",
+		"{\"Id\":\"" ID "\",\"State\":null}",
+		"{\"Id\":\"" ID "\",\"Name\":7,\"State\":{\"Running\":true}}",
+		"{\"Id\":\"" ID "\",\"State\":{\"Running\":true},\"GraphDriver\":{\"Data\":{\"UpperDir\":\"/u\"}}}",
+		"{\"Id\":\"" ID "\",\"State\":{\"Running\":true},\"GraphDriver\":{\"Data\":{\"UpperDir\":\"/\\u0075\"}}}",
+		"{\"Id\":\"" ID "\",\"State\":{\"Running\":true},\"GraphDriver\":{\"Data\":null}}",
+		" \n{\"Id\":\"" ID "\",\"State\":{\"Running\":true}} ",
+		"{\"Id\":\"" ID "\",\"State\":{\"Running\":true}} x",
+		"{\"Id\":\"" ID "\",\"State\":{\"Running\":NaN}}",
+		"{'Id':1}", "[]", "", "{", "{}", "\"x\"",
+	};
+	char *fix, *m;
+	size_t i, n, pos, bad = 0, taken = 0, runs = 0;
+	int fast;
+	int fd = open("tests/data/inspect-docker-20.10.json", O_RDONLY);
+	static const char subst[] = "\"\\{}:,x";
+
+	for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+		if (!same_target(cases[i], &fast))
+			printf("#   differs: %s\n", cases[i]), bad++;
+		taken += (size_t)fast;
+	}
+	ok(bad == 0, "target_parse and json-c agree on %zu written cases (%zu by the fast path)",
+	   sizeof cases / sizeof *cases, taken);
+	if (fd < 0) {
+		ok(0, "tests/data/inspect-docker-20.10.json opens");
+		return;
+	}
+	fix = calloc(1, 1 << 16);
+	n = fix ? (size_t)read(fd, fix, (1 << 16) - 1) : 0;
+	close(fd);
+	ok(n > 1000 && same_target(fix, &fast) && fast,
+	   "a real inspect answer (docker 20.10, %zu bytes): the fast path reads it, as json-c does", n);
+	m = malloc(n + 1);
+	bad = taken = 0;
+	for (pos = 0; m && pos < n; pos += 3) {	/* every third byte replaced, and deleted */
+		for (i = 0; i <= sizeof subst - 1; i++) {
+			memcpy(m, fix, n + 1);
+			if (i < sizeof subst - 1)
+				m[pos] = subst[i];
+			else
+				memmove(m + pos, m + pos + 1, n - pos);
+			if (!same_target(m, &fast) && bad++ < 5)
+				printf("#   differs at %zu (%s)\n", pos, i < sizeof subst - 1 ? "replaced" : "deleted");
+			taken += (size_t)fast;
+			runs++;
+		}
+	}
+	ok(bad == 0 && runs > 0, "and on %zu mutations of it (%zu decided by the fast path)", runs, taken);
+	free(m);
+	free(fix);
+}
+
 static void
 test_request(void)
 {
@@ -341,6 +430,7 @@ main(void)
 	test_self();
 	test_self_decide();
 	test_policy();
+	test_target_fast();
 	test_request();
 	test_logq();
 	test_spawn();
