@@ -1,10 +1,12 @@
 /* lib-jw.c - the JSON writer's escaping and structure, and the line reader. */
 #include <fcntl.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <json-c/json.h>
 
+#include "jesc.h"
 #include "jw.h"
 #include "lines.h"
 #include "tap.h"
@@ -85,6 +87,42 @@ test_every_byte(void)
 }
 
 static void
+ref_put(void *ctx, const char *p, size_t n)
+{
+	struct jw *w = ctx;
+
+	memcpy(w->buf + w->len, p, n);	/* sized beforehand */
+	w->len += n;
+}
+
+/* Long strings go eight bytes at a time until one needs escaping: each
+ * byte value at each place of a 23-byte string comes out as the plain
+ * escaper (jesc.h) writes it */
+static void
+test_words(void)
+{
+	char s[23], ref[23 * 6 + 1];
+	struct jw w = {0}, r = { .buf = ref, .cap = sizeof ref };
+	int c, at, bad = 0;
+
+	for (c = 0; c < 256; c++)
+		for (at = 0; at < (int)sizeof s; at++) {
+			memset(s, 'a' + at % 26, sizeof s);
+			s[at] = (char)c;
+			jw_reset(&w);
+			jw_escape(&w, s, sizeof s);
+			r.len = 0;
+			cull_json_escape(&r, ref_put, s, sizeof s);
+			if (w.len != r.len || memcmp(w.buf, r.buf, r.len)) {
+				if (bad++ < 3)
+					diag("byte 0x%02x at %d: %.*s", c, at, (int)w.len, w.buf);
+			}
+		}
+	ok(bad == 0, "every byte at every place of a long string escaped as jesc.h does (%d differ)", bad);
+	jw_free(&w);
+}
+
+static void
 test_structure(void)
 {
 	struct jw w = {0};
@@ -108,6 +146,99 @@ test_structure(void)
 	snprintf(out, sizeof out, "%.*s", (int)w.len, w.buf);
 	is_str(out, "{\"type\":\"x\",\"a\":1.23,\"neg0\":0.00,\"nan\":null,\"i\":-5,"
 		    "\"l\":[1,{\"t\":true}],\"o\":{}}", "nesting, commas and number formats");
+	jw_free(&w);
+}
+
+/* What a number is written as, alone */
+static const char *
+num(double v, int d)
+{
+	static char out[128];
+	struct jw w = {0};
+
+	jw_num(&w, NULL, v, d);
+	snprintf(out, sizeof out, "%.*s", (int)w.len, w.buf);
+	jw_free(&w);
+	return out;
+}
+
+/* jw_num writes what printf's "%.*f" writes (less the sign of a zero),
+ * without printf where it can: the same text for every value, ties and
+ * near-ties included (0.125 is 0.12, as printf breaks it to even) */
+static void
+test_numbers(void)
+{
+	static const double edge[] = {
+		0, -0.0, 0.125, 0.375, 2.5, 3.5, -2.5, 0.005, 0.015, 1.005, 1.115,
+		0.045, 99.995, 12.345, -0.004, -0.005, -0.0049, 0.0049999999,
+		0.5, 1.5, 1e-7, 123456789.123456, 1099511627775.5, 1099511627776.0,
+		1e11 + 0.5, 1e15, 1e20, 4294967296.4999, 0.1, 0.2, 0.3, 33.333333,
+		66.666666, 100, 1e40, -1e40,
+	};
+	char want[512];
+	unsigned long long seed = 88172645463325252ULL;
+	int d, bad = 0, n = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof edge / sizeof *edge; i++)
+		for (d = 0; d <= 8; d++, n++) {
+			double v = edge[i];
+
+			snprintf(want, sizeof want, "%.*f", d, v == 0 ? 0.0 : v);
+			if (want[0] == '-' && strspn(want + 1, "0.") == strlen(want) - 1)
+				memmove(want, want + 1, strlen(want));
+			if (strcmp(num(v, d), want)) {
+				if (bad++ < 5)
+					diag("%.17g with %d decimals: got %s, printf %s",
+					     v, d, num(v, d), want);
+			}
+		}
+	for (i = 0; i < 300000; i++, n++) {
+		double v;
+
+		seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+		d = (int)(seed % 7);
+		switch (seed >> 60 & 3) {
+		case 0:	/* hundredths and thousandths, and halves of them */
+			v = (double)(long long)(seed >> 20 & 0xfffff) / (d & 1 ? 1000.0 : 200.0);
+			break;
+		case 1:	/* percentages */
+			v = (double)(seed >> 11) / (double)(1ULL << 53) * 100.0;
+			break;
+		case 2:	/* any size */
+			v = ldexp((double)(seed >> 11) / (double)(1ULL << 53), (int)(seed >> 5 & 63) - 20);
+			break;
+		default:
+			v = -(double)(seed >> 24 & 0xffffff) / 64.0;
+		}
+		snprintf(want, sizeof want, "%.*f", d, v == 0 ? 0.0 : v);
+		if (want[0] == '-' && strspn(want + 1, "0.") == strlen(want) - 1)
+			memmove(want, want + 1, strlen(want));
+		if (strcmp(num(v, d), want) && bad++ < 5)
+			diag("%.17g with %d decimals: got %s, printf %s", v, d, num(v, d), want);
+	}
+	ok(bad == 0, "jw_num writes what printf writes: %d of %d values differ", bad, n);
+	is_str(num(0.125, 2), "0.12", "a tie is broken to even, as printf does");
+	is_str(num(-0.001, 2), "0.00", "a negative that rounds to zero has no sign");
+}
+
+static void
+test_integers(void)
+{
+	struct jw w = {0};
+	char out[128];
+
+	jw_arr(&w, NULL);
+	jw_int(&w, NULL, 0);
+	jw_int(&w, NULL, -1);
+	jw_int(&w, NULL, -9223372036854775807LL - 1);
+	jw_int(&w, NULL, 9223372036854775807LL);
+	jw_uint(&w, NULL, 18446744073709551615ULL);
+	jw_uint(&w, NULL, 10);
+	jw_end(&w);
+	snprintf(out, sizeof out, "%.*s", (int)w.len, w.buf);
+	is_str(out, "[0,-1,-9223372036854775808,9223372036854775807,18446744073709551615,10]",
+	       "integers at their limits");
 	jw_free(&w);
 }
 
@@ -153,7 +284,10 @@ main(void)
 {
 	test_escape();
 	test_every_byte();
+	test_words();
 	test_structure();
+	test_numbers();
+	test_integers();
 	test_lines();
 	return tap_done();
 }

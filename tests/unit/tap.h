@@ -47,6 +47,19 @@ tap_ok(int pass, const char *file, int line, const char *fmt, ...)
 		printf("#   got:  %lld\n#   want: %lld\n", g_, w_);	\
 } while (0)
 
+/* A comment line in the TAP output: what a failing check saw */
+__attribute__((format(printf, 1, 2), unused)) static void
+diag(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("# ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
 __attribute__((unused)) static int
 tap_done(void)
 {
