@@ -10,6 +10,7 @@
 #include "cgid.h"
 #include "mem.h"
 #include "memcg.h"
+#include "num.h"
 
 /* One "<hierarchy>:<controllers>:<path>" line: does it say controller (v1)
  * or, controller NULL, is it the unified one ("0::")? */
@@ -92,7 +93,7 @@ int
 memcg_parse_num(const char *buf, uint64_t *out)
 {
 	unsigned long long v;
-	char *end;
+	const char *end;
 
 	if (strncmp(buf, "max", 3) == 0 && (buf[3] == '\n' || buf[3] == '\0')) {
 		*out = UINT64_MAX;
@@ -100,9 +101,8 @@ memcg_parse_num(const char *buf, uint64_t *out)
 	}
 	if (*buf < '0' || *buf > '9')
 		return -1;
-	errno = 0;
-	v = strtoull(buf, &end, 10);
-	if (errno || (*end != '\n' && *end != '\0'))
+	end = cull_dec(buf, &v);
+	if (!end || (*end != '\n' && *end != '\0'))
 		return -1;
 	*out = v >= MEMCG_NO_LIMIT ? UINT64_MAX : v;
 	return 0;
@@ -116,13 +116,12 @@ memcg_parse_stat(const char *buf, const char *key, uint64_t *out)
 
 	for (; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
 		unsigned long long v;
-		char *end;
+		const char *end;
 
 		if (strncmp(p, key, k) != 0 || p[k] != ' ' || p[k + 1] < '0' || p[k + 1] > '9')
 			continue;
-		errno = 0;
-		v = strtoull(p + k + 1, &end, 10);
-		if (errno || (*end != '\n' && *end != '\0'))
+		end = cull_dec(p + k + 1, &v);
+		if (!end || (*end != '\n' && *end != '\0'))
 			return -1;
 		*out = v;
 		return 0;

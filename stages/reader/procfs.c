@@ -17,6 +17,7 @@
 #include "err.h"
 #include "mem.h"
 #include "memcg.h"
+#include "num.h"
 #include "procfs.h"
 
 #define PROC_SUPER_MAGIC 0x9fa0
@@ -222,6 +223,11 @@ kept_sweep(struct procfs *pf)
  * starttime(22) vsize(23) rss(24) ...". comm may hold anything, spaces and
  * ')' included: it runs from the first '(' to the last ')'.
  */
+/* The fields read of it: the rest are only checked to be numbers */
+#define NEEDED(i) ((1ULL << (i)) & (1ULL << 4 | 1ULL << 14 | 1ULL << 15 | 1ULL << 20 | \
+				     1ULL << 22 | 1ULL << 23 | 1ULL << 24 | 1ULL << 26 | \
+				     1ULL << 27 | 1ULL << 28 | 1ULL << 48 | 1ULL << 49))
+
 int
 parse_stat(const char *buf, size_t len, long tck, long page_kb, struct proc *p)
 {
@@ -229,7 +235,6 @@ parse_stat(const char *buf, size_t len, long tck, long page_kb, struct proc *p)
 	unsigned long long f[50];
 	size_t n;
 	int i;
-	char *end;
 
 	for (s = buf + len; s > buf; s--)
 		if (s[-1] == ')') {
@@ -247,14 +252,8 @@ parse_stat(const char *buf, size_t len, long tck, long page_kb, struct proc *p)
 	p->state = *s++;
 	/* fields 4..24 */
 	for (i = 4; i <= 24; i++) {
-		if (*s != ' ')
+		if (*s != ' ' || !(s = NEEDED(i) ? cull_dec(s + 1, &f[i]) : cull_dec_skip(s + 1)))
 			return -1;
-		s++;
-		errno = 0;
-		f[i] = strtoull(s, &end, 10);
-		if (end == s || errno)
-			return -1;
-		s = end;
 	}
 	if ((long long)f[4] < 0 || f[4] > INT32_MAX)
 		return -1;
@@ -269,14 +268,8 @@ parse_stat(const char *buf, size_t len, long tck, long page_kb, struct proc *p)
 	 * and of the arguments (48, 49) */
 	p->exec_sig = 0;
 	for (i = 25; i <= 49; i++) {
-		if (*s != ' ')
+		if (*s != ' ' || !(s = NEEDED(i) ? cull_dec(s + 1, &f[i]) : cull_dec_skip(s + 1)))
 			return 0;
-		s++;
-		errno = 0;
-		f[i] = strtoull(s, &end, 10);
-		if (end == s || errno)
-			return 0;
-		s = end;
 	}
 	p->exec_sig = (((f[26] * 31 + f[27]) * 31 + f[28]) * 31 + f[48]) * 31 + f[49];
 	return 0;
@@ -290,12 +283,11 @@ meminfo_field(const char *buf, const char *key, uint64_t *out)
 
 	while ((p = strstr(p, key))) {
 		if ((p == buf || p[-1] == '\n') && p[kl] == ':') {
-			char *end;
 			unsigned long long v;
 
-			errno = 0;
-			v = strtoull(p + kl + 1, &end, 10);
-			if (end == p + kl + 1 || errno)
+			p += kl + 1;
+			p += strspn(p, " ");
+			if (*p == '-' || !cull_dec(p, &v))
 				return -1;
 			*out = v;
 			return 0;

@@ -114,6 +114,21 @@ test_stat(void)
 	ok(parse_stat("12 (x) S 1 2 3", 14, 100, 4, &p) < 0, "truncated stat rejected");
 	ok(parse_stat("12 x S 1", 8, 100, 4, &p) < 0, "stat without parentheses rejected");
 	ok(parse_stat("", 0, 100, 4, &p) < 0, "empty stat rejected");
+	{	/* a real-time process: priority -100, nice -20 */
+		static const char rt[] =
+			"77 (rt) S 1 77 77 0 -1 4194560 0 0 0 0 7 3 0 0 -100 -20 1 0 500 4096 2\n";
+		static const char big[] =
+			"77 (x) S 1 77 77 0 -1 4194560 0 0 0 0 18446744073709551616 3 0 0 20 0 1 0 500 4096 2\n";
+		static const char plus[] =
+			"77 (x) S 1 77 77 0 -1 4194560 0 0 0 0 +7 3 0 0 20 0 1 0 500 4096 2\n";
+
+		memset(&p, 0, sizeof p);
+		ok(parse_stat(rt, sizeof rt - 1, 100, 4, &p) == 0 && p.cpu_ns == 100000000 &&
+		   p.start_ns == 5000000000ULL && p.rss_kb == 8, "negative priority and nice read past");
+		ok(parse_stat(big, sizeof big - 1, 100, 4, &p) < 0, "a field over 64 bits rejected");
+		ok(parse_stat(plus, sizeof plus - 1, 100, 4, &p) < 0,
+		   "a field that is not a number rejected");
+	}
 }
 
 static void
