@@ -23,7 +23,7 @@
 set -u
 
 pkgs_build="gcc make pkg-config libc6-dev libjson-c-dev libcurl4-openssl-dev"
-pkgs_test="perl curl jq socat gnuplot-nox fontconfig fonts-dejavu-core docker.io iproute2 procps systemd chromium prometheus tmux"
+pkgs_test="perl curl jq socat gnuplot-nox fontconfig fonts-dejavu-core docker.io iproute2 procps systemd chromium prometheus tmux strace"
 pkgs_kmod="qemu-system-x86 busybox-static cpio kmod dpkg-dev gzip"
 pkgs_kmod_debug="linux-source-6.1 xz-utils flex bison bc libelf-dev"
 pkgs_bench="hyperfine"

@@ -157,6 +157,29 @@ done
 t_ok "JSONTestSuite on stdin (${#T_SUITE[@]} files): exit 0, strict JSON out, a message for the rest" test ! -s "$T_TMP/suite.bad"
 t_diag "$T_TMP/suite.bad"
 
+# ---- when the log is synced (strace counts the fdatasync calls): lines that
+# come every interval (mem, rank) only every --sync-every seconds, and on
+# exit; after any other line (killed) within a second. Slowness only adds
+# syncs to the old way (one a second), never to the routine case here.
+if command -v strace >/dev/null; then
+	log=$T_TMP/sync.log
+	rm -f "$log"
+	{ for i in 1 2 3 4 5 6 7 8; do printf '{"type":"mem","ts":%d,"used_pct":50}\n' "$i"; sleep 0.5; done; } |
+		strace -f -qq -e trace=fdatasync -o "$T_TMP/sync.strace" "$L" --quiet --log "$log"
+	t_is "$(grep -c . "$log")" 8 "routine lines: all 8 stored"
+	t_is "$(grep -c fdatasync "$T_TMP/sync.strace")" 1 "routine lines for 4 s: synced once, on exit (--sync-every 60)"
+	t_diag "$T_TMP/sync.strace"
+	rm -f "$log"
+	{ printf '{"type":"killed","ts":1,"id":"x","ok":true}\n'; sleep 3
+	  printf '{"type":"mem","ts":2,"used_pct":50}\n'; } |
+		strace -f -qq -e trace=fdatasync -o "$T_TMP/sync.strace" "$L" --quiet --log "$log"
+	t_is "$(grep -c fdatasync "$T_TMP/sync.strace")" 2 "a killed line: synced while the input waits, then on exit"
+	t_diag "$T_TMP/sync.strace"
+	t_run 2 "--sync-every below 1: usage error" "$L" --sync-every 0.5 --log "$log"
+else
+	t_skip "strace is not installed (make deps installs it): the sync checks"
+fi
+
 # ---- a log we cannot open
 t_run 1 "an unwritable log path: exit 1" "$L" --log /nonexistent/dir/log
 t_grep 'cannot open the log' "$T_TMP/err" "and says why"

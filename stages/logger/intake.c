@@ -103,7 +103,18 @@ struct intake {
 	unsigned long last_stored_line;	/* input line number of the last stored line */
 	double next_plot;
 	unsigned long stored_at_plot;	/* stored when the graphs were last drawn */
+	int urgent;			/* a line not synced yet that is not routine */
 };
+
+/* The lines a pipeline writes every interval: the log is synced for them
+ * only every --sync-every seconds (a crash loses some points of a graph).
+ * Any other line (a sentence, its outcome, a note) within a second, as
+ * journald syncs at once after a critical message. */
+static int
+routine(const struct rec_fields *jr)
+{
+	return rec_type_is(jr, "mem") || rec_type_is(jr, "rank") || rec_type_is(jr, "snapshot");
+}
 
 static void
 draw(struct intake *in)
@@ -230,6 +241,8 @@ accept_line(struct intake *in, char *line, size_t n, unsigned long lineno)
 			batch_add(&in->b, line, n, lineno);
 		else
 			store_alone(in, line, n, lineno);
+		if (!routine(&jr))
+			in->urgent = 1;
 		tell_human(in, line, n, &jr);
 		return;
 	}
@@ -276,7 +289,8 @@ line_ready(const struct cull_lines *r)
 }
 
 /* Nothing whole to work on: store what we have, then wait at most a
- * second (fsync and plots are due by the clock). >0 when input came. */
+ * second (fsync and plots are due by the clock; routine()). >0 when input
+ * came. */
 static int
 wait_for_input(struct intake *in)
 {
@@ -284,8 +298,10 @@ wait_for_input(struct intake *in)
 	double now;
 
 	flush(in);
-	if (logf_sync(&in->log, 1.0) < 0)
+	if (logf_sync(&in->log, in->urgent ? 1.0 : in->o->sync_every) < 0)
 		cull_die(CULL_EXIT_FAIL, "fatal: cannot fsync %s:", in->log.path);
+	if (!in->log.dirty)
+		in->urgent = 0;
 	now = cull_mono();
 	if (in->o->plot_every && now >= in->next_plot) {
 		/* redraw only when something new came in */

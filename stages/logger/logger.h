@@ -20,6 +20,8 @@ struct logger_opts {
 	const char *fifo;	/* read this FIFO instead of stdin */
 	const char *plots;	/* draw graphs here on exit */
 	double plot_every;	/* and every so many seconds (0: never) */
+	double sync_every;	/* fdatasync a log of mem, rank and snapshot lines only
+				 * this often; within a second after any other line */
 	int quiet;		/* no human lines */
 	const char *out;	/* plot: output directory */
 	long long max_body;	/* http: largest POST body */

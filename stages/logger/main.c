@@ -1,7 +1,8 @@
 /*
  * cull-logger - the pipeline's memory and its pictures.
  *
- *   cull-logger [--log FILE] [--fifo PATH] [--plots DIR] [--plot-every S] [--quiet]
+ *   cull-logger [--log FILE] [--fifo PATH] [--plots DIR] [--plot-every S]
+ *               [--sync-every S] [--quiet]
  *   cull-logger plot --log FILE --out DIR
  *   cull-logger http --log FILE [--max-body BYTES] [--head-timeout S] [--timeout S]
  *                    [--graph-timeout S]
@@ -30,7 +31,8 @@
 #include "version.h"
 
 static const char usage[] =
-	"usage: cull-logger [--log FILE] [--fifo PATH] [--plots DIR] [--plot-every S] [--quiet]\n"
+	"usage: cull-logger [--log FILE] [--fifo PATH] [--plots DIR] [--plot-every S]\n"
+	"                   [--sync-every S] [--quiet]\n"
 	"       cull-logger plot --log FILE --out DIR\n"
 	"       cull-logger http --log FILE [--max-body BYTES] [--head-timeout S] [--timeout S]\n"
 	"                        [--graph-timeout S]\n"
@@ -49,6 +51,9 @@ static const char help[] =
 	"                    writers go) instead of stdin\n"
 	"  --plots DIR       draw the graphs into DIR on exit (needs --log)\n"
 	"  --plot-every S    and every S seconds while running\n"
+	"  --sync-every S    fdatasync the log within a second of a kill, killed or\n"
+	"                    any other line, but only every S seconds (60) while\n"
+	"                    only mem, rank and snapshot lines come\n"
 	"  --quiet           no human line per mem and killed record on stderr\n"
 	"  --out DIR         (plot) where to draw the graphs\n"
 	"  --max-body BYTES  (http, serve) largest POST body, default 1048576\n"
@@ -92,7 +97,7 @@ help_exit(void)
 enum {
 	O_LOG = 1, O_FIFO, O_PLOTS, O_PLOT_EVERY, O_QUIET, O_OUT, O_MAX_BODY, O_TIMEOUT,
 	O_LISTEN, O_HEAD_TIMEOUT, O_GRAPH_TIMEOUT, O_MAX_CLIENTS, O_BACKLOG, O_URL, O_HOST,
-	O_HELP, O_VERSION,
+	O_SYNC_EVERY, O_HELP, O_VERSION,
 };
 
 static const struct option longopts[] = {
@@ -100,6 +105,7 @@ static const struct option longopts[] = {
 	{ "fifo", required_argument, NULL, O_FIFO },
 	{ "plots", required_argument, NULL, O_PLOTS },
 	{ "plot-every", required_argument, NULL, O_PLOT_EVERY },
+	{ "sync-every", required_argument, NULL, O_SYNC_EVERY },
 	{ "quiet", no_argument, NULL, O_QUIET },
 	{ "out", required_argument, NULL, O_OUT },
 	{ "max-body", required_argument, NULL, O_MAX_BODY },
@@ -135,6 +141,7 @@ parse_opts(int argc, char **argv, const char *allowed, struct logger_opts *o)
 
 	memset(o, 0, sizeof *o);
 	o->max_body = 1 << 20;
+	o->sync_every = 60;
 	o->head_timeout = 2;
 	o->timeout = 10;
 	o->graph_timeout = 30;
@@ -156,6 +163,9 @@ parse_opts(int argc, char **argv, const char *allowed, struct logger_opts *o)
 		case O_PLOTS: o->plots = optarg; break;
 		case O_PLOT_EVERY:
 			o->plot_every = cull_opt_double("--plot-every", optarg, 0.1, 86400);
+			break;
+		case O_SYNC_EVERY:
+			o->sync_every = cull_opt_double("--sync-every", optarg, 1, 86400);
 			break;
 		case O_QUIET: o->quiet = 1; break;
 		case O_OUT: o->out = optarg; break;
@@ -206,7 +216,7 @@ main(int argc, char **argv)
 		{ "serve", (const char[]){ O_LOG, O_MAX_BODY, O_HEAD_TIMEOUT, O_TIMEOUT, O_LISTEN,
 					   O_GRAPH_TIMEOUT, O_MAX_CLIENTS, O_BACKLOG, 0 }, serve_main },
 		{ "forward", (const char[]){ O_LOG, O_URL, O_HOST, O_QUIET, 0 }, forward_main },
-		{ NULL, (const char[]){ O_LOG, O_FIFO, O_PLOTS, O_PLOT_EVERY, O_QUIET, 0 }, intake_main },
+		{ NULL, (const char[]){ O_LOG, O_FIFO, O_PLOTS, O_PLOT_EVERY, O_SYNC_EVERY, O_QUIET, 0 }, intake_main },
 	};
 	struct logger_opts o;
 	size_t i = 0;
