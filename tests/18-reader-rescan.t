@@ -117,6 +117,34 @@ ours "$T_TMP/short" >"$T_TMP/short.ours"
 t_is "$(wc -l <"$T_TMP/full.ours")" 3 "a full scan finds this test's 3 processes (one in each container: the exec'd one has ended)"
 t_cmp "$T_TMP/full.ours" "$T_TMP/short.ours" "the shortcut's third snapshot lists the same processes"
 
+# --- one count for all: the parent's (procfs.h) ----------------------------------
+# With the containers steady, the parent cgroup's pids.current (/docker) adds
+# up to the threads of all their processes: each snapshot reads it, not each
+# container's own (strace counts the reads). Only where the engine's cgroups
+# are /docker/<id> (the cgroupfs driver); under systemd's they share
+# system.slice with services, and the containers are counted one by one.
+pids_parent=$(awk -F: '$2 ~ /(^|,)pids(,|$)/ || ($1 == 0 && $2 == "") { print $3; exit }' "/proc/$p1/cgroup")
+pids_parent=${pids_parent%/*}
+if ! command -v strace >/dev/null; then
+	t_skip "strace is not installed (make deps installs it): the parent's count"
+elif [ "$pids_parent" != /docker ]; then
+	t_skip "the containers' cgroups are not under /docker here ($pids_parent): the parent's count"
+else
+	strace -qq -y -e trace=pread64 -o "$T_TMP/grp.strace" \
+		"$CULL_READER" --source procfs --no-docker --count 12 --interval 0.1 >"$T_TMP/grp" 2>"$T_TMP/grp.err"
+	nctr=$(tail -n 1 "$T_TMP/grp" | jq '[.procs[].container] | unique | length')
+	n_parent=$(grep -c '/docker/pids.current>' "$T_TMP/grp.strace")
+	n_own=$(grep -Ec '/docker/[0-9a-f]{64}/pids.current>' "$T_TMP/grp.strace")
+	if [ "$nctr" -ge 3 ] && [ "$n_parent" -ge 8 ] && [ "$n_own" -lt $((nctr * 11 / 2)) ]; then
+		t_pass "steady containers: the parent's count read in $n_parent of 11 snapshots, theirs $n_own times ($nctr containers)"
+	else
+		t_fail "steady containers: the parent's count read each snapshot, not theirs" \
+			"$nctr containers; parent's read $n_parent times, theirs $n_own times in 11 snapshots after the first"
+	fi
+	ours "$T_TMP/grp" >"$T_TMP/grp.ours"
+	t_cmp "$T_TMP/full.ours" "$T_TMP/grp.ours" "  and the same processes listed as by a full scan"
+fi
+
 # --- descriptors: 4 kept per container, and a soft limit of 24 --------------------
 # (six containers of this test's alone need more; the reader raises its soft
 # limit to the hard one, else the opens fail: containers without figures)

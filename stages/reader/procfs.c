@@ -99,6 +99,16 @@ ctr_free(struct procfs_ctr *c)
 }
 
 static void
+grp_free(struct procfs_grp *g)
+{
+	if (g->fd >= 0)
+		close(g->fd);
+	free(g->path);
+	g->path = NULL;
+	g->fd = -1;
+}
+
+static void
 kept_close(struct procfs_pid *k)
 {
 	if (k->stat_fd >= 0)
@@ -117,6 +127,11 @@ procfs_close(struct procfs *pf)
 
 	for (i = 0; i < pf->nctr; i++)
 		ctr_free(&pf->ctr[i]);
+	for (i = 0; i < pf->ngrp; i++)
+		grp_free(&pf->grp[i]);
+	free(pf->grp);
+	pf->grp = NULL;
+	pf->ngrp = pf->capgrp = 0;
 	for (i = 0; i < pf->nkept; i++)
 		kept_close(&pf->kept[i]);
 	free(pf->kept);
@@ -401,6 +416,34 @@ pids_open(struct procfs *pf, const char *path, int v2)
 	return openat(pf->sysfd, file, O_RDONLY | O_CLOEXEC);
 }
 
+/* The index in pf->grp of the parent of pids cgroup path (made the first
+ * time); -1 for none (the root's child, or no memory) */
+static int
+grp_of(struct procfs *pf, const char *path, int v2)
+{
+	const char *slash = strrchr(path, '/');
+	struct procfs_grp *g;
+	size_t i, n;
+
+	if (!slash || slash == path)
+		return -1;	/* a child of the root: the root has no count */
+	n = (size_t)(slash - path);
+	for (i = 0; i < pf->ngrp; i++)
+		if (pf->grp[i].v2 == v2 && strlen(pf->grp[i].path) == n &&
+		    memcmp(pf->grp[i].path, path, n) == 0)
+			return (int)i;
+	pf->grp = cull_grow(pf->grp, &pf->capgrp, pf->ngrp + 1, sizeof *pf->grp);
+	g = &pf->grp[pf->ngrp];
+	g->path = strndup(path, n);
+	if (!g->path)
+		cull_die(CULL_EXIT_FAIL, "out of memory");
+	g->v2 = v2;
+	g->fd = pids_open(pf, g->path, v2);
+	g->misses = 0;
+	g->used = 1;
+	return (int)pf->ngrp++;
+}
+
 /*
  * In a full scan: a process of container id, its /proc/<pid>/cgroup in
  * buf. The container's cgroup is noted (and its directory opened) the first
@@ -429,7 +472,7 @@ ctr_note(struct procfs *pf, const char *id, const char *buf, size_t len)
 		pf->ctr = cull_insert(pf->ctr, &pf->nctr, &pf->capctr, at, sizeof *pf->ctr);
 		c = &pf->ctr[at];
 		memcpy(c->id, id, sizeof c->id);
-		c->dirfd = c->pids_fd = -1;
+		c->dirfd = c->pids_fd = c->grp = -1;
 	}
 	if (!c->path || strcmp(c->path, path) != 0) {
 		ctr_free(c);
@@ -438,8 +481,10 @@ ctr_note(struct procfs *pf, const char *id, const char *buf, size_t len)
 		snprintf(dir, sizeof dir, "%s%s", v2 ? "" : "memory/", path);
 		if (c->path)
 			c->dirfd = openat(pf->sysfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (c->dirfd >= 0 && cgroup_path(buf, len, v2 ? NULL : "pids", path) == 0)
-			c->pids_fd = pids_open(pf, path, v2);
+		c->grp = -1;
+		if (c->dirfd >= 0 && cgroup_path(buf, len, v2 ? NULL : "pids", path) == 0 &&
+		    (c->pids_fd = pids_open(pf, path, v2)) >= 0)
+			c->grp = grp_of(pf, path, v2);
 	}
 	if (c->dirfd < 0)
 		pf->nested = 1;
@@ -484,8 +529,39 @@ procfs_add(struct procfs *pf, const char *id)
 	c->v2 = like->v2;
 	c->dirfd = fd;
 	c->pids_fd = like->pids_fd >= 0 ? pids_open(pf, path, c->v2) : -1;
+	c->grp = c->pids_fd >= 0 ? grp_of(pf, path, c->v2) : -1;
+	c->stood = 0;
 	c->gen = pf->gen;
 	return 0;
+}
+
+/* After a full scan: forget the parents without a container, and let
+ * those that did not add up be asked again */
+static void
+grp_sweep(struct procfs *pf)
+{
+	size_t i, j;
+
+	for (i = 0; i < pf->ngrp; i++)
+		pf->grp[i].used = 0;
+	for (i = 0; i < pf->nctr; i++)
+		if (pf->ctr[i].grp >= 0)
+			pf->grp[pf->ctr[i].grp].used = 1;
+	for (i = j = 0; i < pf->ngrp; i++) {
+		size_t k;
+
+		if (!pf->grp[i].used) {
+			grp_free(&pf->grp[i]);
+			continue;
+		}
+		for (k = 0; k < pf->nctr; k++)
+			if (pf->ctr[k].grp == (int)i)
+				pf->ctr[k].grp = (int)j;
+		pf->grp[j] = pf->grp[i];
+		pf->grp[j].misses = 0;
+		j++;
+	}
+	pf->ngrp = j;
 }
 
 /* After a full scan: forget the containers it did not find. */
@@ -504,6 +580,7 @@ ctr_sweep(struct procfs *pf)
 		j++;
 	}
 	pf->nctr = j;
+	grp_sweep(pf);
 }
 
 /* cgroup.procs ("<pid>\n" each) into c->tasks; -1 on a line that is not one */
@@ -531,37 +608,129 @@ parse_pids(struct procfs_ctr *c, const char *buf)
 static int read_pid(struct procfs *pf, struct sample *s, int32_t ipid, const char *id);
 
 /*
- * Does c's last list of processes stand (procfs.h)? Its processes are
- * read into s on the way: 1 it stands, and they are in s; 0 it must be
- * read again (s as it was).
+ * Are the processes c's last list named still there, each the same and not
+ * a zombie? They are read into s on the way, their threads added to
+ * *threads: 1 they are (in s); 0 not, or the list is too old (s holds
+ * what was read before that was seen).
  */
 static int
-list_stands(struct procfs *pf, struct sample *s, struct procfs_ctr *c, double now)
+tasks_stand(struct procfs *pf, struct sample *s, const struct procfs_ctr *c, double now,
+	    uint64_t *threads)
 {
-	size_t mark = s->nprocs, k;
-	uint64_t tasks, threads = 0;
-	ssize_t n;
+	size_t k;
 
-	if (c->pids_fd < 0 || c->ntasks == 0 || now < c->listed_at ||
-	    now - c->listed_at >= PROCFS_LIST_S)
-		return 0;
-	n = read_fd(c->pids_fd, &pf->buf, &pf->cap, 0, 1);
-	if (n <= 0 || memcg_parse_num(pf->buf, &tasks) < 0)
+	if (c->ntasks == 0 || now < c->listed_at || now - c->listed_at >= PROCFS_LIST_S)
 		return 0;
 	for (k = 0; k < c->ntasks; k++) {
 		const struct proc *p;
 
 		if (read_pid(pf, s, c->tasks[k].pid, c->id) != 0)
-			break;	/* gone */
+			return 0;	/* gone */
 		p = &s->procs[s->nprocs - 1];
 		if (p->start_ns != c->tasks[k].start_ns || p->state == 'Z' || p->state == 'X')
-			break;	/* another process with its pid, or ended */
-		threads += p->threads;
+			return 0;	/* another process with its pid, or ended */
+		*threads += p->threads;
 	}
-	if (k == c->ntasks && threads == tasks)
+	return 1;
+}
+
+/*
+ * Does c's last list of processes stand (procfs.h), by its own count of
+ * tasks? Its processes are read into s on the way: 1 it stands, and they
+ * are in s; 0 it must be read again (s as it was).
+ */
+static int
+list_stands(struct procfs *pf, struct sample *s, struct procfs_ctr *c, double now)
+{
+	size_t mark = s->nprocs;
+	uint64_t tasks, threads = 0;
+	ssize_t n;
+
+	if (c->pids_fd < 0)
+		return 0;
+	n = read_fd(c->pids_fd, &pf->buf, &pf->cap, 0, 1);
+	if (n <= 0 || memcg_parse_num(pf->buf, &tasks) < 0)
+		return 0;
+	if (tasks_stand(pf, s, c, now, &threads) && threads == tasks)
 		return 1;
 	sample_truncate(s, mark);
 	return 0;
+}
+
+/*
+ * c's processes read anew from its cgroup.procs, into s (their threads
+ * added to *threads when not NULL). 0 done; -1 the cgroup is gone (the
+ * container and its processes too); 1 it cannot be read.
+ */
+static int
+relist(struct procfs *pf, struct sample *s, struct procfs_ctr *c, double now, uint64_t *threads)
+{
+	ssize_t n = read_file_at(c->dirfd, "cgroup.procs", &pf->buf, &pf->cap, 0);
+	size_t k;
+
+	if (n < 0 && (errno == ENOENT || errno == ENODEV))
+		return -1;
+	if (n < 0 || parse_pids(c, pf->buf) < 0)
+		return 1;
+	c->listed_at = now;
+	for (k = 0; k < c->ntasks; k++)
+		if (read_pid(pf, s, c->tasks[k].pid, c->id) == 0) {
+			const struct proc *p = &s->procs[s->nprocs - 1];
+
+			c->tasks[k].start_ns = p->start_ns;
+			if (threads)
+				*threads += p->threads;
+		}
+	return 0;
+}
+
+/*
+ * The parents' counts (procfs.h): for each parent that adds up, its
+ * containers' processes go into s and the containers are marked stood;
+ * those of one that does not are taken out of s again, for short_scan to
+ * check one by one.
+ */
+static void
+grp_pass(struct procfs *pf, struct sample *s, double now)
+{
+	size_t g, i;
+
+	for (g = 0; g < pf->ngrp; g++) {
+		struct procfs_grp *gr = &pf->grp[g];
+		size_t mark = s->nprocs;
+		uint64_t total, threads = 0;
+		int ok = 1, any = 0;
+		ssize_t n;
+
+		if (gr->fd < 0 || gr->misses >= PROCFS_GRP_MISSES)
+			continue;
+		n = read_fd(gr->fd, &pf->buf, &pf->cap, 0, 1);
+		if (n <= 0 || memcg_parse_num(pf->buf, &total) < 0)
+			continue;
+		for (i = 0; i < pf->nctr && ok; i++) {
+			struct procfs_ctr *c = &pf->ctr[i];
+			size_t cmark = s->nprocs;
+
+			if (c->grp != (int)g)
+				continue;
+			any = 1;
+			if (!tasks_stand(pf, s, c, now, &threads)) {
+				/* a list too old is read again; anything else is a change */
+				sample_truncate(s, cmark);
+				ok = c->ntasks && now - c->listed_at >= PROCFS_LIST_S &&
+				     relist(pf, s, c, now, &threads) == 0;
+			}
+		}
+		if (any && ok && threads == total) {
+			gr->misses = 0;
+			for (i = 0; i < pf->nctr; i++)
+				if (pf->ctr[i].grp == (int)g)
+					pf->ctr[i].stood = pf->snap;
+			continue;
+		}
+		sample_truncate(s, mark);
+		gr->misses++;
+	}
 }
 
 /*
@@ -573,27 +742,24 @@ static int
 short_scan(struct procfs *pf, struct sample *s)
 {
 	double now = pf->now;
-	size_t i, j, k;
+	size_t i, j;
 
 	sample_clear(s);
 	if (read_host(pf, s) < 0)
 		return -1;
+	grp_pass(pf, s, now);
 	for (i = j = 0; i < pf->nctr; i++) {
 		struct procfs_ctr *c = &pf->ctr[i];
 
-		if (!list_stands(pf, s, c, now)) {
-			ssize_t n = read_file_at(c->dirfd, "cgroup.procs", &pf->buf, &pf->cap, 0);
+		if (c->stood != pf->snap && !list_stands(pf, s, c, now)) {
+			int rc = relist(pf, s, c, now, NULL);
 
-			if (n < 0 && (errno == ENOENT || errno == ENODEV)) {
+			if (rc < 0) {
 				ctr_free(c);	/* removed: the container is gone, its processes too */
 				continue;
 			}
-			if (n < 0 || parse_pids(c, pf->buf) < 0)
+			if (rc > 0)
 				return 1;
-			c->listed_at = now;
-			for (k = 0; k < c->ntasks; k++)
-				if (read_pid(pf, s, c->tasks[k].pid, c->id) == 0)
-					c->tasks[k].start_ns = s->procs[s->nprocs - 1].start_ns;
 		}
 		if (i != j)
 			pf->ctr[j] = *c;
@@ -602,6 +768,7 @@ short_scan(struct procfs *pf, struct sample *s)
 	pf->nctr = j;
 	return 0;
 }
+
 
 /* One process; 0 listed, 1 not wanted or gone. */
 static int

@@ -41,10 +41,20 @@
  * starts leaves the count as it was), cgroup.procs is opened anew: read
  * again through a kept descriptor, cgroup v1 serves a pid list up to a
  * second old (../shared/NOTES.md).
+ *
+ * One read does for all the containers of one parent cgroup (/docker, a
+ * pod's): the parent's pids.current counts their tasks together. When it
+ * equals the threads of all their listed processes (each the same process,
+ * not a zombie; a list over PROCFS_LIST_S old read again on the way), every
+ * list stands and no container's own count is read. Else each container is
+ * checked on its own, as above. A parent that does not add up twice in a
+ * row (it has tasks of its own, or of what is not a container: systemd's
+ * system.slice) is not asked again until the next full scan.
  */
 #define PROCFS_RESCAN_S 5.0		/* the default of --rescan */
 #define PROCFS_RESCAN_EVENTS_S 60.0	/* its default while the engine's events say what starts */
 #define PROCFS_LIST_S 5.0		/* the longest a container's list of processes stands */
+#define PROCFS_GRP_MISSES 2		/* a parent that did not add up so often is let be */
 
 struct procfs_task {
 	int32_t pid;
@@ -61,6 +71,17 @@ struct procfs_ctr {
 	size_t ntasks, captasks;
 	double listed_at;	/* when (cull_mono) */
 	unsigned gen;		/* the last full scan that found it */
+	int grp;		/* its parent's index in procfs.grp; -1: none */
+	unsigned stood;		/* the snapshot whose parent's count listed it */
+};
+
+/* A parent of containers' cgroups, whose count of tasks is theirs together */
+struct procfs_grp {
+	char *path;		/* in the pids hierarchy (v1), or the v2 tree */
+	int v2;
+	int fd;			/* its pids.current; -1: none */
+	int misses;		/* snapshots in a row it did not add up */
+	int used;		/* a container of it is known (the sweep after a full scan) */
 };
 
 /*
@@ -109,6 +130,8 @@ struct procfs {
 	int sysfd;		/* the cgroup mount; -1: full scans only */
 	struct procfs_ctr *ctr;
 	size_t nctr, capctr;
+	struct procfs_grp *grp;	/* their parents */
+	size_t ngrp, capgrp;
 	unsigned gen;		/* full scans so far */
 	int nested;		/* this full scan found a container in two cgroups */
 	int fast;		/* the last full scan allows the shortcut */
