@@ -769,7 +769,6 @@ short_scan(struct procfs *pf, struct sample *s)
 	return 0;
 }
 
-
 /* One process; 0 listed, 1 not wanted or gone. */
 static int
 read_proc(struct procfs *pf, struct sample *s, int32_t ipid)
