@@ -440,7 +440,6 @@ grp_of(struct procfs *pf, const char *path, int v2)
 	g->v2 = v2;
 	g->fd = pids_open(pf, g->path, v2);
 	g->misses = 0;
-	g->used = 1;
 	return (int)pf->ngrp++;
 }
 
@@ -540,23 +539,20 @@ procfs_add(struct procfs *pf, const char *id)
 static void
 grp_sweep(struct procfs *pf)
 {
-	size_t i, j;
+	size_t i, j, k;
 
-	for (i = 0; i < pf->ngrp; i++)
-		pf->grp[i].used = 0;
-	for (i = 0; i < pf->nctr; i++)
-		if (pf->ctr[i].grp >= 0)
-			pf->grp[pf->ctr[i].grp].used = 1;
 	for (i = j = 0; i < pf->ngrp; i++) {
-		size_t k;
+		int used = 0;
 
-		if (!pf->grp[i].used) {
+		for (k = 0; k < pf->nctr; k++)
+			if (pf->ctr[k].grp == (int)i) {
+				pf->ctr[k].grp = (int)j;	/* j <= i: not met again */
+				used = 1;
+			}
+		if (!used) {
 			grp_free(&pf->grp[i]);
 			continue;
 		}
-		for (k = 0; k < pf->nctr; k++)
-			if (pf->ctr[k].grp == (int)i)
-				pf->ctr[k].grp = (int)j;
 		pf->grp[j] = pf->grp[i];
 		pf->grp[j].misses = 0;
 		j++;

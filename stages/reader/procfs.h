@@ -81,7 +81,6 @@ struct procfs_grp {
 	int v2;
 	int fd;			/* its pids.current; -1: none */
 	int misses;		/* snapshots in a row it did not add up */
-	int used;		/* a container of it is known (the sweep after a full scan) */
 };
 
 /*
