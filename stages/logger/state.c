@@ -101,6 +101,16 @@ opt_num(struct jv *v, json_object *o, const char *key, double dflt)
 	return jv_dbl(v, o, key, JV_OPT, -1e300, 1e300, &d) == 0 ? d : dflt;
 }
 
+/* A whole number: one out of [-2^53, 2^53] (no count gets there; a double
+ * holds every one within) or not whole is as absent. */
+static long long
+opt_int(struct jv *v, json_object *o, const char *key, long long dflt)
+{
+	int64_t i;
+
+	return jv_i64(v, o, key, JV_OPT, -(1LL << 53), 1LL << 53, &i) == 0 ? (long long)i : dflt;
+}
+
 static void
 fold_mem(struct st_host *h, struct jv *v, json_object *o, double ts)
 {
@@ -134,7 +144,7 @@ read_ctn(struct st_ctn *c, struct jv *v, json_object *o)
 	for (f = 0; fate && f < ST_NFATE; f++)
 		if (!strcmp(fate, st_fate_name[f]))
 			c->fate = (int)f;
-	c->procs = (long long)opt_num(v, o, "procs", 0);
+	c->procs = opt_int(v, o, "procs", 0);
 	c->rss_kb = opt_num(v, o, "rss_kb", 0);
 	c->vsz_kb = opt_num(v, o, "vsz_kb", 0);
 	c->mem_pct = opt_num(v, o, "mem_pct", 0);
@@ -148,7 +158,7 @@ read_ctns(struct st_host *h, struct jv *v, json_object *o)
 	size_t i, n;
 
 	h->nctn = 0;
-	h->ctn_omitted = (long long)opt_num(v, o, "omitted", 0);
+	h->ctn_omitted = opt_int(v, o, "omitted", 0);
 	if (jv_arr(v, o, "containers", JV_OPT, &arr) != 0)
 		return;
 	n = json_object_array_length(arr);
@@ -171,7 +181,7 @@ fold_rank(struct st_host *h, struct jv *v, json_object *o, double ts)
 {
 	h->has_rank = 1;
 	h->rank_ts = ts;
-	h->rank_seq = (long long)opt_num(v, o, "seq", -1);
+	h->rank_seq = opt_int(v, o, "seq", -1);
 	keep(h->by, sizeof h->by, opt_str(v, o, "by", ""), (size_t)-1);
 	read_ctns(h, v, o);
 }
@@ -183,7 +193,7 @@ fold_kill(struct st_host *h, struct jv *v, json_object *o)
 	const char *id = opt_str(v, o, "id", "");
 	size_t i;
 
-	if (!h->has_rank || (long long)opt_num(v, o, "seq", -2) != h->rank_seq)
+	if (!h->has_rank || opt_int(v, o, "seq", -2) != h->rank_seq)
 		return;
 	for (i = 0; i < h->nctn; i++)
 		if (!strcmp(h->ctn[i].id, id))
@@ -217,7 +227,7 @@ read_killed(struct st_kill *k, struct jv *v, json_object *o, const char *host, d
 	if (jv_bool(v, o, "ok", JV_OPT, &ok) < 0)
 		ok = 0;
 	k->ok = ok;
-	k->status = (long long)opt_num(v, o, "status", 0);
+	k->status = opt_int(v, o, "status", 0);
 	k->ms = opt_num(v, o, "ms", -1);
 }
 
@@ -237,7 +247,9 @@ fold_killed(struct st_state *s, struct st_host *h, struct jv *v, json_object *o,
 
 	read_killed(&k, v, o, h->name, ts);
 	h->kills[class_of(k.cls)][k.ok ? 1 : 0]++;
-	if (k.ms >= 0)
+	/* "ms" is the writer's word: one out of reach is not summed, so
+	 * hist_sum stays within what state.json is read back with */
+	if (k.ms >= 0 && k.ms <= ST_KILL_MS_MAX)
 		bucket(s, k.ms / 1000);
 	push_recent(s, &k);
 }

@@ -33,6 +33,7 @@
 #define ST_RECENT 50		/* killed lines kept, newest last */
 #define ST_STR 256		/* bytes kept of a name, image, reason */
 #define ST_NBUCKETS 12		/* kill latency buckets, +Inf apart */
+#define ST_KILL_MS_MAX 86400e3	/* a latency over a day is none a kill takes */
 
 enum { ST_HIGH, ST_LOW, ST_OTHER, ST_NCLASS };
 enum { ST_KEPT, ST_SENTENCED, ST_UNMANAGED, ST_NFATE };

@@ -73,6 +73,39 @@ test_fold(struct jv *v)
 	st_free(&s);
 }
 
+/* A kill's "ms" is anyone's text: latencies no kill takes must not make a
+ * sum state.json cannot hold, or every request would refold the whole
+ * log (found by fuzz/logger-state: 1001 kills of 1e300 ms). */
+static void
+test_absurd_latency(struct jv *v)
+{
+	struct st_state s = { 0 }, back;
+	struct jw w = { 0 };
+	int i;
+
+	for (i = 0; i < 1001; i++)
+		fold(&s, v, "{\"type\":\"killed\",\"ts\":1,\"ok\":true,\"ms\":1e300}");
+	fold(&s, v, "{\"type\":\"killed\",\"ts\":2,\"ok\":true,\"ms\":250}");
+	st_write(&s, &w);
+	ok(st_parse(&back, v, w.buf, w.len) == 0, "absurd latencies: state.json is still read back");
+	is_int((long long)s.hist_count, 1, "  only the latency a kill can take is counted");
+	ok(s.hist_sum == 0.25, "  and summed (%g s)", s.hist_sum);
+	is_int((long long)s.nrecent, ST_RECENT, "  the kills themselves are all kept");
+	st_free(&back);
+	st_free(&s);
+	jw_free(&w);
+
+	/* whole numbers no counter reaches are as absent, not cast (UB) */
+	fold(&s, v, "{\"type\":\"rank\",\"ts\":1,\"seq\":1e300,\"omitted\":-1e300,"
+		    "\"containers\":[{\"id\":\"a\",\"procs\":1e300}]}");
+	fold(&s, v, "{\"type\":\"killed\",\"ts\":1,\"status\":1e300}");
+	st_settle(&s, v);
+	is_int(s.host[0].rank_seq, -1, "a seq of 1e300 is as none");
+	is_int(s.host[0].ctn[0].procs + s.host[0].ctn_omitted + s.recent[0].status, 0,
+	       "  procs, omitted and status of 1e300 are as none");
+	st_free(&s);
+}
+
 static void
 test_labels(struct jv *v)
 {
@@ -100,6 +133,7 @@ main(void)
 
 	jv_init(&v);
 	test_fold(&v);
+	test_absurd_latency(&v);
 	test_labels(&v);
 	jv_fini(&v);
 	return tap_done();
